@@ -1,0 +1,163 @@
+"""The append-only log: events, their Merkle nodes and signed checkpoints, in the caller's
+transaction. Appends keep only the tree's frontier in memory; proofs read O(log n) nodes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import rfc8785
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Connection, insert, select, update
+
+from hallmark.errors import NotFound
+from hallmark.ledger import merkle, note
+from hallmark.store.tables import checkpoints, event_subjects, events, ledger_head, ledger_nodes
+
+
+def utcnow() -> str:
+    """Now, as ISO 8601 UTC with microseconds."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class Signer:
+    """What a checkpoint is signed with: the log's origin line, key name and private key."""
+
+    origin: str
+    key_name: str
+    private_key: Ed25519PrivateKey
+
+
+@dataclass
+class LogWriter:
+    """Appends events inside one open transaction; `close()` writes them and a checkpoint."""
+
+    conn: Connection
+    signer: Signer
+    actor: str
+    size: int = 0
+    frontier: list[tuple[int, bytes]] = field(default_factory=list)
+    _events: list[dict[str, Any]] = field(default_factory=list)
+    _subjects: list[dict[str, Any]] = field(default_factory=list)
+    _nodes: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def begin(cls, conn: Connection, signer: Signer, actor: str) -> LogWriter:
+        """Lock the log head (serialising writers) and load the frontier."""
+        head = conn.execute(
+            select(ledger_head.c.size).where(ledger_head.c.id == 1).with_for_update()
+        ).one()
+        writer = cls(conn=conn, signer=signer, actor=actor, size=head.size)
+        lookup = NodeReader(conn)
+        writer.frontier = [
+            (level, lookup(level, idx)) for level, idx in merkle.frontier_nodes(head.size)
+        ]
+        return writer
+
+    def append(self, type_: str, payload: dict[str, Any], subjects: Iterable[str] = ()) -> int:
+        """Add one event; returns its sequence number (leaf index)."""
+        subjects = sorted(set(subjects))
+        time = utcnow()
+        entry = rfc8785.dumps(
+            {"type": type_, "time": time, "actor": self.actor, "subjects": subjects,
+             "payload": payload}
+        )
+        seq = self.size
+        leaf = merkle.leaf_hash(entry)
+        self._events.append(
+            {"seq": seq, "time": time, "type": type_, "actor": self.actor, "entry": entry,
+             "leaf_hash": leaf}
+        )
+        self._subjects.extend({"subject": s, "seq": seq} for s in subjects)
+        level, h = 0, leaf
+        self._nodes.append({"level": 0, "idx": seq, "hash": leaf})
+        while self.frontier and self.frontier[-1][0] == level:
+            _, left = self.frontier.pop()
+            level, h = level + 1, merkle.node_hash(left, h)
+            self._nodes.append({"level": level, "idx": seq >> level, "hash": h})
+        self.frontier.append((level, h))
+        self.size += 1
+        return seq
+
+    @property
+    def root(self) -> bytes:
+        """The root over everything appended so far, in this transaction included."""
+        return merkle.root_from_frontier([h for _, h in self.frontier])
+
+    def close(self) -> str | None:
+        """Write pending events, nodes, the new head and a signed checkpoint; returns the note."""
+        if not self._events:
+            return None
+        self.conn.execute(insert(events), self._events)
+        if self._subjects:
+            self.conn.execute(insert(event_subjects), self._subjects)
+        self.conn.execute(insert(ledger_nodes), self._nodes)
+        root = self.root
+        self.conn.execute(
+            update(ledger_head).where(ledger_head.c.id == 1).values(size=self.size, root=root)
+        )
+        body = note.checkpoint_body(self.signer.origin, self.size, root)
+        signed = note.sign_note(body, self.signer.key_name, self.signer.private_key)
+        self.conn.execute(
+            insert(checkpoints).values(size=self.size, root=root, note=signed, created=utcnow())
+        )
+        self._events, self._subjects, self._nodes = [], [], []
+        return signed
+
+
+class NodeReader:
+    """Reads perfect-subtree hashes, caching what it has read."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.cache: dict[tuple[int, int], bytes] = {}
+
+    def __call__(self, level: int, idx: int) -> bytes:
+        key = (level, idx)
+        if key not in self.cache:
+            row = self.conn.execute(
+                select(ledger_nodes.c.hash).where(
+                    ledger_nodes.c.level == level, ledger_nodes.c.idx == idx
+                )
+            ).first()
+            if row is None:
+                raise NotFound(f"log node ({level}, {idx}) is missing")
+            self.cache[key] = row.hash
+        return self.cache[key]
+
+
+def head(conn: Connection) -> tuple[int, bytes]:
+    """(size, root) of the log as stored."""
+    row = conn.execute(select(ledger_head.c.size, ledger_head.c.root)).one()
+    return row.size, row.root
+
+
+def latest_checkpoint(conn: Connection) -> str | None:
+    """The newest signed checkpoint note, or None for an empty log."""
+    row = conn.execute(
+        select(checkpoints.c.note).order_by(checkpoints.c.size.desc()).limit(1)
+    ).first()
+    return row.note if row else None
+
+
+def event(conn: Connection, seq: int) -> dict[str, Any]:
+    """One event as stored: seq, its canonical entry bytes and the parsed entry."""
+    row = conn.execute(select(events).where(events.c.seq == seq)).first()
+    if row is None:
+        raise NotFound(f"no log entry {seq}")
+    return {"seq": row.seq, "entry": row.entry, "parsed": json.loads(row.entry)}
+
+
+def events_for(conn: Connection, subject: str) -> list[int]:
+    """Sequence numbers of the events that name `subject`."""
+    rows = conn.execute(
+        select(event_subjects.c.seq)
+        .where(event_subjects.c.subject == subject)
+        .order_by(event_subjects.c.seq)
+    )
+    return [r.seq for r in rows]

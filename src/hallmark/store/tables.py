@@ -1,0 +1,100 @@
+"""SQLAlchemy Core tables. Migrations in `migrations/versions` create them; keep both in step."""
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+assets = Table(
+    "assets",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("path", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("mtime_ns", BigInteger, nullable=False),
+    Column("inode", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("blake3", String(64), nullable=False),
+    Column("meta", Text, nullable=False),  # JSON; "metadata" is reserved by SQLAlchemy
+    Column("owner", Text),
+    Column("status", String(16), nullable=False),
+    Column("classification", String(16), nullable=False),
+    Column("protection", String(16)),
+    Column("value", Integer),
+    Column("license", Text),
+    Column("first_seen", String(32), nullable=False),
+    Column("updated", String(32), nullable=False),
+)
+
+lineage = Table(
+    "lineage",
+    metadata,
+    Column("child", String(16), primary_key=True),
+    Column("parent", String(16), primary_key=True),
+    Column("relation", String(32), primary_key=True),
+    Column("created", String(32), nullable=False),
+)
+
+scan_problems = Table(
+    "scan_problems",
+    metadata,
+    Column("path", Text, primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("seen", String(32), nullable=False),
+)
+
+# The append-only log. `seq` is the 0-based leaf index in the Merkle tree.
+events = Table(
+    "events",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("time", String(32), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("entry", LargeBinary, nullable=False),  # canonical JSON (RFC 8785) bytes
+    Column("leaf_hash", LargeBinary, nullable=False),
+)
+
+event_subjects = Table(
+    "event_subjects",
+    metadata,
+    Column("subject", String(64), primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+)
+
+# Hashes of perfect subtrees: (level, idx) covers leaves [idx * 2**level, (idx + 1) * 2**level).
+ledger_nodes = Table(
+    "ledger_nodes",
+    metadata,
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary, nullable=False),
+)
+
+# One row (id = 1): the tree size and root; every append locks it, which serialises writers.
+ledger_head = Table(
+    "ledger_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("size", BigInteger, nullable=False),
+    Column("root", LargeBinary, nullable=False),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created", String(32), nullable=False),
+)

@@ -1,0 +1,189 @@
+"""Open or create a vault (`.hallmark/`): config, keys, database, blobs, write transactions."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import tempfile
+import tomllib
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Connection, Engine
+
+from hallmark.errors import InputError, NotFound
+from hallmark.ledger.log import LogWriter, Signer, utcnow
+from hallmark.store.blobs import BlobStore
+from hallmark.store.db import make_engine, migrate
+
+VAULT_DIR = ".hallmark"
+CONFIG = "hallmark.toml"
+SIGNING_KEY = "signing.key"
+MARKING_KEY = "marking.key"
+
+
+def _write_secret(path: Path, data: bytes) -> None:
+    """Create a file readable by its owner only; never overwrite."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+@dataclass
+class Txn:
+    """An open write transaction: SQL through `conn`, events through `log`."""
+
+    conn: Connection
+    log: LogWriter
+
+
+class Vault:
+    """A vault on disk. Services take one of these."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.dir = self.root / VAULT_DIR
+        try:
+            self.config: dict[str, Any] = tomllib.loads((self.dir / CONFIG).read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise InputError(f"cannot read {self.dir / CONFIG}: {exc}") from exc
+        self.blobs = BlobStore(self.dir / "blobs")
+
+    # -- finding and creating -------------------------------------------------------------
+    @classmethod
+    def find(cls, start: Path | str | None = None) -> Vault:
+        """The vault named by `start`, HALLMARK_VAULT, or found upwards from the cwd like git."""
+        named = start if start is not None else os.environ.get("HALLMARK_VAULT")
+        if named:
+            path = Path(named).expanduser()
+            if path.name == VAULT_DIR:
+                path = path.parent
+            if not (path / VAULT_DIR / CONFIG).is_file():
+                raise NotFound(f"no Hallmark vault at {path}")
+            return cls(path)
+        here = Path.cwd().resolve()
+        for candidate in (here, *here.parents):
+            if (candidate / VAULT_DIR / CONFIG).is_file():
+                return cls(candidate)
+        raise NotFound("not inside a Hallmark vault (run `hallmark init` or pass --vault)")
+
+    @classmethod
+    def create(cls, root: Path | str, db_url: str | None = None) -> Vault:
+        """Create `root/.hallmark` atomically; refuses if one exists."""
+        root = Path(root).expanduser()
+        root.mkdir(parents=True, exist_ok=True)
+        target = root / VAULT_DIR
+        if target.exists():
+            raise InputError(f"a vault already exists at {target}")
+        db_url = db_url or os.environ.get("HALLMARK_DB_URL") or ""
+        staging = Path(tempfile.mkdtemp(prefix=".hallmark-init-", dir=root))
+        try:
+            (staging / "keys").mkdir(mode=0o700)
+            (staging / "blobs").mkdir()
+            vault_id = uuid.uuid4().hex
+            key = Ed25519PrivateKey.generate()
+            _write_secret(
+                staging / "keys" / SIGNING_KEY,
+                key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                ),
+            )
+            _write_secret(staging / "keys" / MARKING_KEY, os.urandom(32))
+            config = {
+                "vault": {"id": vault_id, "created": utcnow(), "origin": f"hallmark/{vault_id}"},
+                "database": {"url": db_url},
+            }
+            (staging / CONFIG).write_text(tomli_w.dumps(config))
+            engine = make_engine(db_url or f"sqlite:///{target / 'hallmark.db'}")
+            os.rename(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        try:
+            migrate(engine)
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        finally:
+            engine.dispose()
+        return cls(root)
+
+    # -- configuration and keys ------------------------------------------------------------
+    @property
+    def db_url(self) -> str:
+        """HALLMARK_DB_URL, else the configured URL, else the SQLite file in the vault."""
+        return (
+            os.environ.get("HALLMARK_DB_URL")
+            or self.config.get("database", {}).get("url")
+            or f"sqlite:///{self.dir / 'hallmark.db'}"
+        )
+
+    @property
+    def origin(self) -> str:
+        """The log's origin line, unique to this vault."""
+        return str(self.config["vault"]["origin"])
+
+    @property
+    def actor(self) -> str:
+        """Who the events of this process are attributed to."""
+        return str(self.config.get("vault", {}).get("actor") or getpass.getuser())
+
+    @cached_property
+    def signing_key(self) -> Ed25519PrivateKey:
+        """The vault's Ed25519 key (checkpoints, attestations)."""
+        key = serialization.load_pem_private_key(
+            (self.dir / "keys" / SIGNING_KEY).read_bytes(), password=None
+        )
+        if not isinstance(key, Ed25519PrivateKey):
+            raise InputError("the vault's signing key is not an Ed25519 key")
+        return key
+
+    @cached_property
+    def marking_key(self) -> bytes:
+        """The 256-bit key that keys every per-recipient mark."""
+        return (self.dir / "keys" / MARKING_KEY).read_bytes()
+
+    @property
+    def key_name(self) -> str:
+        """The signer name in checkpoint notes."""
+        return self.origin
+
+    # -- database ---------------------------------------------------------------------------
+    @cached_property
+    def engine(self) -> Engine:
+        """The engine, migrated to the newest schema on first use."""
+        engine = make_engine(self.db_url)
+        migrate(engine)
+        return engine
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only connection."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Txn]:
+        """The one way to change the vault: SQL and its events commit together, with a fresh
+        signed checkpoint, or not at all."""
+        signer = Signer(self.origin, self.key_name, self.signing_key)
+        with self.engine.begin() as conn:
+            log = LogWriter.begin(conn, signer, self.actor)
+            yield Txn(conn, log)
+            log.close()
+
+    def close(self) -> None:
+        """Release database connections."""
+        if "engine" in self.__dict__:
+            self.engine.dispose()
