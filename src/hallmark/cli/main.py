@@ -8,7 +8,7 @@ from typing import Optional
 import rich.markup
 import typer
 
-from hallmark.cli import vault_cmds
+from hallmark.cli import audit_cmds, inventory_cmds, ledger_cmds, vault_cmds
 from hallmark.cli.common import err_console
 from hallmark.errors import HallmarkError
 
@@ -32,6 +32,9 @@ def _root(
 
 
 vault_cmds.register(app)
+inventory_cmds.register(app)
+audit_cmds.register(app)
+ledger_cmds.register(app)
 
 
 def report_error(exc: HallmarkError) -> int:

@@ -1,0 +1,29 @@
+"""Run every registered rule over the vault; order findings by severity."""
+
+from __future__ import annotations
+
+from hallmark.audit.registry import RULES, SEVERITIES, AuditContext, Finding
+from hallmark.errors import InputError
+from hallmark.vault import Vault
+
+
+def run_audit(vault: Vault, rules: list[str] | None = None) -> list[Finding]:
+    """Findings of the named rules (default: all), highest severity first."""
+    unknown = sorted(set(rules or []) - set(RULES))
+    if unknown:
+        raise InputError(f"unknown audit rule(s): {', '.join(unknown)}")
+    findings: list[Finding] = []
+    with vault.read() as conn:
+        ctx = AuditContext(vault, conn)
+        for rule_id in rules or sorted(RULES):
+            findings.extend(RULES[rule_id].check(ctx))
+    rank = {s: i for i, s in enumerate(reversed(SEVERITIES))}
+    return sorted(findings, key=lambda f: (rank[f.severity], f.rule, f.asset or "", f.subject or ""))
+
+
+def at_or_above(findings: list[Finding], severity: str) -> list[Finding]:
+    """The findings at or above a severity."""
+    if severity not in SEVERITIES:
+        raise InputError(f"--fail-on must be one of {', '.join(SEVERITIES)}")
+    floor = SEVERITIES.index(severity)
+    return [f for f in findings if SEVERITIES.index(f.severity) >= floor]

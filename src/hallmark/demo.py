@@ -1,0 +1,122 @@
+"""`hallmark demo`: a sample AI project, a vault over it, a scan, lineage and the IP audit.
+
+Everything is generated here (no downloads); the project lives in a temporary folder that is kept
+so the user can poke at it afterwards.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from safetensors.numpy import save_file
+
+from hallmark.audit import run_audit
+from hallmark.inventory import assets
+from hallmark.inventory.scan import scan
+from hallmark.vault import Vault
+
+GPL_HEADER = """                    GNU GENERAL PUBLIC LICENSE
+                       Version 3, 29 June 2007
+
+ Copyright (C) 2007 Free Software Foundation, Inc. <https://fsf.org/>
+ Everyone is permitted to copy and distribute verbatim copies
+ of this license document, but changing it is not allowed.
+
+                            Preamble
+
+  The GNU General Public License is a free, copyleft license for
+software and other kinds of works.
+"""
+
+# protocol-0 pickle: GLOBAL os.system, then REDUCE. Loading it would run a shell command;
+# Hallmark only reads its opcodes.
+HOSTILE_PICKLE = b"cos\nsystem\n(S'touch hallmark-demo-was-executed'\ntR."
+
+FIRST = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "John", "Radia", "Ken"]
+LAST = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Backus", "Perlman"]
+
+
+def build_sample_project(root: Path, rows: int = 400, seed: int = 7) -> Path:
+    """Write the sample project under `root` and return it."""
+    rng = random.Random(seed)
+    (root / "data").mkdir(parents=True)
+    (root / "models").mkdir()
+    (root / "code").mkdir()
+    with open(root / "data" / "patients.csv", "w", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["patient_id", "name", "email", "phone", "dob", "age", "bmi",
+                      "systolic_bp", "cholesterol", "smoker", "diagnosis"])
+        for i in range(rows):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            age = rng.randint(18, 90)
+            out.writerow([
+                f"P{100000 + i}", f"{first} {last}", f"{first}.{last}{i}@example.org".lower(),
+                f"+1-555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
+                f"{2026 - age}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", age,
+                round(rng.gauss(27, 4.5), 1), rng.randint(95, 180), rng.randint(120, 300),
+                rng.choice(["yes", "no"]), rng.choice(["healthy", "at-risk", "diabetic"]),
+            ])
+    with open(root / "data" / "reviews.jsonl", "w") as fh:
+        for i in range(200):
+            fh.write(f'{{"review_id": {i}, "stars": {rng.randint(1, 5)}, '
+                     f'"text": "sample review {i}"}}\n')
+    weights = np.random.default_rng(seed)
+    save_file({"encoder.weight": weights.standard_normal((64, 32)).astype(np.float32),
+               "encoder.bias": np.zeros(64, dtype=np.float32),
+               "head.weight": weights.standard_normal((3, 64)).astype(np.float32)},
+              str(root / "models" / "risk-classifier.safetensors"),
+              metadata={"framework": "numpy", "task": "risk classification"})
+    (root / "models" / "legacy-model.pkl").write_bytes(HOSTILE_PICKLE)
+    (root / "models" / "README.md").write_text(
+        "---\nlicense: apache-2.0\nbase_model: acme/clinical-base\ndatasets:\n- patients\n---\n"
+        "# Risk classifier\nPredicts a cardiovascular risk class.\n")
+    (root / "code" / "LICENSE").write_text(GPL_HEADER)
+    (root / "code" / "train.py").write_text(
+        '"""Train the risk classifier."""\n\nimport numpy as np\n\n\ndef train(x, y):\n'
+        "    return np.linalg.lstsq(x, y, rcond=None)[0]\n")
+    (root / "code" / "requirements.txt").write_text("numpy>=1.26\nsafetensors>=0.4\n")
+    return root
+
+
+def run_demo(say: Callable[[str], None], workdir: Path | None = None) -> Path:
+    """Build the sample project, create its vault, scan, set lineage, audit; narrate via `say`."""
+    root = Path(workdir or tempfile.mkdtemp(prefix="hallmark-demo-"))
+    project = build_sample_project(root / "acme-ai")
+    say(f"[bold]1. A sample AI project[/bold] in {project}")
+    vault = Vault.create(project)
+    say(f"[bold]2. A vault[/bold] at {vault.dir} (signing and marking keys, mode 0600)")
+    result = scan(vault, [project])
+    say(f"[bold]3. Scan:[/bold] {len(result.assets)} assets registered "
+        f"({', '.join(sorted({a.kind for a in result.assets}))})")
+    by_name = {a.name: a for a in result.assets}
+    model, data = by_name["risk-classifier.safetensors"], by_name["patients.csv"]
+    reviews = by_name["reviews.jsonl"]
+    assets.set_fields(vault, model.id, owner="Acme AI", status="in-house",
+                      classification="trade-secret", protection="trade-secret", value=5)
+    assets.set_fields(vault, reviews.id, owner="ReviewCorp", status="third-party",
+                      license="CC-BY-NC-4.0", value=2)
+    assets.add_lineage(vault, model.id, data.id, "trained-on")
+    assets.add_lineage(vault, model.id, reviews.id, "trained-on")
+    say(f"[bold]4. Register and lineage:[/bold] {model.id} (model) trained-on {data.id} "
+        f"(patients) and {reviews.id} (third-party reviews, CC-BY-NC-4.0)")
+    findings = run_audit(vault)
+    say(f"[bold]5. IP audit:[/bold] {len(findings)} findings")
+    for f in findings:
+        colour = {"high": "red", "medium": "yellow"}.get(f.severity, "white")
+        say(f"   [{colour}]{f.severity:<6}[/{colour}] {f.rule:<20} {f.message}")
+    executed = any(project.rglob("hallmark-demo-was-executed"))
+    say(f"   the hostile pickle was read, never executed: {'NO!' if executed else 'yes'}")
+    vault.close()
+    say("")
+    say("[bold]Next:[/bold]")
+    say(f"  cd {project}")
+    say("  hallmark assets                      # the register")
+    say(f"  hallmark asset show {model.id}       # one asset, its metadata and lineage")
+    say("  hallmark audit --fail-on high        # the gaps, as a CI gate")
+    say("  hallmark export bom -o bom.json      # CycloneDX 1.6 ML-BOM")
+    return project

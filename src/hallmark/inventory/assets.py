@@ -1,0 +1,226 @@
+"""The asset register: look up, list, change ownership fields, lineage. Every change logs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, insert, or_, select, update
+
+from hallmark.errors import InputError, NotFound
+from hallmark.ledger.log import utcnow
+from hallmark.store.tables import assets, lineage
+from hallmark.vault import Txn, Vault
+
+KINDS = ("model", "dataset", "code", "document", "other")
+STATUSES = ("in-house", "third-party", "joint", "unknown")
+CLASSIFICATIONS = ("public", "internal", "confidential", "trade-secret")
+PROTECTIONS = ("patent", "copyright", "trade-secret", "licence", "none")
+RELATIONS = ("trained-on", "fine-tuned-from", "derived-from", "contains")
+
+
+@dataclass
+class Asset:
+    """One registered asset as services and renderers see it."""
+
+    id: str
+    path: str
+    name: str
+    kind: str
+    size: int
+    sha256: str
+    blake3: str
+    metadata: dict[str, Any]
+    owner: str | None
+    status: str
+    classification: str
+    protection: str | None
+    value: int | None
+    license: str | None
+    first_seen: str
+    updated: str
+    parents: list[dict[str, str]] = field(default_factory=list)
+    children: list[dict[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Asset:
+        """Build from an `assets` row."""
+        return cls(
+            id=row.id, path=row.path, name=row.name, kind=row.kind, size=row.size,
+            sha256=row.sha256, blake3=row.blake3, metadata=json.loads(row.meta), owner=row.owner,
+            status=row.status, classification=row.classification, protection=row.protection,
+            value=row.value, license=row.license, first_seen=row.first_seen, updated=row.updated,
+        )
+
+    @property
+    def effective_license(self) -> str | None:
+        """The licence set on the register, else the one the file itself states."""
+        if self.license:
+            return self.license
+        meta = self.metadata
+        card = meta.get("card") or {}
+        for candidate in (card.get("license_name") if card.get("license") == "other" else None,
+                          card.get("license"), meta.get("license"),
+                          (meta.get("metadata") or {}).get("license"),
+                          (meta.get("repo_license") or {}).get("spdx")):
+            if candidate:
+                return str(candidate)
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form commands print."""
+        return asdict(self)
+
+
+def record(asset: Asset) -> dict[str, Any]:
+    """What an event says about an asset: identifiers, digests and register fields only."""
+    return {
+        "id": asset.id, "path": asset.path, "kind": asset.kind, "size": asset.size,
+        "sha256": asset.sha256, "blake3": asset.blake3, "owner": asset.owner,
+        "status": asset.status, "classification": asset.classification,
+        "protection": asset.protection, "value": asset.value, "license": asset.license,
+    }
+
+
+def resolve(conn: Connection, ref: str) -> Asset:
+    """An asset by id, unambiguous id prefix, exact name or path."""
+    ref = ref.strip()
+    if not ref:
+        raise InputError("empty asset reference")
+    rows = conn.execute(select(assets).where(assets.c.id == ref)).all()
+    if not rows and all(c in "0123456789abcdef" for c in ref.lower()):
+        rows = conn.execute(select(assets).where(assets.c.id.startswith(ref.lower()))).all()
+    if not rows:
+        rows = conn.execute(
+            select(assets).where(or_(assets.c.path == ref, assets.c.name == ref))
+        ).all()
+    if not rows:
+        raise NotFound(f"no asset matches {ref!r}")
+    if len(rows) > 1:
+        ids = ", ".join(sorted(r.id for r in rows)[:5])
+        raise InputError(f"asset reference {ref!r} is ambiguous ({ids})")
+    return _with_lineage(conn, Asset.from_row(rows[0]))
+
+
+def _with_lineage(conn: Connection, asset: Asset) -> Asset:
+    for row in conn.execute(select(lineage).where(lineage.c.child == asset.id)):
+        asset.parents.append({"id": row.parent, "relation": row.relation})
+    for row in conn.execute(select(lineage).where(lineage.c.parent == asset.id)):
+        asset.children.append({"id": row.child, "relation": row.relation})
+    return asset
+
+
+def list_assets(conn: Connection, kind: str | None = None) -> list[Asset]:
+    """Every asset (optionally of one kind), by path."""
+    if kind is not None and kind not in KINDS:
+        raise InputError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
+    query = select(assets).order_by(assets.c.path)
+    if kind:
+        query = query.where(assets.c.kind == kind)
+    rows = conn.execute(query).all()
+    edges: dict[str, list[dict[str, str]]] = {}
+    for row in conn.execute(select(lineage)):
+        edges.setdefault(row.child, []).append({"id": row.parent, "relation": row.relation})
+    result = []
+    for row in rows:
+        asset = Asset.from_row(row)
+        asset.parents = edges.get(asset.id, [])
+        result.append(asset)
+    return result
+
+
+def lineage_edges(conn: Connection) -> list[tuple[str, str, str]]:
+    """(child, parent, relation) for every lineage edge."""
+    return [(r.child, r.parent, r.relation) for r in conn.execute(select(lineage))]
+
+
+def show(vault: Vault, ref: str) -> Asset:
+    """One asset with its lineage."""
+    with vault.read() as conn:
+        return resolve(conn, ref)
+
+
+def set_fields(vault: Vault, ref: str, **changes: Any) -> Asset:
+    """Change register fields (owner, status, classification, protection, value, license)."""
+    changes = {k: v for k, v in changes.items() if v is not None}
+    _validate(changes)
+    if not changes:
+        raise InputError("nothing to change: give at least one of --owner, --status, --class, "
+                         "--protection, --value, --license")
+    with vault.transaction() as txn:
+        asset = resolve(txn.conn, ref)
+        now = utcnow()
+        txn.conn.execute(update(assets).where(assets.c.id == asset.id).values(**changes,
+                                                                               updated=now))
+        for key, value in changes.items():
+            setattr(asset, key, value)
+        txn.log.append("asset.updated", {"asset": record(asset), "changed": sorted(changes)},
+                       [asset.id])
+    return asset
+
+
+def _validate(changes: dict[str, Any]) -> None:
+    allowed = {"status": STATUSES, "classification": CLASSIFICATIONS, "protection": PROTECTIONS}
+    for key, values in allowed.items():
+        if key in changes and changes[key] not in values:
+            raise InputError(f"--{key[:5] if key == 'classification' else key} must be one of "
+                             f"{', '.join(values)} (got {changes[key]!r})")
+    if "value" in changes and not 1 <= int(changes["value"]) <= 5:
+        raise InputError(f"--value must be 1..5 (got {changes['value']})")
+    if "license" in changes:
+        from hallmark.inventory.licenses import normalise
+
+        spdx = normalise(changes["license"])
+        if spdx is None:
+            raise InputError(f"--license {changes['license']!r} is not an SPDX expression")
+        changes["license"] = spdx
+    if "owner" in changes and not str(changes["owner"]).strip():
+        raise InputError("--owner must not be empty")
+
+
+def add_lineage(vault: Vault, child_ref: str, parent_ref: str, relation: str) -> Asset:
+    """Record that CHILD was made from PARENT; refuses self-loops and cycles."""
+    if relation not in RELATIONS:
+        raise InputError(f"--relation must be one of {', '.join(RELATIONS)} (got {relation!r})")
+    with vault.transaction() as txn:
+        child, parent = resolve(txn.conn, child_ref), resolve(txn.conn, parent_ref)
+        if child.id == parent.id:
+            raise InputError("an asset cannot be its own parent")
+        if child.id in _ancestors(txn, parent.id):
+            raise InputError(f"{parent.id} already descends from {child.id}: lineage would loop")
+        exists = txn.conn.execute(select(lineage).where(
+            lineage.c.child == child.id, lineage.c.parent == parent.id,
+            lineage.c.relation == relation)).first()
+        if exists is None:
+            txn.conn.execute(insert(lineage).values(child=child.id, parent=parent.id,
+                                                    relation=relation, created=utcnow()))
+            txn.log.append("lineage.added", {"child": child.id, "child_sha256": child.sha256,
+                                             "parent": parent.id, "parent_sha256": parent.sha256,
+                                             "relation": relation}, [child.id, parent.id])
+        return _with_lineage(txn.conn, Asset.from_row(
+            txn.conn.execute(select(assets).where(assets.c.id == child.id)).one()))
+
+
+def _ancestors(txn: Txn, asset_id: str) -> set[str]:
+    seen: set[str] = set()
+    frontier = [asset_id]
+    while frontier:
+        current = frontier.pop()
+        for row in txn.conn.execute(select(lineage.c.parent).where(lineage.c.child == current)):
+            if row.parent not in seen:
+                seen.add(row.parent)
+                frontier.append(row.parent)
+    return seen
+
+
+def remove_lineage(vault: Vault, child_ref: str, parent_ref: str) -> None:
+    """Remove every edge from CHILD to PARENT."""
+    with vault.transaction() as txn:
+        child, parent = resolve(txn.conn, child_ref), resolve(txn.conn, parent_ref)
+        gone = txn.conn.execute(delete(lineage).where(lineage.c.child == child.id,
+                                                      lineage.c.parent == parent.id)).rowcount
+        if not gone:
+            raise NotFound(f"no lineage from {child.id} to {parent.id}")
+        txn.log.append("lineage.removed", {"child": child.id, "parent": parent.id},
+                       [child.id, parent.id])

@@ -1,0 +1,36 @@
+"""CycloneDX 1.6 export validates against the official schema."""
+
+from __future__ import annotations
+
+import json
+
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+
+from hallmark.demo import build_sample_project
+from hallmark.vault import Vault
+
+
+def test_bom_validates_and_carries_lineage(vault: Vault, cli) -> None:
+    build_sample_project(vault.root / "proj")
+    doc = json.loads(cli("scan", ".", "--json").stdout)
+    ids = {a["name"] if "name" in a else a["path"]: a["id"] for a in doc["assets"]}
+    model, data = ids["risk-classifier.safetensors"], ids["patients.csv"]
+    assert cli("lineage", "add", model, "--from", data, "--relation", "trained-on").exit_code == 0
+    out = vault.root / "bom.json"
+    result = cli("export", "bom", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    text = out.read_text()
+    errors = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
+    assert errors is None, errors
+    bom = json.loads(text)
+    assert bom["specVersion"] == "1.6"
+    types = {c["name"]: c["type"] for c in bom["components"]}
+    assert types["risk-classifier.safetensors"] == "machine-learning-model"
+    assert types["patients.csv"] == "data"
+    assert types["train.py"] in ("library", "application")
+    deps = {d["ref"]: d.get("dependsOn", []) for d in bom["dependencies"]}
+    assert f"hallmark:{data}" in deps[f"hallmark:{model}"]
+    model_c = next(c for c in bom["components"] if c["bom-ref"] == f"hallmark:{model}")
+    algs = {h["alg"] for h in model_c["hashes"]}
+    assert algs == {"SHA-256", "BLAKE3"}

@@ -1,0 +1,17 @@
+"""`hallmark demo` runs end to end and shows each inventory rule firing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def test_demo_runs_and_finds_the_planted_gaps(tmp_path: Path, cli, monkeypatch) -> None:
+    monkeypatch.delenv("HALLMARK_DB_URL", raising=False)
+    result = cli("demo", "--dir", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    for rule in ("pii-in-dataset", "unsafe-pickle", "copyleft-dependency", "noncommercial-input",
+                 "unknown-owner"):
+        assert rule in out, rule
+    assert "never executed: yes" in out
+    assert not list(tmp_path.rglob("hallmark-demo-was-executed"))
