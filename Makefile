@@ -19,7 +19,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict src/hallmark/ledger/merkle.py src/hallmark/inventory/classify.py
+	$(BIN)/mypy --strict src/hallmark/ledger/merkle.py src/hallmark/inventory/classify.py \
+	  src/hallmark/inventory/licenses.py src/hallmark/inventory/code.py \
+	  src/hallmark/inventory/authorship.py
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 tests

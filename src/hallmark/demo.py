@@ -11,8 +11,10 @@ import random
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from rich.table import Table
 from safetensors.numpy import save_file
 
 from hallmark.audit import run_audit
@@ -83,7 +85,7 @@ def build_sample_project(root: Path, rows: int = 400, seed: int = 7) -> Path:
     return root
 
 
-def run_demo(say: Callable[[str], None], workdir: Path | None = None) -> Path:
+def run_demo(say: Callable[[Any], None], workdir: Path | None = None) -> Path:
     """Build the sample project, create its vault, scan, set lineage, audit; narrate via `say`."""
     root = Path(workdir or tempfile.mkdtemp(prefix="hallmark-demo-"))
     project = build_sample_project(root / "acme-ai")
@@ -106,9 +108,13 @@ def run_demo(say: Callable[[str], None], workdir: Path | None = None) -> Path:
         f"(patients) and {reviews.id} (third-party reviews, CC-BY-NC-4.0)")
     findings = run_audit(vault)
     say(f"[bold]5. IP audit:[/bold] {len(findings)} findings")
+    grid = Table(show_header=True, header_style="bold", box=None, padding=(0, 1))
+    for col in ("severity", "rule", "finding"):
+        grid.add_column(col, overflow="fold")
     for f in findings:
         colour = {"high": "red", "medium": "yellow"}.get(f.severity, "white")
-        say(f"   [{colour}]{f.severity:<6}[/{colour}] {f.rule:<20} {f.message}")
+        grid.add_row(f"[{colour}]{f.severity}[/{colour}]", f.rule, f.message)
+    say(grid)
     executed = any(project.rglob("hallmark-demo-was-executed"))
     say(f"   the hostile pickle was read, never executed: {'NO!' if executed else 'yes'}")
     vault.close()

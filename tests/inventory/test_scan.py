@@ -140,3 +140,19 @@ def test_hostile_pickle_is_never_executed(vault: Vault, cli) -> None:
     unsafe = [f for f in findings if f["rule"] == "unsafe-pickle"]
     assert unsafe and "os.system" in unsafe[0]["message"]
     assert not marker.exists()
+
+
+def test_model_inherits_the_card_beside_it(vault: Vault, cli) -> None:
+    folder = vault.root / "model"
+    folder.mkdir()
+    save_file({"w": np.ones(3, dtype=np.float32)}, str(folder / "weights.safetensors"))
+    (folder / "README.md").write_text("---\nlicense: mit\nbase_model: org/base\n---\n# M\n")
+    (vault.root / "lonely.safetensors").write_bytes((folder / "weights.safetensors").read_bytes())
+    doc = json.loads(cli("scan", ".", "--json").stdout)
+    by_path = {a["path"]: a for a in doc["assets"]}
+    assert by_path["model/weights.safetensors"]["metadata"]["card"]["license"] == "mit"
+    assert "card" not in by_path["lonely.safetensors"]["metadata"]
+    findings = json.loads(cli("audit", "--json").stdout)["findings"]
+    no_licence = {f["asset"] for f in findings if f["rule"] == "no-license"}
+    assert by_path["lonely.safetensors"]["id"] in no_licence
+    assert by_path["model/weights.safetensors"]["id"] not in no_licence

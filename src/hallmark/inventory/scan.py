@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,26 @@ def path_key(vault: Vault, path: Path) -> str:
         return display(absolute)
 
 
+@lru_cache(maxsize=4096)
+def _folder_card(readme: str, _mtime_ns: int) -> dict[str, Any] | None:
+    """The card in a folder's README.md (cached per file version)."""
+    try:
+        card = read_metadata(Path(readme), "document").get("card")
+    except ReaderError:
+        return None
+    return card or None
+
+
+def _sibling_card(path: Path) -> dict[str, Any] | None:
+    """A model or dataset inherits the card of the README.md beside it (the Hugging Face layout)."""
+    readme = path.parent / "README.md"
+    try:
+        mtime = readme.stat().st_mtime_ns
+    except OSError:
+        return None
+    return _folder_card(str(readme), mtime)
+
+
 def _metadata(path: Path, kind: str) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     try:
@@ -73,6 +94,11 @@ def _metadata(path: Path, kind: str) -> dict[str, Any]:
     except ReaderError as exc:
         meta.update(exc.partial or {})
         meta["error"] = str(exc)
+    if kind in ("model", "dataset") and "card" not in meta:
+        card = _sibling_card(path)
+        if card:
+            meta["card"] = card
+            meta["card_file"] = "README.md"
     if kind == "code":
         try:
             meta.update(code_metadata(path))
