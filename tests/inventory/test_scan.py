@@ -156,3 +156,19 @@ def test_model_inherits_the_card_beside_it(vault: Vault, cli) -> None:
     no_licence = {f["asset"] for f in findings if f["rule"] == "no-license"}
     assert by_path["lonely.safetensors"]["id"] in no_licence
     assert by_path["model/weights.safetensors"]["id"] not in no_licence
+
+
+def test_non_utf8_file_name_is_registered_and_rescanned(vault: Vault) -> None:
+    name = os.fsdecode(b"donn\xe9es.csv")
+    (vault.root / name).write_text("a,b\n1,2\n")
+    first = scan(vault, [vault.root])
+    assert [a.path for a in first.assets] == ["donn\\xe9es.csv"]
+    again = scan(vault, [vault.root])
+    assert (again.new, again.unchanged) == (0, 1)
+
+
+def test_empty_file_is_registered_with_empty_digests(vault: Vault) -> None:
+    (vault.root / "empty.bin").write_bytes(b"")
+    (asset,) = scan(vault, [vault.root]).assets
+    assert asset.size == 0
+    assert asset.sha256 == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
