@@ -21,7 +21,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src/hallmark/ledger/merkle.py src/hallmark/inventory/classify.py \
 	  src/hallmark/inventory/licenses.py src/hallmark/inventory/code.py \
-	  src/hallmark/inventory/authorship.py
+	  src/hallmark/inventory/authorship.py src/hallmark/inventory/pii.py
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 tests
@@ -33,3 +33,12 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Rebuild the clause classifier shipped in src/hallmark/review/model/ from the CUAD training split
+# (../shared/data/cuad-train, or HALLMARK_CUAD_DIR); deterministic, a minute or two on one core.
+.PHONY: train-review bench-review
+train-review: $(STAMP)
+	nice $(BIN)/python -m hallmark.review.train
+
+bench-review: $(STAMP)
+	$(BIN)/python bench/review_cuad.py

@@ -1,0 +1,103 @@
+"""Metadata readers for the asset inventory: one module per file format, dispatched by suffix.
+
+Every reader parses, never executes: no unpickling, no imports, no payload loads; each is bounded
+(header sizes, counts, nesting, decompressed bytes) so a hostile file costs little. The scanner
+calls `read_metadata` and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hallmark.errors import InputError
+
+__all__ = ["ReaderError", "read_metadata", "SUFFIXES"]
+
+
+class ReaderError(InputError):
+    """The file could not be parsed; `partial` holds the metadata read before the failure."""
+
+    def __init__(self, reason: str, partial: dict[str, Any] | None = None) -> None:
+        reason = " ".join(str(reason).split()) or "unreadable file"
+        super().__init__(reason)
+        self.partial: dict[str, Any] = dict(partial or {})
+
+
+Reader = Callable[[Path], dict[str, Any]]
+
+
+def _readers() -> dict[str, Reader]:
+    # Imported lazily so that importing this package stays cheap (pyarrow is heavy).
+    from hallmark.inventory.readers import cards, gguf, onnx, pickles, safetensors, tabular
+
+    table: dict[str, Reader] = {
+        ".safetensors": safetensors.read,
+        ".gguf": gguf.read,
+        ".onnx": onnx.read,
+        ".parquet": tabular.read_parquet,
+        ".arrow": tabular.read_arrow,
+        ".ipc": tabular.read_arrow,
+        ".feather": tabular.read_feather,
+        ".csv": tabular.read_csv,
+        ".tsv": tabular.read_tsv,
+        ".jsonl": tabular.read_jsonl,
+        ".ndjson": tabular.read_jsonl,
+        ".md": cards.read,
+    }
+    for suffix in pickles.SUFFIXES:
+        table[suffix] = pickles.read
+    return table
+
+
+SUFFIXES = frozenset(
+    [".safetensors", ".gguf", ".onnx", ".parquet", ".arrow", ".ipc", ".feather", ".csv", ".tsv",
+     ".jsonl", ".ndjson", ".md", ".pt", ".pth", ".bin", ".pkl", ".pickle", ".ckpt", ".joblib"]
+)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text and text[0] else type(exc).__name__
+
+
+def _dispatch(path: Path, kind: str) -> dict[str, Any]:
+    """Run the reader for `path`, turning the failures parsers are expected to meet into
+    ReaderError; anything else (a bug) propagates so that tests can find it."""
+    from pyarrow import ArrowException
+    from yaml import YAMLError
+
+    from hallmark.inventory.readers._common import Truncated
+
+    reader = _readers().get(path.suffix.lower())
+    if reader is None:
+        return {}
+    try:
+        return reader(path)
+    except ReaderError:
+        raise
+    except Truncated as exc:
+        raise ReaderError(f"truncated: {exc}") from None
+    except MemoryError:
+        raise ReaderError("too large to read within the memory bounds") from None
+    except RecursionError:
+        raise ReaderError("nested too deeply") from None
+    except OSError as exc:
+        raise ReaderError(f"cannot read: {exc.strerror or _first_line(exc)}") from None
+    except (ArrowException, YAMLError, zipfile.BadZipFile, zipfile.LargeZipFile, struct.error,
+            json.JSONDecodeError, UnicodeDecodeError, EOFError) as exc:
+        raise ReaderError(_first_line(exc)) from None
+
+
+def read_metadata(path: Path, kind: str) -> dict[str, Any]:
+    """Metadata of one file, read without loading payloads; {} when no reader handles it."""
+    try:
+        return _dispatch(Path(path), kind)
+    except ReaderError:
+        raise
+    except Exception as exc:  # the contract: a hostile file never escapes as anything else
+        raise ReaderError(f"unreadable file ({type(exc).__name__}: {_first_line(exc)})") from None
