@@ -25,7 +25,7 @@ class Finding:
     asset: str | None
     message: str
     remedy: str
-    subject: str | None = None  # what the finding is about when it is not an asset (a path, a party)
+    subject: str | None = None  # what it is about when not an asset (a path, a party)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form `hallmark audit --json` prints."""

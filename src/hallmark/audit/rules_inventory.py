@@ -92,8 +92,9 @@ def noncommercial_input(ctx: AuditContext) -> Iterator[Finding]:
                 if is_noncommercial(str(name)):
                     tainted.append(f"{field} {name}")
         if tainted:
+            inputs = ", ".join(sorted(tainted))
             yield Finding("noncommercial-input", "high", a.id,
-                          f"{a.path}: built from non-commercial inputs: {', '.join(sorted(tainted))}",
+                          f"{a.path}: built from non-commercial inputs: {inputs}",
                           "mark the model non-commercial (hallmark asset set ID --license ...) "
                           "or retrain without those inputs")
 

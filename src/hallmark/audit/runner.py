@@ -18,7 +18,8 @@ def run_audit(vault: Vault, rules: list[str] | None = None) -> list[Finding]:
         for rule_id in rules or sorted(RULES):
             findings.extend(RULES[rule_id].check(ctx))
     rank = {s: i for i, s in enumerate(reversed(SEVERITIES))}
-    return sorted(findings, key=lambda f: (rank[f.severity], f.rule, f.asset or "", f.subject or ""))
+    return sorted(findings,
+                  key=lambda f: (rank[f.severity], f.rule, f.asset or "", f.subject or ""))
 
 
 def at_or_above(findings: list[Finding], severity: str) -> list[Finding]:

@@ -33,7 +33,8 @@ def audit(
     else:
         rows = [[SEVERITY_STYLE[f.severity], f.rule, f.asset or f.subject or "", f.message,
                  f.remedy] for f in findings]
-        console.print(table(None, ["severity", "rule", "asset", "finding", "remedy"], rows))
+        console.print(table(None, ["severity", "rule", "asset", "finding", "remedy"], rows,
+                            wrap=("finding", "remedy")))
         counts = {s: sum(f.severity == s for f in findings) for s in ("high", "medium", "low")}
         console.print(f"{len(findings)} findings: {counts['high']} high, {counts['medium']} "
                       f"medium, {counts['low']} low")

@@ -29,11 +29,15 @@ def open_vault(ctx: typer.Context) -> Vault:
     return Vault.find(named)
 
 
-def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Table:
-    """A Rich table with the house style."""
+def table(title: str | None, columns: list[str], rows: list[list[Any]],
+          wrap: tuple[str, ...] = ()) -> Table:
+    """A Rich table with the house style; only the `wrap` columns may wrap, the rest stay whole."""
     t = Table(title=title, header_style="bold", show_lines=False)
     for col in columns:
-        t.add_column(col, overflow="fold")
+        if col in wrap:
+            t.add_column(col, overflow="fold", ratio=1)
+        else:
+            t.add_column(col, no_wrap=True)
     for row in rows:
         t.add_row(*("" if v is None else str(v) for v in row))
     return t

@@ -14,6 +14,8 @@ from hallmark.inventory.assets import Asset
 
 asset_app = typer.Typer(help="Show or change one asset in the register.", no_args_is_help=True)
 lineage_app = typer.Typer(help="Record what an asset was made from.", no_args_is_help=True)
+ASSET_COLUMNS = ["id", "kind", "path", "size", "owner", "status", "licence"]
+ASSET_WRAP = ("path", "owner", "licence")
 
 
 def _size(n: int) -> str:
@@ -51,8 +53,8 @@ def scan(
                    "new": result.new, "changed": result.changed, "unchanged": result.unchanged,
                    "problems": [{"path": p, "reason": r} for p, r in result.problems]})
         return
-    console.print(table(None, ["id", "kind", "path", "size", "owner", "status", "licence"],
-                        _asset_rows(result.assets)))
+    console.print(table(None, ASSET_COLUMNS, _asset_rows(result.assets),
+                        wrap=ASSET_WRAP))
     console.print(f"{len(result.assets)} assets: {result.new} new, {result.changed} changed, "
                   f"{result.unchanged} unchanged")
     for path, reason in result.problems:
@@ -72,8 +74,7 @@ def list_assets(
     if as_json:
         emit_json({"assets": [a.to_json() for a in items]})
         return
-    console.print(table(None, ["id", "kind", "path", "size", "owner", "status", "licence"],
-                        _asset_rows(items)))
+    console.print(table(None, ASSET_COLUMNS, _asset_rows(items), wrap=ASSET_WRAP))
 
 
 def _show(asset: Asset) -> None:
@@ -87,7 +88,7 @@ def _show(asset: Asset) -> None:
         rows.append([p["relation"], p["id"]])
     for c in asset.children:
         rows.append([f"source of ({c['relation']})", c["id"]])
-    console.print(table(asset.name, ["field", "value"], rows))
+    console.print(table(asset.name, ["field", "value"], rows, wrap=("value",)))
     if asset.metadata:
         import json
 

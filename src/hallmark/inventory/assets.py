@@ -65,7 +65,9 @@ class Asset:
                           (meta.get("metadata") or {}).get("license"),
                           (meta.get("repo_license") or {}).get("spdx")):
             if candidate:
-                return str(candidate)
+                from hallmark.inventory.licenses import normalise
+
+                return normalise(str(candidate)) or str(candidate)
         return None
 
     def to_json(self) -> dict[str, Any]:
