@@ -21,7 +21,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src/hallmark/ledger/merkle.py src/hallmark/inventory/classify.py \
 	  src/hallmark/inventory/licenses.py src/hallmark/inventory/code.py \
-	  src/hallmark/inventory/authorship.py src/hallmark/inventory/pii.py
+	  src/hallmark/inventory/authorship.py src/hallmark/inventory/pii.py \
+	  src/hallmark/review/metrics.py src/hallmark/review/features.py \
+	  src/hallmark/review/segment.py src/hallmark/review/patterns.py
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 tests

@@ -1,0 +1,90 @@
+"""`hallmark review FILE`: which clauses an agreement has, lacks, and which are risky."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import rich.markup
+import typer
+
+from hallmark.cli.common import JsonOption, console, emit_json, err_console, table
+from hallmark.errors import InputError
+from hallmark.review.html import render_html
+from hallmark.review.service import clause_catalogue, review_document
+
+EXCERPT_CHARS = 110
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError(f"--html: folder {directory} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=".review-", suffix=".html", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _short(text: str) -> str:
+    text = rich.markup.escape(text)
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+
+
+def review(
+    file: Path = typer.Argument(..., help="The agreement: PDF, DOCX, TXT, Markdown or HTML."),
+    agreement_type: Optional[str] = typer.Option(  # noqa: UP045 - Typer needs Optional here
+        None,
+        "--type",
+        help="nda, collaboration, data-use, work-for-hire, licence, sponsored-research or "
+        "developer-terms: list the clauses this type requires that are missing.",
+    ),
+    json_output: bool = JsonOption,
+    html: Optional[Path] = typer.Option(  # noqa: UP045 - Typer needs Optional here
+        None, "--html", help="Also write the report as an HTML page to this file."
+    ),
+) -> None:
+    """Review an agreement: clauses present and missing, and risky clauses, with evidence."""
+    report = review_document(file, agreement_type)
+    if html is not None:
+        _write_atomically(html, render_html(report, file.name))
+        err_console.print(f"wrote {html}")
+    if json_output:
+        emit_json(report.to_json())
+        return
+    titles = {k: str(v.get("title", k)) for k, v in clause_catalogue().items()}
+    rows = []
+    for c in sorted(report.clauses, key=lambda c: (not c.present, -c.score)):
+        best = c.evidence[0] if c.evidence else None
+        where = f"{best.location}: {_short(best.text)}" if best else ""
+        rows.append([titles.get(c.type, c.type), "yes" if c.present else "no", f"{c.score:.2f}",
+                     where])
+    console.print(table(f"Clauses in {rich.markup.escape(file.name)}",
+                        ["clause", "present", "score", "best evidence"], rows))
+    if report.agreement_type:
+        if report.missing:
+            console.print(table(f"Missing for {report.agreement_type}",
+                                ["clause", "why it matters", "a good clause covers"],
+                                [[titles.get(m.type, m.type), m.reason, m.covers]
+                                 for m in report.missing]))
+        else:
+            console.print(f"Every clause a {report.agreement_type} requires is present.")
+    if report.risks:
+        console.print(table("Risks", ["risk", "severity", "why", "evidence"], [
+            [r.id, r.severity, r.message,
+             "; ".join(f"{e.location}: {_short(e.text)}" for e in r.evidence[:2])]
+            for r in report.risks
+        ]))
+    else:
+        console.print("No risky clause found.")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach this module's commands."""
+    app.command()(review)

@@ -1,0 +1,1 @@
+"""Agreement review: extract text, find clauses, report what is missing and what is risky."""

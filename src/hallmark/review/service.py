@@ -1,0 +1,265 @@
+"""Review an agreement: which clauses it has, which its type requires and lacks, which are risky.
+
+`review_document(path, agreement_type)` is what the CLI (and later `agreement add`) calls.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from hallmark.errors import InputError
+from hallmark.review import patterns
+from hallmark.review.classifier import shipped_model
+from hallmark.review.extract import extract
+from hallmark.review.segment import Block, Segment, paragraphs, segment_blocks
+
+MAX_EVIDENCE = 3
+MAX_EXCERPT_CHARS = 400
+TYPE_ALIASES = {"license": "licence", "data-sharing": "data-use", "assignment": "work-for-hire"}
+MIN_CONFIDENTIALITY_MONTHS = 24
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An excerpt that supports a finding and where it is in the document."""
+
+    text: str
+    location: str
+
+    def to_json(self) -> dict[str, str]:
+        """The JSON form."""
+        return {"text": self.text, "location": self.location}
+
+
+@dataclass(frozen=True)
+class ClauseResult:
+    """One clause type: present or not, its confidence, the best evidence."""
+
+    type: str
+    present: bool
+    score: float
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {"type": self.type, "present": self.present, "score": self.score,
+                "evidence": [e.to_json() for e in self.evidence]}
+
+
+@dataclass(frozen=True)
+class MissingClause:
+    """A clause the agreement type requires and the document lacks."""
+
+    type: str
+    reason: str
+    covers: str
+
+    def to_json(self) -> dict[str, str]:
+        """The JSON form."""
+        return {"type": self.type, "reason": self.reason, "covers": self.covers}
+
+
+@dataclass(frozen=True)
+class Risk:
+    """A dangerous clause (or a dangerous gap) with its evidence."""
+
+    id: str
+    severity: str
+    message: str
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {"id": self.id, "severity": self.severity, "message": self.message,
+                "evidence": [e.to_json() for e in self.evidence]}
+
+
+@dataclass(frozen=True)
+class ReviewReport:
+    """The result of a review: every clause type, what is missing, what is risky."""
+
+    clauses: list[ClauseResult]
+    missing: list[MissingClause]
+    risks: list[Risk]
+    agreement_type: str | None = None
+    segments: int = 0
+
+    def clause(self, clause_type: str) -> ClauseResult:
+        """The result for one clause type."""
+        for result in self.clauses:
+            if result.type == clause_type:
+                return result
+        raise KeyError(clause_type)
+
+    def to_json(self) -> dict[str, Any]:
+        """Exactly the JSON contract: {"clauses": [...], "missing": [...], "risks": [...]}."""
+        return {"clauses": [c.to_json() for c in self.clauses],
+                "missing": [m.to_json() for m in self.missing],
+                "risks": [r.to_json() for r in self.risks]}
+
+
+def _load_yaml(name: str) -> dict[str, Any]:
+    text = resources.files("hallmark.review").joinpath(name).read_text(encoding="utf-8")
+    document = yaml.safe_load(text)
+    if not isinstance(document, dict):
+        raise InputError(f"{name} is malformed")
+    return document
+
+
+@functools.lru_cache(maxsize=1)
+def clause_catalogue() -> dict[str, dict[str, Any]]:
+    """Every clause type id with its title, detector and what a good clause covers."""
+    return _load_yaml("clause_types.yaml")
+
+
+@functools.lru_cache(maxsize=1)
+def requirements() -> dict[str, dict[str, Any]]:
+    """Per agreement type: its title and the clauses it requires, each with a reason."""
+    return _load_yaml("requirements.yaml")
+
+
+def agreement_types() -> list[str]:
+    """The agreement types `--type` accepts."""
+    return list(requirements())
+
+
+def normalise_type(agreement_type: str | None) -> str | None:
+    """The canonical agreement type name, or InputError naming the valid ones."""
+    if agreement_type is None:
+        return None
+    name = TYPE_ALIASES.get(agreement_type.strip().lower(), agreement_type.strip().lower())
+    if name not in requirements():
+        raise InputError(
+            f"unknown agreement type {agreement_type!r}; use one of: {', '.join(agreement_types())}"
+        )
+    return name
+
+
+def _excerpt(text: str) -> str:
+    return text if len(text) <= MAX_EXCERPT_CHARS else text[: MAX_EXCERPT_CHARS - 1] + "…"
+
+
+def _evidence(segments: list[Segment], indices: list[int]) -> list[Evidence]:
+    return [Evidence(_excerpt(segments[i].text), segments[i].location) for i in indices]
+
+
+def _scores(segments: list[Segment]) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """Per clause type: a score for every segment, and the document-presence threshold."""
+    model = shipped_model()
+    texts = [s.text for s in segments]
+    probabilities = model.probabilities(texts) if texts else np.zeros((0, len(model.types)))
+    scores, thresholds = {}, {}
+    for clause_type, entry in clause_catalogue().items():
+        if entry.get("detector") == "model":
+            j = model.types.index(clause_type)
+            scores[clause_type] = probabilities[:, j]
+            thresholds[clause_type] = model.threshold(clause_type)
+        else:
+            scores[clause_type] = np.asarray(
+                [patterns.pattern_score(clause_type, t) for t in texts], dtype=np.float64
+            )
+            thresholds[clause_type] = patterns.PRESENT_AT
+    return scores, thresholds
+
+
+def _clause_results(
+    segments: list[Segment], scores: dict[str, np.ndarray], thresholds: dict[str, float]
+) -> list[ClauseResult]:
+    results = []
+    for clause_type in clause_catalogue():
+        column = scores[clause_type]
+        best = float(column.max()) if len(column) else 0.0
+        order = [int(i) for i in np.argsort(-column, kind="stable")[:MAX_EVIDENCE]]
+        supporting = [i for i in order if column[i] >= thresholds[clause_type]]
+        results.append(ClauseResult(clause_type, best >= thresholds[clause_type],
+                                    round(best, 3), _evidence(segments, supporting)))
+    return results
+
+
+def _risks(
+    segments: list[Segment], scores: dict[str, np.ndarray], thresholds: dict[str, float]
+) -> list[Risk]:
+    risks = []
+
+    def above(clause_type: str) -> list[int]:
+        column = scores[clause_type]
+        return [i for i in range(len(segments)) if column[i] >= thresholds[clause_type]]
+
+    residuals = above("residuals")
+    if residuals:
+        risks.append(Risk("residuals", "high", "A residuals clause lets the recipient use what "
+                          "its people remember of your confidential information, models and data.",
+                          _evidence(segments, residuals[:MAX_EVIDENCE])))
+    for risk_id, severity, message in (
+        ("improvements-to-other-party", "high", "Improvements or derivatives are assigned or "
+         "licensed back; make sure improvements to your IP do not go to the other party."),
+        ("perpetual-or-irrevocable-licence", "medium", "A perpetual or irrevocable licence: "
+         "make sure it is not a licence to your IP."),
+        ("unlimited-sublicensing", "high", "Sublicensing without limits or consent lets your IP "
+         "reach parties you never agreed to."),
+    ):
+        hits = [i for i, s in enumerate(segments) if patterns.RISK_PATTERNS[risk_id].search(s.text)]
+        if risk_id == "perpetual-or-irrevocable-licence":
+            hits = sorted(set(hits) | set(above("irrevocable-or-perpetual-license")))
+        if hits:
+            risks.append(Risk(risk_id, severity, message, _evidence(segments, hits[:MAX_EVIDENCE])))
+    confidential = sorted(above("confidentiality"), key=lambda i: -scores["confidentiality"][i])
+    if confidential:
+        lasting = sorted(set(confidential) | set(above("survival")))
+        months = [m for i in lasting for m in patterns.durations_in_months(segments[i].text)]
+        short = [i for i in lasting if any(m < MIN_CONFIDENTIALITY_MONTHS
+                                           for m in patterns.durations_in_months(segments[i].text))]
+        if short and max(months) < MIN_CONFIDENTIALITY_MONTHS:
+            risks.append(Risk("confidentiality-shorter-than-2-years", "high",
+                              f"Confidentiality lasts {max(months)} months; keep it at least 2 "
+                              "years, and for trade secrets as long as they stay secret.",
+                              _evidence(segments, short[:MAX_EVIDENCE])))
+        if not any(patterns.LASTING.search(segments[i].text) for i in lasting):
+            risks.append(Risk("confidentiality-not-surviving", "high",
+                              "Nothing says confidentiality survives termination or expiry: once "
+                              "the agreement ends, so does the protection.",
+                              _evidence(segments, confidential[:MAX_EVIDENCE])))
+    return risks
+
+
+def review_blocks(blocks: list[Block], agreement_type: str | None = None) -> ReviewReport:
+    """Review located blocks of text (pages or paragraphs)."""
+    kind = normalise_type(agreement_type)
+    segments = segment_blocks(blocks)
+    if not segments:
+        raise InputError("no text to review")
+    scores, thresholds = _scores(segments)
+    clauses = _clause_results(segments, scores, thresholds)
+    present = {c.type for c in clauses if c.present}
+    missing = []
+    if kind is not None:
+        catalogue = clause_catalogue()
+        for clause_type, reason in requirements()[kind]["requires"].items():
+            if clause_type not in present:
+                missing.append(MissingClause(clause_type, str(reason),
+                                             str(catalogue[clause_type]["covers"])))
+    return ReviewReport(clauses, missing, _risks(segments, scores, thresholds), kind,
+                        len(segments))
+
+
+def review_text(text: str, agreement_type: str | None = None) -> ReviewReport:
+    """Review plain text whose paragraphs are separated by blank lines."""
+    return review_blocks(paragraphs(text), agreement_type)
+
+
+def review_document(path: Path, agreement_type: str | None = None) -> ReviewReport:
+    """Extract a PDF, DOCX, HTML, Markdown or text file and review it."""
+    kind = normalise_type(agreement_type)  # a bad --type fails before any parsing
+    return review_blocks(extract(path).blocks, kind)
+
+
+def sample_path(name: str = "nda_residuals.txt") -> Path:
+    """The path of a sample agreement shipped with the package (used by the demo)."""
+    return Path(str(resources.files("hallmark.review").joinpath("samples", name)))
