@@ -8,7 +8,13 @@ from typing import Optional
 import rich.markup
 import typer
 
-from hallmark.cli import audit_cmds, inventory_cmds, ledger_cmds, vault_cmds
+from hallmark.cli import (
+    audit_cmds,
+    inventory_cmds,
+    ledger_cmds,
+    review_cmds,
+    vault_cmds,
+)
 from hallmark.cli.common import err_console
 from hallmark.errors import HallmarkError
 
@@ -35,6 +41,7 @@ vault_cmds.register(app)
 inventory_cmds.register(app)
 audit_cmds.register(app)
 ledger_cmds.register(app)
+review_cmds.register(app)
 
 
 def report_error(exc: HallmarkError) -> int:

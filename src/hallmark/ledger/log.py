@@ -14,7 +14,7 @@ import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, insert, select, update
 
-from hallmark.errors import NotFound
+from hallmark.errors import IntegrityError, NotFound
 from hallmark.ledger import merkle, note
 from hallmark.store.tables import checkpoints, event_subjects, events, ledger_head, ledger_nodes
 
@@ -50,13 +50,15 @@ class LogWriter:
     def begin(cls, conn: Connection, signer: Signer, actor: str) -> LogWriter:
         """Lock the log head (serialising writers) and load the frontier."""
         head = conn.execute(
-            select(ledger_head.c.size).where(ledger_head.c.id == 1).with_for_update()
+            select(ledger_head.c.size, ledger_head.c.frontier)
+            .where(ledger_head.c.id == 1).with_for_update()
         ).one()
         writer = cls(conn=conn, signer=signer, actor=actor, size=head.size)
-        lookup = NodeReader(conn)
-        writer.frontier = [
-            (level, lookup(level, idx)) for level, idx in merkle.frontier_nodes(head.size)
-        ]
+        levels = [level for level, _ in merkle.frontier_nodes(head.size)]
+        blob = bytes(head.frontier)
+        if len(blob) != 32 * len(levels):
+            raise IntegrityError("the log head's frontier is corrupt; run `hallmark ledger verify`")
+        writer.frontier = [(lv, blob[32 * i:32 * i + 32]) for i, lv in enumerate(levels)]
         return writer
 
     def append(self, type_: str, payload: dict[str, Any], subjects: Iterable[str] = ()) -> int:
@@ -99,7 +101,8 @@ class LogWriter:
         self.conn.execute(insert(ledger_nodes), self._nodes)
         root = self.root
         self.conn.execute(
-            update(ledger_head).where(ledger_head.c.id == 1).values(size=self.size, root=root)
+            update(ledger_head).where(ledger_head.c.id == 1).values(
+                size=self.size, root=root, frontier=b"".join(h for _, h in self.frontier))
         )
         body = note.checkpoint_body(self.signer.origin, self.size, root)
         signed = note.sign_note(body, self.signer.key_name, self.signer.private_key)

@@ -36,7 +36,9 @@ def subtree_hash(start: int, end: int, get_node: NodeLookup) -> bytes:
     if n & (n - 1) == 0 and start % n == 0:
         return get_node(n.bit_length() - 1, start // n)
     k = _split(n)
-    return node_hash(subtree_hash(start, start + k, get_node), subtree_hash(start + k, end, get_node))
+    return node_hash(
+        subtree_hash(start, start + k, get_node), subtree_hash(start + k, end, get_node)
+    )
 
 
 def root_hash(size: int, get_node: NodeLookup) -> bytes:
@@ -83,7 +85,9 @@ def inclusion_proof(index: int, size: int, get_node: NodeLookup) -> list[bytes]:
     return proof
 
 
-def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes) -> bool:
+def verify_inclusion(
+    index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes
+) -> bool:
     """RFC 9162 section 2.1.3.2: does `proof` show leaf hash `leaf` at `index` under `root`?"""
     if not 0 <= index < size:
         return False
@@ -174,7 +178,8 @@ def perfect_nodes_from_leaves(leaves: Sequence[bytes]) -> dict[tuple[int, int], 
         for i, h in enumerate(level_hashes):
             nodes[(level, i)] = h
         level_hashes = [
-            node_hash(level_hashes[i], level_hashes[i + 1]) for i in range(0, len(level_hashes) - 1, 2)
+            node_hash(level_hashes[i], level_hashes[i + 1])
+            for i in range(0, len(level_hashes) - 1, 2)
         ]
         level += 1
     return nodes

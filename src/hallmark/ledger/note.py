@@ -39,7 +39,7 @@ def verifier_key(name: str, public_key: Ed25519PublicKey) -> str:
 def parse_verifier_key(vkey: str) -> tuple[str, Ed25519PublicKey]:
     """Inverse of `verifier_key`; checks that the key id matches."""
     try:
-        name, kid, b64 = vkey.strip().split("+")
+        name, kid, b64 = vkey.strip().split("+", 2)  # base64 may itself contain "+"
         raw = base64.b64decode(b64, validate=True)
     except (ValueError, binascii.Error) as exc:
         raise InputError("malformed verifier key") from exc
@@ -91,6 +91,8 @@ def open_checkpoint(note: str, name: str, public_key: Ed25519PublicKey) -> Check
             blob = base64.b64decode(b64, validate=True)
         except (ValueError, binascii.Error) as exc:
             raise IntegrityError("checkpoint has a malformed signature line") from exc
+        if base64.b64encode(blob).decode() != b64:  # stray padding bits would make notes malleable
+            raise IntegrityError("checkpoint has a non-canonical signature encoding")
         if signer == name and blob[:4] == want:
             try:
                 public_key.verify(blob[4:], body.encode())

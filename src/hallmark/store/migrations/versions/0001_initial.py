@@ -73,6 +73,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("size", sa.BigInteger, nullable=False),
         sa.Column("root", sa.LargeBinary, nullable=False),
+        sa.Column("frontier", sa.LargeBinary, nullable=False),
     )
     op.create_table(
         "checkpoints",

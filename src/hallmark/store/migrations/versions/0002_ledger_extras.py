@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("token", sa.LargeBinary, nullable=False),
         sa.Column("chain", sa.Text, nullable=False),
         sa.Column("gen_time", sa.String(32), nullable=False),
+        sa.Column("event_seq", sa.BigInteger, nullable=False),
         sa.Column("created", sa.String(32), nullable=False),
     )
     op.create_index("ix_timestamps_checkpoint_size", "timestamps", ["checkpoint_size"])

@@ -1,0 +1,152 @@
+"""RFC 3161 time-stamps over signed checkpoints (rfc3161-client), stored in `timestamps`.
+
+The token's message imprint is SHA-256 over the exact checkpoint note (UTF-8), so a token proves
+that the log had at least that size, with that root, at the TSA's time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import datetime
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from rfc3161_client import (
+    TimestampRequestBuilder,
+    TimeStampResponse,
+    VerificationError,
+    VerifierBuilder,
+    decode_timestamp_response,
+)
+from sqlalchemy import Connection, insert, select
+
+from hallmark.errors import InputError, IntegrityError, NotFound
+from hallmark.ledger import log, note
+from hallmark.store.tables import timestamps
+from hallmark.vault import Vault
+
+MAX_RESPONSE = 1 << 20
+MAX_CERTS = 16
+
+
+def parse_certificates(pem: bytes) -> list[x509.Certificate]:
+    """PEM certificates (bounded count); InputError when there are none or they do not parse."""
+    if len(pem) > MAX_RESPONSE:
+        raise InputError("certificate file is too large")
+    try:
+        certs = x509.load_pem_x509_certificates(pem)
+    except ValueError as exc:
+        raise InputError(f"not PEM certificates: {exc}") from exc
+    if not 0 < len(certs) <= MAX_CERTS:
+        raise InputError(f"expected 1..{MAX_CERTS} PEM certificates, found {len(certs)}")
+    return certs
+
+
+def chain_pem(certs: list[x509.Certificate]) -> str:
+    """Certificates as one PEM text, in a canonical order."""
+    pems = sorted({c.public_bytes(Encoding.PEM).decode() for c in certs})
+    return "".join(pems)
+
+
+def decode(token: bytes) -> TimeStampResponse:
+    """Parse a DER TimeStampResp; IntegrityError when it does not parse."""
+    if len(token) > MAX_RESPONSE:
+        raise IntegrityError("time-stamp token is too large")
+    try:
+        return decode_timestamp_response(token)
+    except (ValueError, TypeError) as exc:
+        raise IntegrityError(f"time-stamp token does not parse: {exc}") from exc
+
+
+def embedded_certificates(response: TimeStampResponse) -> list[x509.Certificate]:
+    """The certificates the TSA put in its SignedData."""
+    return [x509.load_der_x509_certificate(der) for der in response.signed_data.certificates]
+
+
+def verify_token(token: bytes, message: bytes, roots: list[x509.Certificate],
+                 nonce: int | None = None) -> datetime:
+    """Check a token over `message` against trusted roots; returns the TSA's time."""
+    response = decode(token)
+    if not roots:
+        raise IntegrityError("no TSA certificate to check the time-stamp against")
+    builder = VerifierBuilder(nonce=nonce)
+    for cert in roots:
+        builder = builder.add_root_certificate(cert)
+    try:
+        builder.build().verify_message(response, message)
+    except (VerificationError, ValueError) as exc:
+        raise IntegrityError(f"time-stamp does not verify: {exc}") from exc
+    return response.tst_info.gen_time
+
+
+def _post(url: str, body: bytes, timeout: float) -> bytes:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InputError(f"TSA URL must be http(s)://HOST/...: {url!r}")
+    request = urllib.request.Request(
+        url, data=body, method="POST",
+        headers={"Content-Type": "application/timestamp-query",
+                 "Accept": "application/timestamp-reply"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:  # noqa: S310 - checked
+            data: bytes = reply.read(MAX_RESPONSE + 1)
+    except (urllib.error.URLError, OSError) as exc:
+        raise InputError(f"cannot reach the TSA at {url}: {exc}") from exc
+    if len(data) > MAX_RESPONSE:
+        raise IntegrityError("the TSA's reply is too large")
+    return data
+
+
+def timestamp_latest(vault: Vault, url: str, roots: list[x509.Certificate] | None = None,
+                     timeout: float = 30.0) -> dict[str, Any]:
+    """Get an RFC 3161 token over the latest checkpoint from the TSA at `url` and store it."""
+    with vault.read() as conn:
+        checkpoint = log.latest_checkpoint(conn)
+    if checkpoint is None:
+        raise NotFound("the log is empty: nothing to time-stamp")
+    cp = note.open_checkpoint(checkpoint, vault.key_name, vault.signing_key.public_key())
+    message = checkpoint.encode()
+    request = (TimestampRequestBuilder().data(message).nonce(nonce=True)
+               .cert_request(cert_request=True).build())
+    token = _post(url, request.as_bytes(), timeout)
+    response = decode(token)
+    embedded = embedded_certificates(response)
+    # Unpinned, the token can only be checked against what the TSA sent; say so in the output.
+    trust = list(roots or []) or embedded
+    try:
+        gen_time = verify_token(token, message, trust, nonce=request.nonce)
+    except IntegrityError as exc:
+        hint = "" if roots else " (the TSA sent no usable root; pass --tsa-root)"
+        raise IntegrityError(f"{exc}{hint}") from exc
+    chain = chain_pem(embedded + list(roots or []))
+    gen = gen_time.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with vault.transaction() as txn:
+        # The entry binds the token's and chain's exact bytes to the signed log.
+        seq = txn.log.append("ledger.timestamped", {
+            "checkpoint_size": cp.size, "checkpoint_root": cp.root.hex(), "tsa": url,
+            "gen_time": gen, "token_sha256": _sha256(token),
+            "chain_sha256": _sha256(chain.encode()),
+        })
+        txn.conn.execute(insert(timestamps).values(
+            checkpoint_size=cp.size, checkpoint=checkpoint, tsa_url=url, token=token, chain=chain,
+            gen_time=gen, event_seq=seq, created=log.utcnow(),
+        ))
+    return {"checkpoint_size": cp.size, "tsa": url, "gen_time": gen, "pinned": bool(roots),
+            "token_sha256": _sha256(token)}
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def latest_timestamp(conn: Connection, max_size: int | None = None) -> Any:
+    """The stored timestamp over the largest checkpoint (at most `max_size`), or None."""
+    query = select(timestamps).order_by(timestamps.c.checkpoint_size.desc(), timestamps.c.id.desc())
+    if max_size is not None:
+        query = query.where(timestamps.c.checkpoint_size <= max_size)
+    return conn.execute(query.limit(1)).first()

@@ -1,0 +1,274 @@
+"""Full-log verification: recompute the tree from the stored entries, streaming in batches.
+
+Memory stays constant in the log size: entries, nodes and checkpoints are read in keyset-paged
+batches, and only the tree's frontier (at most log2 n hashes) is kept between batches.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Connection, and_, func, or_, select
+
+from hallmark.errors import IntegrityError, NotFound
+from hallmark.ledger import log, merkle, note
+from hallmark.store.tables import checkpoints, events, ledger_head, ledger_nodes
+
+BATCH = 20_000
+
+
+@dataclass
+class Report:
+    """What `verify_log` found; `problem` is None when everything checks."""
+
+    size: int = 0
+    root: bytes = merkle.EMPTY_ROOT
+    nodes: int = 0
+    checkpoints: int = 0
+    seconds: float = 0.0
+    problem: str | None = None
+    bad_entry: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return self.problem is None
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form `ledger verify --json` prints."""
+        return {
+            "ok": self.ok, "size": self.size, "root": self.root.hex(), "nodes_checked": self.nodes,
+            "checkpoints_checked": self.checkpoints, "seconds": round(self.seconds, 3),
+            "problem": self.problem, "bad_entry": self.bad_entry,
+        }
+
+
+class _Bad(Exception):
+    def __init__(self, message: str, entry: int | None = None) -> None:
+        super().__init__(message)
+        self.entry = entry
+
+
+def _expected_node_count(size: int) -> int:
+    return sum(size >> level for level in range(size.bit_length()))
+
+
+class _Checkpoints:
+    """Stored checkpoints in size order, paged, each opened (signature checked) on the way."""
+
+    def __init__(self, conn: Connection, origin: str, name: str, key: Ed25519PublicKey) -> None:
+        self.conn, self.origin, self.name, self.key = conn, origin, name, key
+        self.page: list[Any] = []
+        self.after = -1
+        self.done = False
+        self.count = 0
+        self.last_ok = 0
+
+    def _fill(self) -> None:
+        if self.page or self.done:
+            return
+        self.page = list(self.conn.execute(
+            select(checkpoints.c.size, checkpoints.c.root, checkpoints.c.note)
+            .where(checkpoints.c.size > self.after).order_by(checkpoints.c.size).limit(BATCH)
+        ))
+        self.page.reverse()
+        self.done = not self.page
+
+    def peek_size(self) -> int | None:
+        """The size of the next unchecked checkpoint, or None."""
+        self._fill()
+        return self.page[-1].size if self.page else None
+
+    def check_next(self, root: bytes) -> None:
+        """Check the next checkpoint against the recomputed `root` at its size."""
+        row = self.page.pop()
+        self.after = row.size
+        self.count += 1
+        try:
+            cp = note.open_checkpoint(row.note, self.name, self.key)
+        except IntegrityError as exc:
+            raise _Bad(f"checkpoint at size {row.size}: {exc}") from exc
+        if cp.origin != self.origin or cp.size != row.size or cp.root != row.root:
+            raise _Bad(f"checkpoint at size {row.size}: its columns disagree with its signed note")
+        if cp.root != root:
+            raise _Bad(f"checkpoint at size {row.size}: the entries no longer hash to its signed "
+                       f"root; the first bad entry is among {self.last_ok}..{row.size - 1}",
+                       self.last_ok)
+        self.last_ok = row.size
+
+
+def _nodes_ending_in(conn: Connection, start: int, end: int, size: int) -> dict[tuple[int, int],
+                                                                               bytes]:
+    """Stored perfect-subtree hashes whose last leaf lies in [start, end)."""
+    ranges = []
+    for level in range(size.bit_length()):
+        lo = -(-(start + 1) // (1 << level)) - 1  # first idx with (idx+1)*2^L - 1 >= start
+        hi = (end >> level) - 1  # last idx with (idx+1)*2^L <= end
+        if hi >= lo:
+            ranges.append(and_(ledger_nodes.c.level == level, ledger_nodes.c.idx >= lo,
+                               ledger_nodes.c.idx <= hi))
+    if not ranges:
+        return {}
+    rows = conn.execute(select(ledger_nodes).where(or_(*ranges)))
+    return {(r.level, r.idx): r.hash for r in rows}
+
+
+def verify_log(conn: Connection, origin: str, name: str, public_key: Ed25519PublicKey,
+               batch: int = BATCH) -> Report:
+    """Recompute every leaf and node from the entries; check nodes, head and checkpoints."""
+    started = time.perf_counter()
+    report = Report()
+    try:
+        _verify(conn, origin, name, public_key, batch, report)
+    except _Bad as bad:
+        report.problem, report.bad_entry = str(bad), bad.entry
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _verify(conn: Connection, origin: str, name: str, key: Ed25519PublicKey, batch: int,
+            report: Report) -> None:
+    head = conn.execute(
+        select(ledger_head.c.size, ledger_head.c.root, ledger_head.c.frontier)).first()
+    if head is None:
+        raise _Bad("the log head is missing")
+    size = head.size
+    cps = _Checkpoints(conn, origin, name, key)
+    frontier: list[tuple[int, bytes]] = []
+    seq = 0
+    while True:
+        rows = list(conn.execute(
+            select(events.c.seq, events.c.time, events.c.type, events.c.actor, events.c.entry,
+                   events.c.leaf_hash)
+            .where(events.c.seq >= seq).order_by(events.c.seq).limit(batch)
+        ))
+        if not rows:
+            break
+        stored = _nodes_ending_in(conn, seq, min(seq + len(rows), size), size)
+        for row in rows:
+            if row.seq != seq:
+                raise _Bad(f"entry {seq} is missing (next stored entry is {row.seq})", seq)
+            if seq >= size:
+                raise _Bad(f"entry {seq} lies beyond the log head (size {size}): inserted after "
+                           "the fact", seq)
+            _check_entry(row, seq)
+            level, h = 0, merkle.leaf_hash(row.entry)
+            _check_node(stored, 0, seq, h)
+            while frontier and frontier[-1][0] == level:
+                _, left = frontier.pop()
+                level, h = level + 1, merkle.node_hash(left, h)
+                _check_node(stored, level, seq >> level, h)
+            frontier.append((level, h))
+            report.nodes += level + 1
+            seq += 1
+            while cps.peek_size() is not None and cps.peek_size() <= seq:  # type: ignore[operator]
+                if cps.peek_size() < seq:  # type: ignore[operator]
+                    _stray_checkpoint(cps)
+                cps.check_next(merkle.root_from_frontier([x for _, x in frontier]))
+    if seq < size:
+        raise _Bad(f"entry {seq} is missing: the log head says size {size} but the entries end "
+                   f"at {seq}", seq)
+    while cps.peek_size() is not None:
+        _stray_checkpoint(cps)
+    root = merkle.root_from_frontier([x for _, x in frontier])
+    if root != head.root:
+        raise _Bad("the log head's root does not match the entries")
+    if bytes(head.frontier) != b"".join(x for _, x in frontier):
+        raise _Bad("the log head's frontier does not match the entries")
+    stored_nodes = conn.execute(select(func.count()).select_from(ledger_nodes)).scalar_one()
+    if stored_nodes != _expected_node_count(size):
+        raise _Bad(f"the log stores {stored_nodes} tree nodes where {size} entries make "
+                   f"{_expected_node_count(size)}: nodes were inserted")
+    report.size, report.root, report.checkpoints = size, root, cps.count
+
+
+def _stray_checkpoint(cps: _Checkpoints) -> None:
+    cps._fill()
+    row = cps.page[-1]
+    raise _Bad(f"checkpoint at size {row.size} has no matching entries (the log was truncated)")
+
+
+def _check_entry(row: Any, seq: int) -> None:
+    if not isinstance(row.entry, bytes):  # SQLite's dynamic typing lets a tamperer store anything
+        raise _Bad(f"entry {seq}: stored value is not bytes", seq)
+    if merkle.leaf_hash(row.entry) != row.leaf_hash:
+        raise _Bad(f"entry {seq}: its stored leaf hash does not match its content", seq)
+    try:
+        parsed = json.loads(row.entry)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _Bad(f"entry {seq}: not valid JSON", seq) from exc
+    if not isinstance(parsed, dict) or (parsed.get("type"), parsed.get("time"),
+                                        parsed.get("actor")) != (row.type, row.time, row.actor):
+        raise _Bad(f"entry {seq}: its type/time/actor columns disagree with the entry", seq)
+
+
+def _check_node(stored: dict[tuple[int, int], bytes], level: int, idx: int, h: bytes) -> None:
+    got = stored.get((level, idx))
+    first = idx << level
+    if got is None:
+        raise _Bad(f"tree node ({level}, {idx}) over entries {first}..{first + (1 << level) - 1} "
+                   "is missing", first)
+    if got != h:
+        raise _Bad(f"tree node ({level}, {idx}) over entries {first}..{first + (1 << level) - 1} "
+                   "does not match the entries", first)
+
+
+# -- proofs against the latest checkpoint --------------------------------------------------------
+
+def latest(conn: Connection, name: str, public_key: Ed25519PublicKey) -> note.Checkpoint:
+    """The newest checkpoint, its signature checked; NotFound for an empty log."""
+    text = log.latest_checkpoint(conn)
+    if text is None:
+        raise NotFound("the log is empty: no checkpoint yet")
+    return note.open_checkpoint(text, name, public_key)
+
+
+def _reader(conn: Connection) -> log.NodeReader:
+    return log.NodeReader(conn)
+
+
+def inclusion(conn: Connection, seq: int, checkpoint: note.Checkpoint) -> dict[str, Any]:
+    """The RFC 9162 inclusion proof of entry `seq` in `checkpoint`, checked before returning."""
+    if not 0 <= seq < checkpoint.size:
+        raise NotFound(f"no log entry {seq} (the log has {checkpoint.size} entries)")
+    entry = log.event(conn, seq)["entry"]
+    leaf = merkle.leaf_hash(entry)
+    try:
+        path = merkle.inclusion_proof(seq, checkpoint.size, _reader(conn))
+    except NotFound as exc:
+        raise IntegrityError(f"cannot prove entry {seq}: {exc}") from exc
+    if not merkle.verify_inclusion(seq, checkpoint.size, leaf, path, checkpoint.root):
+        raise IntegrityError(f"entry {seq} does not prove into the checkpoint of size "
+                             f"{checkpoint.size}: the log was modified (run `hallmark ledger "
+                             "verify`)")
+    return {"index": seq, "tree_size": checkpoint.size, "leaf_hash": leaf.hex(),
+            "hashes": [h.hex() for h in path]}
+
+
+def consistency(conn: Connection, old: note.Checkpoint, new: note.Checkpoint) -> dict[str, Any]:
+    """The RFC 9162 consistency proof from `old` to `new`; IntegrityError when history forked."""
+    if old.origin != new.origin:
+        raise IntegrityError(f"the old checkpoint is for log {old.origin!r}, not {new.origin!r}")
+    if old.size > new.size:
+        raise IntegrityError(f"the old checkpoint has {old.size} entries but the log now has "
+                             f"{new.size}: entries were removed")
+    path: list[bytes] = []
+    if old.size == 0:
+        ok = old.root == merkle.EMPTY_ROOT
+    else:
+        try:
+            path = merkle.consistency_proof(old.size, new.size, _reader(conn))
+        except NotFound:
+            ok = False
+        else:
+            ok = merkle.verify_consistency(old.size, new.size, old.root, new.root, path)
+    if not ok:
+        raise IntegrityError(f"the log is not consistent with the checkpoint of size {old.size}: "
+                             "its history was rewritten")
+    return {"old_size": old.size, "new_size": new.size, "old_root": old.root.hex(),
+            "new_root": new.root.hex(), "hashes": [h.hex() for h in path]}
