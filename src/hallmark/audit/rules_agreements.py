@@ -47,8 +47,8 @@ def diligence_missing(ctx: AuditContext) -> Iterable[Finding]:
     involved: dict[str, list[str]] = {}
     granted: set[str] = set()
     for ag in load_agreements(ctx.conn):
-        for party in ag.parties:
-            involved.setdefault(party, []).append(ag.id)
+        for party_id in ag.parties:
+            involved.setdefault(party_id, []).append(ag.id)
         granted |= {p["party"] for p in ag.terms["permitted"]}
     shares = tables.metadata.tables.get("shares")
     if shares is not None and "recipient" in shares.c:

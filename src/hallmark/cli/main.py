@@ -9,6 +9,7 @@ import rich.markup
 import typer
 
 from hallmark.cli import (
+    agreement_cmds,
     audit_cmds,
     inventory_cmds,
     ledger_cmds,
@@ -41,6 +42,7 @@ vault_cmds.register(app)
 inventory_cmds.register(app)
 audit_cmds.register(app)
 ledger_cmds.register(app)
+agreement_cmds.register(app)
 review_cmds.register(app)
 
 

@@ -116,3 +116,82 @@ timestamps = Table(
     Column("event_seq", BigInteger, nullable=False),  # the `ledger.timestamped` entry binding it
     Column("created", String(32), nullable=False),
 )
+
+# -- agreements (issue 4)
+# Percentages are integers or decimal strings inside the JSON columns; dates are ISO 8601 strings.
+parties = Table(
+    "parties",
+    metadata,
+    Column("id", String(128), primary_key=True),  # slug of the name; teams are "org/team"
+    Column("name", Text, nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("member_of", String(128)),
+    Column("role", String(16)),
+    Column("email", Text),
+    Column("created", String(32), nullable=False),
+)
+
+diligence = Table(
+    "diligence",
+    metadata,
+    Column("party", String(128), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("answers", Text, nullable=False),  # JSON: per item answer, evidence, risk, reason
+    Column("score", Integer, nullable=False),  # 0..100
+    Column("rating", String(8), nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+    Column("recorded", String(32), nullable=False),
+)
+
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("type", String(32), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # active | terminated
+    Column("version", Integer, nullable=False),
+    Column("effective", String(10), nullable=False),
+    Column("expires", String(10)),
+    Column("terminated_on", String(10)),
+    Column("terms", Text, nullable=False),  # JSON, references resolved to ids
+    Column("document_sha256", String(64)),
+    Column("document_name", Text),
+    Column("created", String(32), nullable=False),
+    Column("updated", String(32), nullable=False),
+)
+
+agreement_versions = Table(
+    "agreement_versions",
+    metadata,
+    Column("agreement", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("change", String(16), nullable=False),  # added | amended | terminated
+    Column("terms", Text, nullable=False),
+    Column("source_sha256", String(64)),
+    Column("document_sha256", String(64)),
+    Column("recorded", String(32), nullable=False),
+)
+
+inventions = Table(
+    "inventions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("conceived", String(10), nullable=False),
+    Column("inventors", Text, nullable=False),  # JSON list of party ids
+    Column("assets", Text, nullable=False),  # JSON list of asset ids
+    Column("disclosed", String(32), nullable=False),
+)
+
+filings = Table(
+    "filings",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("invention", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("office", String(8), nullable=False),
+    Column("filed", String(10), nullable=False),
+    Column("number", Text),
+    Column("created", String(32), nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Parties, due diligence, agreements, ownership, inventions and deadlines, the checklist."""

@@ -1,0 +1,202 @@
+"""Deadlines derived from rules shipped as YAML: patent filing windows, agreement expiry,
+renewal notice and confidentiality survival, and periodic reviews; exported as iCalendar."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from icalendar import Calendar, Event
+from sqlalchemy import Connection, select
+
+from hallmark.agreements.agreements import load_agreements
+from hallmark.agreements.inventions import load_inventions
+from hallmark.agreements.schema import DURATION_RE, add_duration
+from hallmark.agreements.yamlsrc import load_text
+from hallmark.errors import InputError
+from hallmark.store.tables import events
+from hallmark.vault import Vault
+
+RULES = Path(__file__).parent / "data" / "deadlines.yaml"
+
+
+@dataclass
+class Deadline:
+    """One dated obligation (or a date to know about, when `obligation` is false)."""
+
+    id: str
+    rule: str
+    subject: str
+    title: str
+    due: str
+    basis: str
+    obligation: bool
+    status: str = "upcoming"  # missed | near | upcoming | passed
+    days_left: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form commands print."""
+        return asdict(self)
+
+
+@cache
+def rules() -> dict[str, Any]:
+    """The shipped deadline rules."""
+    data: dict[str, Any] = load_text(RULES.read_text(), RULES.name).data
+    return data
+
+
+def parse_within(text: str) -> int:
+    """`--within 90d` (or 12w, 6m, 1y) as a number of days from today."""
+    if not DURATION_RE.match(text.strip()):
+        raise InputError(f"--within {text!r}: expected a duration like 90d, 12w, 6m or 1y")
+    today = date.today()
+    return (add_duration(today, text.strip()) - today).days
+
+
+def _months(day: date, months: int) -> date:
+    return day + relativedelta(months=months)
+
+
+def compute(conn: Connection, today: date | None = None) -> list[Deadline]:
+    """Every deadline the rules derive from the vault, soonest first, with its status."""
+    today = today or date.today()
+    r = rules()
+    out: list[Deadline] = []
+    out += _patent_deadlines(conn, r["patents"])
+    out += _agreement_deadlines(conn, r["agreements"], today)
+    out += _review_deadline(conn, r["compliance"], today)
+    near = int(r["near_days"])
+    for d in out:
+        due = date.fromisoformat(d.due)
+        d.days_left = (due - today).days
+        if d.days_left < 0:
+            d.status = "missed" if d.obligation else "passed"
+        elif d.days_left <= near:
+            d.status = "near"
+    return sorted(out, key=lambda d: (d.due, d.id))
+
+
+def _patent_deadlines(conn: Connection, r: dict[str, Any]) -> list[Deadline]:
+    out = []
+    for inv in load_inventions(conn):
+        conceived = date.fromisoformat(inv.conceived)
+        kinds = {f.kind for f in inv.filings}
+        if not inv.filings:
+            months = int(r["first_filing"]["months"])
+            out.append(Deadline(f"{inv.id}/first-filing", "first-filing", inv.id,
+                                f"File a provisional (or first) application for {inv.title!r}",
+                                _months(conceived, months).isoformat(),
+                                f"{months} months from conception ({inv.conceived})", True))
+            continue
+        priority = min(date.fromisoformat(f.filed) for f in inv.filings)
+        if not kinds & set(r["priority"]["closed_by"]):
+            months = int(r["priority"]["months"])
+            out.append(Deadline(f"{inv.id}/priority", "priority-filing", inv.id,
+                                f"File a non-provisional or PCT application for {inv.title!r}",
+                                _months(priority, months).isoformat(),
+                                f"{months} months from the priority date {priority}", True))
+        if "pct" in kinds:
+            phase = r["national_phase"]
+            national = {f.office for f in inv.filings if f.kind == "national"}
+            default = int(phase["default_months"])
+            offices = {str(k): int(v) for k, v in phase["offices"].items()}
+            if not national:
+                out.append(Deadline(f"{inv.id}/national-phase", "national-phase", inv.id,
+                                    f"Enter the PCT national phase for {inv.title!r}",
+                                    _months(priority, default).isoformat(),
+                                    f"{default} months from priority {priority} (most offices)",
+                                    True))
+            for office in phase.get("show", []):
+                months = offices.get(office, default)
+                if office not in national and months != default:
+                    out.append(Deadline(
+                        f"{inv.id}/national-phase/{office}", "national-phase", inv.id,
+                        f"Enter the national/regional phase at {office} for {inv.title!r}",
+                        _months(priority, months).isoformat(),
+                        f"{months} months from priority {priority} at {office}", True))
+    return out
+
+
+def _agreement_deadlines(conn: Connection, r: dict[str, Any], today: date) -> list[Deadline]:
+    out = []
+    for ag in load_agreements(conn):
+        t = ag.terms
+        ended = ag.terminated_on or ag.expires
+        if ag.expires and not ag.terminated_on and r.get("expiry"):
+            out.append(Deadline(f"{ag.id}/expiry", "agreement-expiry", ag.id,
+                                f"{ag.title} expires", ag.expires, "expires (inclusive)",
+                                False))
+            renewal = t.get("renewal") or {}
+            if r.get("renewal_notice") and renewal.get("notice"):
+                due = add_duration(date.fromisoformat(ag.expires), renewal["notice"], back=True)
+                verb = "object to automatic renewal" if renewal.get("auto") else "agree renewal"
+                out.append(Deadline(f"{ag.id}/renewal-notice", "renewal-notice", ag.id,
+                                    f"Last day to give notice ({verb}) for {ag.title}",
+                                    due.isoformat(),
+                                    f"{renewal['notice']} before expiry {ag.expires}", True))
+        if ended and t.get("confidentiality_survives") and r.get("confidentiality_survival"):
+            end = add_duration(date.fromisoformat(ended), t["confidentiality_survives"])
+            out.append(Deadline(f"{ag.id}/confidentiality", "confidentiality-survival", ag.id,
+                                f"Confidentiality under {ag.title} ends", end.isoformat(),
+                                f"{t['confidentiality_survives']} after {ended}", False))
+        if ag.state_on(today) in ("active", "pending") and r.get("review_months"):
+            months = int(r["review_months"])
+            last = date.fromisoformat(ag.updated[:10])
+            out.append(Deadline(f"{ag.id}/review", "agreement-review", ag.id,
+                                f"Yearly review of {ag.title}",
+                                _months(last, months).isoformat(),
+                                f"{months} months after its last change ({last})", True))
+    return out
+
+
+def _review_deadline(conn: Connection, r: dict[str, Any], today: date) -> list[Deadline]:
+    kinds = list(r["review_events"])
+    last = conn.execute(select(events.c.time).where(events.c.type.in_(kinds))
+                        .order_by(events.c.seq.desc()).limit(1)).scalar()
+    first = conn.execute(select(events.c.time).order_by(events.c.seq).limit(1)).scalar()
+    start = last or first
+    if start is None:
+        return []
+    months = int(r["review_months"])
+    since = date.fromisoformat(start[:10])
+    basis = f"{months} months after the last review ({since})" if last else \
+        f"{months} months after the vault's first event ({since}); no review recorded yet"
+    return [Deadline("compliance/review", "compliance-review", "vault",
+                     "Quarterly IP compliance review (run `hallmark audit`)",
+                     _months(since, months).isoformat(), basis, True)]
+
+
+def deadlines(vault: Vault, within_days: int | None = None,
+              today: date | None = None) -> list[Deadline]:
+    """Deadlines due within `within_days` (missed ones included), or all."""
+    today = today or date.today()
+    with vault.read() as conn:
+        found = compute(conn, today)
+    if within_days is None:
+        return found
+    return [d for d in found if d.days_left <= within_days and d.status != "passed"]
+
+
+def to_ics(found: list[Deadline], origin: str) -> bytes:
+    """An iCalendar file with one all-day event per deadline."""
+    cal = Calendar()
+    cal.add("prodid", "-//Hallmark//deadlines//EN")
+    cal.add("version", "2.0")
+    stamp = datetime.now(UTC)
+    for d in found:
+        ev = Event()
+        ev.add("uid", f"{d.id}@{origin}")
+        ev.add("dtstamp", stamp)
+        ev.add("dtstart", date.fromisoformat(d.due))
+        ev.add("summary", d.title)
+        ev.add("description", json.dumps({"rule": d.rule, "subject": d.subject,
+                                          "basis": d.basis, "status": d.status}))
+        ev.add("categories", [d.rule])
+        cal.add_component(ev)
+    return cal.to_ical()

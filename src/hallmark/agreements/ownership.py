@@ -1,0 +1,228 @@
+"""The ownership matrix: who owns every asset (register plus the agreements' ownership terms),
+conflicts between claims, and contributors without an assignment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection
+
+from hallmark.agreements.agreements import Agreement, load_agreements
+from hallmark.agreements.parties import Party, ancestors, load_parties, slug
+from hallmark.agreements.schema import FUTURE_SUBJECTS
+from hallmark.inventory.assets import Asset, list_assets
+from hallmark.vault import Vault
+
+ASSIGNING = ("assignment", "work-for-hire")
+
+
+@dataclass
+class Row:
+    """One asset's line in the matrix."""
+
+    asset: str
+    name: str
+    kind: str
+    status: str
+    register_owner: str | None
+    owners: dict[str, str]  # party id (or the register's text) -> share, a decimal string
+    source: str  # "register", an agreement id, or "none"
+    agreements: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form commands print."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class Conflict:
+    """One ownership conflict or missing assignment, ready to become an audit finding."""
+
+    rule: str
+    severity: str
+    asset: str | None
+    subject: str | None
+    message: str
+    remedy: str
+
+
+def party_for_owner(index: dict[str, Party], text: str | None) -> str | None:
+    """The party a register owner names (by id or name, case-insensitive), if any."""
+    if not text:
+        return None
+    by_name = {p.name.lower(): p.id for p in index.values()}
+    if text.strip().lower() in by_name:
+        return by_name[text.strip().lower()]
+    try:
+        key = slug(text)
+    except Exception:
+        return None
+    return key if key in index else None
+
+
+def in_force(ag: Agreement, today: date) -> bool:
+    """Its terms hold today (not pending, expired or terminated)."""
+    return ag.state_on(today) == "active"
+
+
+def claims(agreements: list[Agreement], today: date) -> dict[str, list[tuple[str, dict[str, str]]]]:
+    """asset id -> [(agreement id, {party: share})] from the ownership terms in force."""
+    out: dict[str, list[tuple[str, dict[str, str]]]] = {}
+    for ag in sorted(agreements, key=lambda a: (a.effective, a.updated)):  # newest last
+        if not in_force(ag, today):
+            continue
+        for term in ag.terms["ownership"]:
+            if term["subject"] in FUTURE_SUBJECTS:
+                continue
+            shares = {term["owner"]: "100"} if term["owner"] else dict(term["joint"])
+            out.setdefault(term["subject"], []).append((ag.id, shares))
+    return out
+
+
+def matrix_rows(conn: Connection, today: date | None = None) -> list[Row]:
+    """Every asset with its owner or joint shares, status and the establishing agreement."""
+    today = today or date.today()
+    index = load_parties(conn)
+    by_asset = claims(load_agreements(conn), today)
+    rows = []
+    for asset in list_assets(conn):
+        found = by_asset.get(asset.id, [])
+        if found:
+            agreement, shares = found[-1]
+            rows.append(Row(asset.id, asset.name, asset.kind, asset.status, asset.owner,
+                            shares, agreement, [a for a, _ in found]))
+        elif asset.owner:
+            owner = party_for_owner(index, asset.owner) or asset.owner
+            rows.append(Row(asset.id, asset.name, asset.kind, asset.status, asset.owner,
+                            {owner: "100"}, "register"))
+        else:
+            rows.append(Row(asset.id, asset.name, asset.kind, asset.status, None, {}, "none"))
+    return rows
+
+
+def future_terms(conn: Connection) -> list[dict[str, Any]]:
+    """Who owns improvements, derivatives and results under each agreement."""
+    out = []
+    for ag in load_agreements(conn):
+        for term in ag.terms["ownership"]:
+            if term["subject"] in FUTURE_SUBJECTS:
+                out.append({"agreement": ag.id, "subject": term["subject"],
+                            "owners": {term["owner"]: "100"} if term["owner"] else term["joint"]})
+    return out
+
+
+def ownership(vault: Vault, today: date | None = None) -> dict[str, Any]:
+    """The ownership matrix as one document: assets, future-work terms, conflicts."""
+    with vault.read() as conn:
+        return {"assets": [r.to_json() for r in matrix_rows(conn, today)],
+                "future_work": future_terms(conn),
+                "conflicts": [c.__dict__ for c in conflicts(conn, today)]}
+
+
+def conflicts(conn: Connection, today: date | None = None) -> list[Conflict]:
+    """Claims above 100%, joint ownership with no agreement, assignments that contradict the
+    register."""
+    today = today or date.today()
+    index = load_parties(conn)
+    agreements = load_agreements(conn)
+    by_asset = claims(agreements, today)
+    out = []
+    for asset in list_assets(conn):
+        found = by_asset.get(asset.id, [])
+        best: dict[str, Decimal] = {}
+        for _, shares in found:
+            for party, share in shares.items():
+                best[party] = max(best.get(party, Decimal(0)), Decimal(share))
+        total = sum(best.values(), Decimal(0))
+        if total > 100:
+            named = ", ".join(f"{a}: {_shares(s, index)}" for a, s in found)
+            out.append(Conflict("ownership-conflict", "high", asset.id, None,
+                                f"claims on {asset.name} add up to {total}% ({named})",
+                                "amend the agreements so the shares add up to 100%"))
+        if asset.status == "joint" and not found:
+            out.append(Conflict("ownership-conflict", "high", asset.id, None,
+                                f"{asset.name} is registered as jointly owned but no agreement in "
+                                "force sets the shares",
+                                "record a collaboration agreement with an ownership term for it"))
+        register = party_for_owner(index, asset.owner)
+        for ag in agreements:
+            if ag.type not in ASSIGNING or not in_force(ag, today):
+                continue
+            for term in ag.terms["ownership"]:
+                if term["subject"] == asset.id and term["owner"] and asset.owner and \
+                        term["owner"] != register:
+                    out.append(Conflict(
+                        "ownership-conflict", "high", asset.id, ag.id,
+                        f"{ag.type} {ag.id} assigns {asset.name} to "
+                        f"{_name(index, term['owner'])} but the register says {asset.owner}",
+                        f"correct the register (`hallmark asset set {asset.id} --owner ...`) "
+                        "or the agreement"))
+    return out
+
+
+def missing_assignments(conn: Connection, today: date | None = None) -> list[Conflict]:
+    """Git contributors to code assets not covered by an assignment or work-for-hire agreement."""
+    today = today or date.today()
+    index = load_parties(conn)
+    by_email = {p.email.lower(): p.id for p in index.values() if p.email}
+    by_name = {p.name.lower(): p.id for p in index.values()}
+    assigning = [ag for ag in load_agreements(conn) if ag.type in ASSIGNING
+                 and ag.state_on(today) != "pending"
+                 and not (ag.terminated_on and ag.terminated_on <= ag.effective)]
+    out = []
+    for asset in list_assets(conn, "code"):
+        for author in _authors(asset):
+            name, email = str(author.get("name") or ""), str(author.get("email") or "")
+            who = by_email.get(email.lower()) or by_name.get(name.lower())
+            label = f"{name} <{email}>" if email else name
+            share = _percent(author.get("share"))
+            severity = "high" if share is None or share >= 30 else "medium"
+            wrote = f"wrote {share:g}% of {asset.name}" if share is not None else \
+                f"contributed to {asset.name}"
+            if who is None:
+                out.append(Conflict("missing-assignment", severity, asset.id, label,
+                                    f"{label} {wrote} and is not a registered party",
+                                    "register them (`hallmark party add`) and record an "
+                                    "assignment or work-for-hire agreement"))
+                continue
+            chain = set(ancestors(index, who))
+            if not any(chain & assignors(ag) and (not ag.terms["covers"]
+                       or asset.id in ag.terms["covers"]) for ag in assigning):
+                out.append(Conflict("missing-assignment", severity, asset.id, who,
+                                    f"{index[who].name} {wrote} with no assignment or "
+                                    "work-for-hire agreement covering it",
+                                    "record an assignment (or work-for-hire) agreement with "
+                                    f"{index[who].name} or their organisation"))
+    return out
+
+
+def assignors(ag: Agreement) -> set[str]:
+    """The parties that give up rights under an assignment: all but the company, which is the
+    discloser (the first party unless `discloser` names another)."""
+    return set(ag.parties) - {ag.terms["discloser"]}
+
+
+def _authors(asset: Asset) -> list[dict[str, Any]]:
+    authors = asset.metadata.get("authors")
+    if not isinstance(authors, list):
+        return []
+    return [a for a in authors[:10_000] if isinstance(a, dict)]
+
+
+def _percent(share: Any) -> float | None:
+    try:
+        value = float(share)
+    except (TypeError, ValueError):
+        return None
+    return round(value * 100 if value <= 1 else value, 1)
+
+
+def _name(index: dict[str, Party], party: str) -> str:
+    return index[party].name if party in index else party
+
+
+def _shares(shares: dict[str, str], index: dict[str, Party]) -> str:
+    return " + ".join(f"{_name(index, p)} {s}%" for p, s in shares.items())

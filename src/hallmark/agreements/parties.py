@@ -1,0 +1,172 @@
+"""Parties: organisations, teams inside them (written `Org/Team`) and persons. Every add logs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+
+from hallmark.errors import InputError, NotFound
+from hallmark.ledger.log import utcnow
+from hallmark.store.tables import parties
+from hallmark.vault import Vault
+
+KINDS = ("organisation", "team", "person")
+ROLES = ("partner", "contractor", "employee", "sponsor", "vendor", "university")
+MAX_NAME = 100
+
+
+@dataclass(frozen=True)
+class Party:
+    """One registered party."""
+
+    id: str
+    name: str
+    kind: str
+    member_of: str | None
+    role: str | None
+    email: str | None
+    created: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form commands print."""
+        return asdict(self)
+
+
+def slug(name: str) -> str:
+    """The id of a party name: lower-case words joined by '-', teams as 'org/team'."""
+    parts = [re.sub(r"[^a-z0-9]+", "-", p.lower()).strip("-") for p in name.split("/")]
+    if not all(parts):
+        raise InputError(f"party name {name!r} needs letters or digits in every part")
+    return "/".join(parts)
+
+
+def _from_row(row: Any) -> Party:
+    return Party(row.id, row.name, row.kind, row.member_of, row.role, row.email, row.created)
+
+
+def load_parties(conn: Connection) -> dict[str, Party]:
+    """Every party by id."""
+    return {r.id: _from_row(r) for r in conn.execute(select(parties).order_by(parties.c.name))}
+
+
+def resolve_party(conn: Connection, ref: str) -> Party:
+    """A party by id or name (case-insensitive); teams as `Org/Team`."""
+    ref = ref.strip()
+    if not ref:
+        raise InputError("empty party name")
+    row = conn.execute(select(parties).where(parties.c.id == ref)).first()
+    if row is None:
+        row = conn.execute(
+            select(parties).where(func.lower(parties.c.name) == ref.lower())).first()
+    if row is None:
+        try:
+            row = conn.execute(select(parties).where(parties.c.id == slug(ref))).first()
+        except InputError:
+            row = None
+    if row is None:
+        raise NotFound(f"unknown party {ref!r} (add it with `hallmark party add`)")
+    return _from_row(row)
+
+
+def resolve_team(conn: Connection, party: Party, team: str) -> Party:
+    """The team `team` (its full `Org/Team` name, or the part after the slash) inside `party`."""
+    org = organisation_of(load_parties(conn), party.id)
+    candidates = [team] if "/" in team else [f"{org.name}/{team}", team]
+    for ref in candidates:
+        try:
+            found = resolve_party(conn, ref)
+        except NotFound:
+            continue
+        if found.kind == "team":
+            if organisation_of(load_parties(conn), found.id).id != org.id:
+                raise InputError(f"team {found.name!r} does not belong to {org.name!r}")
+            return found
+    raise NotFound(f"unknown team {team!r} of {org.name!r}")
+
+
+def ancestors(index: dict[str, Party], party_id: str) -> list[str]:
+    """The party and every group it belongs to, nearest first."""
+    chain: list[str] = []
+    current: str | None = party_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = index[current].member_of if current in index else None
+    return chain
+
+
+def organisation_of(index: dict[str, Party], party_id: str) -> Party:
+    """The outermost group a party belongs to (itself for an organisation or a lone person)."""
+    return index[ancestors(index, party_id)[-1]]
+
+
+def add_party(vault: Vault, name: str, kind: str, member_of: str | None = None,
+              role: str | None = None, email: str | None = None) -> Party:
+    """Register a party; a team's name becomes `Org/Team`."""
+    name = " ".join(name.split())
+    if kind not in KINDS:
+        raise InputError(f"--kind must be one of {', '.join(KINDS)} (got {kind!r})")
+    if role is not None and role not in ROLES:
+        raise InputError(f"--role must be one of {', '.join(ROLES)} (got {role!r})")
+    if not name or len(name) > MAX_NAME:
+        raise InputError(f"a party name is 1 to {MAX_NAME} characters")
+    if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise InputError(f"--email {email!r} is not an email address")
+    with vault.transaction() as txn:
+        group = _group(txn.conn, name, kind, member_of)
+        if kind == "team" and group is not None and "/" not in name:
+            name = f"{group.name}/{name}"
+        party_id = slug(name)
+        clash = txn.conn.execute(select(parties).where(
+            (parties.c.id == party_id) | (func.lower(parties.c.name) == name.lower()))).first()
+        if clash is not None:
+            raise InputError(f"party {clash.name!r} already exists (id {clash.id})")
+        party = Party(party_id, name, kind, group.id if group else None, role, email, utcnow())
+        txn.conn.execute(insert(parties).values(**asdict(party)))
+        txn.log.append("party.added",
+                       {"id": party.id, "name": party.name, "kind": kind,
+                        "member_of": party.member_of, "role": role},
+                       [party.id] + ([party.member_of] if party.member_of else []))
+    return party
+
+
+def _group(conn: Connection, name: str, kind: str, member_of: str | None) -> Party | None:
+    if kind == "team":
+        if "/" in name:
+            org_name, _, team = name.rpartition("/")
+            if not team.strip():
+                raise InputError(f"team name {name!r} needs a name after the slash")
+            org = resolve_party(conn, org_name)
+            if member_of is not None and resolve_party(conn, member_of).id != org.id:
+                raise InputError(f"team {name!r} is written inside {org.name!r}, "
+                                 f"not {member_of!r}")
+        elif member_of is None:
+            raise InputError("a team needs --member-of ORG (or write it as Org/Team)")
+        else:
+            org = resolve_party(conn, member_of)
+        if org.kind != "organisation":
+            raise InputError(f"a team belongs to an organisation; {org.name!r} is a {org.kind}")
+        return org
+    if "/" in name:
+        raise InputError(f"only a team's name has a slash (got {name!r})")
+    if member_of is None:
+        return None
+    if kind == "organisation":
+        raise InputError("an organisation is not a member of another party")
+    group = resolve_party(conn, member_of)
+    if group.kind == "person":
+        raise InputError(f"{group.name!r} is a person; a person joins an organisation or team")
+    return group
+
+
+def list_parties(vault: Vault) -> list[Party]:
+    """Every party, by name."""
+    with vault.read() as conn:
+        return sorted(load_parties(conn).values(), key=lambda p: p.name.lower())
+
+
+def members(index: dict[str, Party], party_id: str) -> list[Party]:
+    """The parties directly inside `party_id`."""
+    return sorted((p for p in index.values() if p.member_of == party_id), key=lambda p: p.name)

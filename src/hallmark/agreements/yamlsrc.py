@@ -1,0 +1,159 @@
+"""A bounded YAML reader that keeps the line of every value, so errors can name field and line.
+
+Only plain data comes back (str, int, float, bool, None, list, dict): dates stay strings for the
+schema to parse, anchors and aliases are refused (no exponential expansion), keys must be unique
+scalars, and size, nesting and node count are capped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hallmark.errors import InputError
+
+MAX_BYTES = 1 << 20
+MAX_DEPTH = 16
+MAX_NODES = 200_000
+
+Loc = tuple[str | int, ...]
+
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_STR = "tag:yaml.org,2002:str"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+
+@dataclass
+class Source:
+    """Parsed YAML data plus the 1-based line of every value, keyed by its path."""
+
+    data: Any
+    name: str
+    lines: dict[Loc, int] = field(default_factory=dict)
+
+    def line(self, loc: Iterable[str | int]) -> int | None:
+        """The line of `loc`, or of its nearest enclosing value that has one."""
+        path = tuple(loc)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), None)
+
+    def error(self, loc: Iterable[str | int], message: str) -> InputError:
+        """An InputError naming the file, the line and the field."""
+        path = tuple(loc)
+        line = self.line(path)
+        where = f"{self.name} line {line}" if line else self.name
+        return InputError(f"{where}: {dotted(path) or '(document)'}: {message}")
+
+
+def dotted(loc: Iterable[str | int]) -> str:
+    """('permitted', 0, 'teams') -> 'permitted[0].teams'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def load_text(text: str, name: str = "<yaml>") -> Source:
+    """Parse YAML text into a Source; raises InputError with the line on any problem."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise InputError(f"{name}: larger than {MAX_BYTES} bytes")
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{name}{where}: not valid YAML: {problem}") from None
+    if len(nodes) != 1:
+        raise InputError(f"{name}: expected exactly one YAML document, found {len(nodes)}")
+    source = Source(None, name)
+    seen: set[int] = set()
+    source.data = _build(nodes[0], (), source, seen, 0)
+    return source
+
+
+def load_file(path: Path | str) -> Source:
+    """Read and parse a YAML file (bounded in size)."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(f"{path.name}: larger than {MAX_BYTES} bytes")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path.name}: not UTF-8 text") from None
+    return load_text(text, path.name)
+
+
+def _build(node: yaml.Node, loc: Loc, source: Source, seen: set[int], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise source.error(loc, f"nested deeper than {MAX_DEPTH} levels")
+    if id(node) in seen:
+        raise source.error(loc, "YAML anchors and aliases are not allowed")
+    seen.add(id(node))
+    if len(seen) > MAX_NODES:
+        raise InputError(f"{source.name}: more than {MAX_NODES} values")
+    source.lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node, loc, source)
+    if isinstance(node, yaml.CollectionNode) and node.tag not in (_SEQ, _MAP):
+        raise source.error(loc, f"unsupported YAML tag {node.tag}")
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, (*loc, i), source, seen, depth + 1)
+                for i, item in enumerate(node.value)]
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _NULL:
+                raise source.error(loc, f"line {key_node.start_mark.line + 1}: keys must be "
+                                        "plain strings")
+            key = str(key_node.value)
+            if key == "<<":
+                raise source.error(loc, "YAML merge keys are not allowed")
+            if key in result:
+                source.lines[(*loc, key)] = key_node.start_mark.line + 1
+                raise source.error((*loc, key), "duplicate key")
+            source.lines[(*loc, key)] = key_node.start_mark.line + 1
+            result[key] = _build(value_node, (*loc, key), source, seen, depth + 1)
+        return result
+    raise source.error(loc, "unsupported YAML node")
+
+
+def _scalar(node: yaml.ScalarNode, loc: Loc, source: Source) -> Any:
+    value = node.value
+    if node.style in ("'", '"', "|", ">"):
+        return value
+    tag = node.tag
+    try:
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return value.lower() in ("yes", "true", "on", "y")
+        if tag == _INT:
+            return yaml.SafeLoader.construct_yaml_int(_constructor, node)
+        if tag == _FLOAT:
+            return yaml.SafeLoader.construct_yaml_float(_constructor, node)
+    except (ValueError, yaml.YAMLError):
+        raise source.error(loc, f"cannot read {value!r}") from None
+    if tag in (_STR, _TIMESTAMP):
+        return value  # dates are parsed by the schema so a bad one names its field
+    raise source.error(loc, f"unsupported YAML tag {tag}")
+
+
+_constructor = yaml.SafeLoader("")

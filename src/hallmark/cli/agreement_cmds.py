@@ -1,0 +1,235 @@
+"""`agreement add|list|show|amend|terminate`, `ownership` and `check`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
+from hallmark.errors import InputError
+
+agreement_app = typer.Typer(help="Agreements: NDAs, collaborations, data use, assignments ...",
+                            no_args_is_help=True)
+
+MAX_BATCH_BYTES = 64 << 20
+REQUEST_KEYS = ("party", "asset", "action", "team", "purpose", "at")
+
+
+def _summary(ag: Any) -> str:
+    doc = f", document {ag.document_sha256[:12]}" if ag.document_sha256 else ""
+    return f"[bold]{ag.id}[/bold] v{ag.version} ({ag.type}, {ag.status}{doc})"
+
+
+@agreement_app.command("add")
+def add(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="The agreement's terms (YAML)."),
+    document: Optional[Path] = typer.Option(  # noqa: UP045
+        None, "--document", help="The signed document (PDF, DOCX or TXT)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Record an agreement from its YAML terms (and signed document)."""
+    from hallmark.agreements.agreements import add_agreement
+
+    ag = add_agreement(open_vault(ctx), file, document)
+    emit_json(ag.to_json()) if as_json else console.print(f"Added {_summary(ag)}")
+
+
+@agreement_app.command("amend")
+def amend(
+    ctx: typer.Context,
+    agreement_id: str = typer.Argument(..., metavar="ID"),
+    file: Path = typer.Argument(..., help="The amended terms (YAML)."),
+    document: Optional[Path] = typer.Option(None, "--document"),  # noqa: UP045
+    as_json: bool = JsonOption,
+) -> None:
+    """Amend an agreement: a new version; the history is kept and logged."""
+    from hallmark.agreements.agreements import amend_agreement
+
+    ag = amend_agreement(open_vault(ctx), agreement_id, file, document)
+    emit_json(ag.to_json()) if as_json else console.print(f"Amended {_summary(ag)}")
+
+
+@agreement_app.command("terminate")
+def terminate(
+    ctx: typer.Context,
+    agreement_id: str = typer.Argument(..., metavar="ID"),
+    on: str = typer.Option(..., "--on", help="The date it ends (YYYY-MM-DD)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Terminate an agreement on a date."""
+    from hallmark.agreements.agreements import terminate_agreement
+
+    ag = terminate_agreement(open_vault(ctx), agreement_id, on)
+    if as_json:
+        emit_json(ag.to_json())
+    else:
+        console.print(f"Terminated {_summary(ag)} on {ag.terminated_on}")
+
+
+@agreement_app.command("list")
+def list_cmd(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """List agreements with their state today."""
+    from hallmark.agreements.agreements import list_agreements
+
+    today = date.today()
+    found = list_agreements(open_vault(ctx))
+    if as_json:
+        emit_json({"agreements": [{**a.to_json(), "state": a.state_on(today)} for a in found]})
+        return
+    rows = [[a.id, a.type, a.title, ", ".join(a.parties), a.effective, a.expires or "",
+             a.state_on(today), a.version] for a in found]
+    console.print(table(None, ["id", "type", "title", "parties", "effective", "expires",
+                               "state", "v"], rows, wrap=("title", "parties")))
+
+
+@agreement_app.command("show")
+def show(ctx: typer.Context, agreement_id: str = typer.Argument(..., metavar="ID"),
+         as_json: bool = JsonOption) -> None:
+    """Show an agreement's terms and history."""
+    from hallmark.agreements.agreements import show_agreement
+
+    ag, versions = show_agreement(open_vault(ctx), agreement_id)
+    state = ag.state_on(date.today())
+    if as_json:
+        emit_json({**ag.to_json(), "state": state, "history": versions})
+        return
+    console.print(f"{_summary(ag)}  {ag.title}  [{state}]")
+    t = ag.terms
+    console.print(f"parties: {', '.join(t['parties'])} (discloser {t['discloser']})")
+    console.print(f"effective {ag.effective} to {ag.expires or 'open'}"
+                  + (f", terminated {ag.terminated_on}" if ag.terminated_on else "")
+                  + (f", confidentiality survives {t['confidentiality_survives']}"
+                     if t["confidentiality_survives"] else ""))
+    console.print(f"covers: {', '.join(t['covers']) or 'nothing'}")
+    for i, p in enumerate(t["permitted"]):
+        purposes = ", ".join(p["purposes"] or ["any purpose"])
+        console.print(f"permitted[{i}]: {p['party']} teams {p['teams'] or 'any'} may "
+                      f"{', '.join(p['actions'])} for {purposes}")
+    if t["prohibited"]:
+        console.print(f"prohibited: {', '.join(t['prohibited'])}")
+    for o in t["ownership"]:
+        console.print(f"ownership: {o['subject']} -> {o['owner'] or o['joint']}")
+    rows = [[v["version"], v["change"], v["recorded"], (v["source_sha256"] or "")[:12],
+             (v["document_sha256"] or "")[:12]] for v in versions]
+    console.print(table("history", ["v", "change", "recorded", "terms", "document"], rows))
+
+
+def ownership(
+    ctx: typer.Context,
+    as_json: bool = JsonOption,
+    as_csv: bool = typer.Option(False, "--csv", help="Print the asset rows as CSV."),
+) -> None:
+    """The ownership matrix: every asset's owner or joint shares, status, and agreement."""
+    from hallmark.agreements.ownership import ownership as matrix
+
+    doc = matrix(open_vault(ctx))
+    if as_json:
+        emit_json(doc)
+        return
+    shares = lambda o: "; ".join(f"{p} {s}%" for p, s in o.items())  # noqa: E731
+    if as_csv:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["asset", "name", "kind", "status", "owners", "source", "agreements"])
+        for r in doc["assets"]:
+            writer.writerow([r["asset"], r["name"], r["kind"], r["status"], shares(r["owners"]),
+                             r["source"], " ".join(r["agreements"])])
+        sys.stdout.write(out.getvalue())
+        return
+    rows = [[r["asset"], r["name"], r["kind"], r["status"], shares(r["owners"]) or "-",
+             r["source"]] for r in doc["assets"]]
+    console.print(table("ownership", ["asset", "name", "kind", "status", "owners", "source"],
+                        rows, wrap=("name", "owners")))
+    if doc["future_work"]:
+        console.print(table("future work", ["agreement", "subject", "owners"],
+                            [[f["agreement"], f["subject"], shares(f["owners"])]
+                             for f in doc["future_work"]], wrap=("owners",)))
+    for c in doc["conflicts"]:
+        console.print(f"[red]conflict[/red] {c['message']}")
+
+
+def _read_batch(path: Path) -> list[Any]:
+    from hallmark.agreements.access import MAX_BATCH, AccessRequest
+
+    try:
+        if path.stat().st_size > MAX_BATCH_BYTES:
+            raise InputError(f"{path.name} is larger than {MAX_BATCH_BYTES >> 20} MiB")
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
+    stripped = text.lstrip()
+    try:
+        items = json.loads(text) if stripped.startswith("[") else [
+            json.loads(line) for line in text.splitlines() if line.strip()]
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path.name} line {exc.lineno}: not JSON ({exc.msg})") from None
+    if len(items) > MAX_BATCH:
+        raise InputError(f"{path.name}: at most {MAX_BATCH} requests")
+    out = []
+    for n, item in enumerate(items, start=1):
+        if not isinstance(item, dict) or set(item) - set(REQUEST_KEYS) or not all(
+                isinstance(item.get(k), str) for k in ("party", "asset", "action")) or any(
+                v is not None and not isinstance(v, str) for v in item.values()):
+            raise InputError(f"{path.name} request {n}: expected an object with string fields "
+                             f"party, asset, action and optionally team, purpose, at")
+        out.append(AccessRequest(**item))
+    return out
+
+
+def check(
+    ctx: typer.Context,
+    party: Optional[str] = typer.Option(None, "--party", help="Who asks."),  # noqa: UP045
+    team: Optional[str] = typer.Option(None, "--team", help="Their team."),  # noqa: UP045
+    asset: Optional[str] = typer.Option(None, "--asset"),  # noqa: UP045
+    action: Optional[str] = typer.Option(None, "--action"),  # noqa: UP045
+    purpose: Optional[str] = typer.Option(None, "--purpose"),  # noqa: UP045
+    at: Optional[str] = typer.Option(None, "--at", help="Date (default today)."),  # noqa: UP045
+    batch: Optional[Path] = typer.Option(  # noqa: UP045
+        None, "--batch", help="Decide many requests: a JSON array or JSON Lines file."),
+    as_json: bool = JsonOption,
+) -> None:
+    """May PARTY do ACTION with ASSET? Allow or deny with reasons; exit 0 allow, 3 deny."""
+    from hallmark.agreements.access import AccessRequest, decide
+
+    if batch is not None:
+        if any(v is not None for v in (party, team, asset, action, purpose, at)):
+            raise InputError("--batch takes its requests from the file only")
+        requests = _read_batch(batch)
+    else:
+        if party is None or asset is None or action is None:
+            raise InputError("check needs --party, --asset and --action (or --batch FILE)")
+        requests = [AccessRequest(party, asset, action, team, purpose, at)]
+    decisions = decide(open_vault(ctx), requests)
+    if as_json:
+        emit_json(decisions[0].to_json() if batch is None else
+                  {"decisions": [d.to_json() for d in decisions]})
+    else:
+        for d in decisions:
+            r = d.request
+            verdict = "[green]allow[/green]" if d.allowed else "[red]deny[/red]"
+            who = r["team"] or r["party"]
+            console.print(f"{verdict} {who} {r['action']} {r['asset']} on {r['at']}"
+                          + (f" for {r['purpose']}" if r["purpose"] else ""))
+            for reason in d.reasons:
+                console.print(f"  - {reason}", highlight=False)
+    if not all(d.allowed for d in decisions):
+        raise typer.Exit(3)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach this module's commands, and those of `party` and the IP-calendar commands."""
+    from hallmark.cli import ip_cmds, party_cmds
+
+    party_cmds.register(app)
+    ip_cmds.register(app)
+    app.add_typer(agreement_app, name="agreement")
+    app.command()(ownership)
+    app.command()(check)

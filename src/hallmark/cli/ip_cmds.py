@@ -1,0 +1,131 @@
+"""`invention add|list`, `filing add`, `deadlines` and `checklist`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import rich.markup
+import typer
+from rich.table import Table
+
+from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
+
+invention_app = typer.Typer(help="Invention disclosures.", no_args_is_help=True)
+filing_app = typer.Typer(help="Patent filings for an invention.", no_args_is_help=True)
+
+STATUS_STYLE = {"missed": "[red]missed[/red]", "near": "[yellow]near[/yellow]",
+                "upcoming": "upcoming", "passed": "[dim]passed[/dim]",
+                "done": "[green]done[/green]", "partial": "[yellow]partial[/yellow]",
+                "missing": "[red]missing[/red]"}
+
+
+@invention_app.command("add")
+def invention_add(
+    ctx: typer.Context,
+    title: str = typer.Argument(...),
+    conceived: str = typer.Option(..., "--conceived", help="Date of conception (YYYY-MM-DD)."),
+    inventors: list[str] = typer.Option(..., "--inventors", help="Inventors (persons); repeat."),
+    assets: list[str] = typer.Option([], "--assets", help="Assets embodying it; repeat."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Record an invention disclosure (logged with its time)."""
+    from hallmark.agreements.inventions import add_invention
+
+    inv = add_invention(open_vault(ctx), title, conceived, inventors, assets)
+    if as_json:
+        emit_json(inv.to_json())
+    else:
+        console.print(f"Disclosed [bold]{inv.id}[/bold] {inv.title!r} (conceived "
+                      f"{inv.conceived}, recorded {inv.disclosed})")
+
+
+@invention_app.command("list")
+def invention_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """List inventions and their filings."""
+    from hallmark.agreements.inventions import list_inventions
+
+    found = list_inventions(open_vault(ctx))
+    if as_json:
+        emit_json({"inventions": [i.to_json() for i in found]})
+        return
+    rows = [[i.id, i.title, i.conceived, ", ".join(i.inventors),
+             "; ".join(f"{f.kind} {f.office} {f.filed}" for f in i.filings) or "none"]
+            for i in found]
+    console.print(table(None, ["id", "title", "conceived", "inventors", "filings"], rows,
+                        wrap=("title", "inventors", "filings")))
+
+
+@filing_app.command("add")
+def filing_add(
+    ctx: typer.Context,
+    invention: str = typer.Argument(..., help="The invention's id."),
+    kind: str = typer.Option(..., "--kind", help="provisional|non-provisional|pct|national"),
+    office: str = typer.Option(..., "--office", help="Office code: US, EP (EPO), WO ..."),
+    filed: str = typer.Option(..., "--filed", help="Filing date (YYYY-MM-DD)."),
+    number: Optional[str] = typer.Option(None, "--number"),  # noqa: UP045
+    as_json: bool = JsonOption,
+) -> None:
+    """Record a patent filing."""
+    from hallmark.agreements.inventions import add_filing
+
+    filing = add_filing(open_vault(ctx), invention, kind, office, filed, number)
+    if as_json:
+        emit_json(filing.__dict__)
+    else:
+        console.print(f"Filed {filing.kind} at {filing.office} on {filing.filed} "
+                      f"for {filing.invention} ({filing.id})")
+
+
+def deadlines(
+    ctx: typer.Context,
+    within: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--within", help="Only those due within this long (e.g. 90d); missed included."),
+    ics: Optional[Path] = typer.Option(None, "--ics", help="Also write an iCalendar file."),  # noqa: UP045
+    as_json: bool = JsonOption,
+) -> None:
+    """Deadlines: patent filing windows, agreement expiry, notice, survival and reviews."""
+    from hallmark.agreements.deadlines import deadlines as compute
+    from hallmark.agreements.deadlines import parse_within, to_ics
+
+    vault = open_vault(ctx)
+    found = compute(vault, parse_within(within) if within else None)
+    if ics is not None:
+        ics.write_bytes(to_ics(found, vault.origin))
+    if as_json:
+        emit_json({"deadlines": [d.to_json() for d in found]})
+        return
+    grid = Table(header_style="bold")
+    for name in ("due", "status", "days"):
+        grid.add_column(name, no_wrap=True)
+    grid.add_column("what", overflow="fold", ratio=1)
+    for d in found:
+        grid.add_row(d.due, STATUS_STYLE[d.status], str(d.days_left),
+                     f"{rich.markup.escape(d.title)} [dim]({d.basis})[/dim]")
+    console.print(grid)
+    if ics is not None:
+        console.print(f"Wrote {len(found)} events to {ics}")
+
+
+def checklist(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """The ten steps of an AI IP protection programme: done, partial or missing."""
+    from hallmark.agreements.checklist import checklist as compute
+
+    steps = compute(open_vault(ctx))
+    if as_json:
+        emit_json({"steps": [s.to_json() for s in steps],
+                   "done": sum(s.status == "done" for s in steps)})
+        return
+    rows = [[s.number, s.title, STATUS_STYLE[s.status], "; ".join(s.evidence),
+             "; ".join(s.gaps)] for s in steps]
+    console.print(table(None, ["#", "step", "status", "evidence", "gap"], rows,
+                        wrap=("step", "evidence", "gap")))
+    console.print(f"{sum(s.status == 'done' for s in steps)} of {len(steps)} steps done")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach this module's commands."""
+    app.add_typer(invention_app, name="invention")
+    app.add_typer(filing_app, name="filing")
+    app.command()(deadlines)
+    app.command()(checklist)

@@ -1,0 +1,116 @@
+"""`party add|list|show|diligence`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
+
+party_app = typer.Typer(help="Organisations, teams inside them (Org/Team) and persons.",
+                        no_args_is_help=True)
+
+RATING_STYLE = {"high": "[red]high[/red]", "medium": "[yellow]medium[/yellow]",
+                "low": "[green]low[/green]"}
+
+
+@party_app.command("add")
+def add(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The party's name; a team as Org/Team."),
+    kind: str = typer.Option(..., "--kind", help="organisation | team | person"),
+    member_of: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--member-of", help="The organisation (or team) it belongs to."),
+    role: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--role", help="partner|contractor|employee|sponsor|vendor|university"),
+    email: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--email", help="A person's email (matches git authors)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Register a party."""
+    from hallmark.agreements.parties import add_party
+
+    party = add_party(open_vault(ctx), name, kind, member_of, role, email)
+    if as_json:
+        emit_json(party.to_json())
+    else:
+        console.print(f"Added {party.kind} [bold]{party.name}[/bold] (id {party.id})")
+
+
+@party_app.command("list")
+def list_cmd(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """List every party."""
+    from hallmark.agreements.diligence import latest_diligence
+    from hallmark.agreements.parties import list_parties
+
+    vault = open_vault(ctx)
+    found = list_parties(vault)
+    with vault.read() as conn:
+        reviews = latest_diligence(conn)
+    if as_json:
+        emit_json({"parties": [{**p.to_json(), "risk": reviews[p.id].rating
+                                if p.id in reviews else None} for p in found]})
+        return
+    rows = [[p.name, p.id, p.kind, p.role, p.member_of,
+             f"{reviews[p.id].score} {RATING_STYLE[reviews[p.id].rating]}"
+             if p.id in reviews else ""] for p in found]
+    console.print(table(None, ["name", "id", "kind", "role", "member of", "risk"], rows))
+
+
+@party_app.command("show")
+def show(ctx: typer.Context, name: str = typer.Argument(..., help="Party id or name."),
+         as_json: bool = JsonOption) -> None:
+    """Show a party: groups, members, agreements and due diligence with its reasons."""
+    from hallmark.agreements.diligence import party_report
+
+    report = party_report(open_vault(ctx), name)
+    if as_json:
+        emit_json(report)
+        return
+    p = report["party"]
+    console.print(f"[bold]{p['name']}[/bold]  {p['kind']}  id {p['id']}"
+                  + (f"  role {p['role']}" if p["role"] else ""))
+    if report["groups"]:
+        console.print(f"in: {' / '.join(report['groups'])}")
+    if report["members"]:
+        console.print(f"members: {', '.join(report['members'])}")
+    agreements = ", ".join(f"{a['id']} ({a['type']}, {a['status']})"
+                           for a in report["agreements"]) or "none"
+    console.print(f"agreements: {agreements}")
+    _print_diligence(report["diligence"])
+
+
+def _print_diligence(review: dict | None) -> None:  # type: ignore[type-arg]
+    if review is None:
+        console.print("due diligence: [red]none recorded[/red]")
+        return
+    console.print(f"due diligence v{review['version']} ({review['recorded'][:10]}): risk "
+                  f"{review['score']}/100 {RATING_STYLE[review['rating']]}")
+    rows = [[i["item"], i["answer"] or "-", i["evidence"] or "", i["points"], i["reason"]]
+            for i in review["items"]]
+    console.print(table(None, ["item", "answer", "evidence", "points", "reason"], rows,
+                        wrap=("evidence", "reason")))
+
+
+@party_app.command("diligence")
+def diligence_cmd(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Party id or name."),
+    answers: Path = typer.Option(..., "--answers", help="The answers file (YAML)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Record due-diligence answers (with evidence) and score them with the rubric."""
+    from hallmark.agreements.diligence import record_diligence
+
+    review = record_diligence(open_vault(ctx), name, answers)
+    if as_json:
+        emit_json(review.to_json())
+    else:
+        _print_diligence(review.to_json())
+
+
+def register(app: typer.Typer) -> None:
+    """Attach this module's commands."""
+    app.add_typer(party_app, name="party")

@@ -1,0 +1,1 @@
+"""Agreements compiled to Cedar policies; decisions with their reasons (pure modules)."""

@@ -1,0 +1,240 @@
+"""Agreements compiled to Cedar policies and entities (pure: no I/O).
+
+Model: principals are `Party` entities (a team is in its organisation, a person in a team or an
+organisation); resources are `Asset` entities, each a member of one `Cover::"<agreement>"` per
+agreement that covers it and carrying its `owners`; actions are `Action::"<name>"`; the context
+holds `date` (YYYYMMDD as a Long) and, when given, `purpose`. Each permitted term becomes one
+`permit` per principal it names, each prohibition one `forbid` binding every party other than
+the discloser; owners may do anything with what they own.
+
+Policies are indexed by their scope (the party in the principal scope, the agreement in the
+resource scope, the actions), so a request is evaluated against the slice that can apply to it: a
+policy scoped to `principal in Party::"x"`, `action in [...]` and `resource in Cover::"a"` can
+only match principals inside x doing one of those actions to assets covered by a, and the
+owners' policy only principals inside an owner, so slicing by scope is exact.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+# The closed vocabulary of actions a term can permit or prohibit (Cedar actions of the same name).
+ACTIONS = ("view", "download", "share", "train", "fine-tune", "evaluate", "inference", "modify",
+           "api-access", "pre-release-access", "publish", "redistribute", "sublicense",
+           "commercial-use", "reverse-engineer")
+OWNER_POLICY = "owners"
+
+CEDAR_SCHEMA = (
+    "entity Party in [Party];\n"
+    "entity Cover;\n"
+    "entity Asset in [Cover] { owners: Set<Party> };\n"
+    + "".join(
+        f'action "{a}" appliesTo {{ principal: [Party], resource: [Asset], '
+        "context: { date: Long, purpose?: String } };\n" for a in ACTIONS)
+)
+
+
+@dataclass(frozen=True)
+class PermitTerm:
+    """A permitted term: principals (the party, or named teams), actions, purposes."""
+
+    party: str
+    teams: tuple[str, ...] | None
+    actions: tuple[str, ...]
+    purposes: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class AgreementInput:
+    """An agreement as the compiler sees it (references already resolved to ids)."""
+
+    id: str
+    version: int
+    type: str
+    parties: tuple[str, ...]
+    discloser: str
+    effective: date
+    expires: date | None
+    terminated_on: date | None
+    covers: frozenset[str]
+    permitted: tuple[PermitTerm, ...]
+    prohibited: tuple[str, ...]
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day its permissions hold (expiry, or the day before termination)."""
+        ends = [d for d in (self.expires, _day_before(self.terminated_on)) if d is not None]
+        return min(ends) if ends else None
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One compiled `permit`."""
+
+    policy_id: str
+    agreement: str
+    version: int
+    term: int
+    principal: str
+    party: str
+    actions: tuple[str, ...]
+    purposes: tuple[str, ...] | None
+    effective: date
+    last_day: date | None
+    expires: date | None
+    terminated_on: date | None
+    covers: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Prohibition:
+    """One compiled `forbid`."""
+
+    policy_id: str
+    agreement: str
+    version: int
+    party: str
+    actions: tuple[str, ...]
+
+
+@dataclass
+class Compiled:
+    """Policies (by the party in their principal scope), entities and the indexes `explain`
+    needs."""
+
+    # (party in the principal scope, agreement in the resource scope) -> (id, actions, text)
+    texts: dict[tuple[str, str], list[tuple[str, frozenset[str], str]]] = field(
+        default_factory=dict)
+    grants: dict[str, Grant] = field(default_factory=dict)
+    prohibitions: dict[str, Prohibition] = field(default_factory=dict)
+    entities: list[dict[str, object]] = field(default_factory=list)
+    parents: dict[str, str | None] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    owners: dict[str, dict[str, str]] = field(default_factory=dict)  # asset -> party -> source
+    covered_by: dict[str, list[str]] = field(default_factory=dict)  # asset -> agreement ids
+
+    def chain(self, party: str) -> list[str]:
+        """The party and every group it is in, nearest first."""
+        out: list[str] = []
+        current: str | None = party
+        while current is not None and current not in out:
+            out.append(current)
+            current = self.parents.get(current)
+        return out
+
+    def slice_for(self, chain: list[str], asset: str, action: str) -> list[tuple[str, str]]:
+        """(policy id, text) of every policy whose scope admits this principal (given as its
+        chain), action and asset; empty when none does, which Cedar answers with a deny."""
+        found: list[tuple[str, str]] = []
+        owners = self.owners.get(asset)
+        if owners and not owners.keys().isdisjoint(chain):
+            found.append((OWNER_POLICY, owner_policy()))
+        texts = self.texts
+        for agreement in self.covered_by.get(asset, ()):
+            for party in chain:
+                for pid, actions, text in texts.get((party, agreement), ()):
+                    if action in actions:
+                        found.append((pid, text))
+        return found
+
+    def cedar(self) -> str:
+        """Every policy as one Cedar document."""
+        body = [t for key in sorted(self.texts) for _, _, t in self.texts[key]]
+        return "\n".join([owner_policy(), *body]) + "\n"
+
+    @property
+    def policy_count(self) -> int:
+        """How many policies the agreements compiled to (with the owners' policy)."""
+        return 1 + sum(len(v) for v in self.texts.values())
+
+    def entities_json(self) -> str:
+        """The entity store as Cedar JSON."""
+        return json.dumps(self.entities, separators=(",", ":"))
+
+
+def compile_policies(agreements: Iterable[AgreementInput], parents: Mapping[str, str | None],
+                     names: Mapping[str, str], asset_owners: Mapping[str, Mapping[str, str]],
+                     assets: Iterable[str]) -> Compiled:
+    """Compile agreements over the party graph (`parents`: party -> group) and the assets."""
+    out = Compiled(parents=dict(parents), names=dict(names),
+                   owners={a: dict(o) for a, o in asset_owners.items()})
+    for ag in agreements:
+        for asset in sorted(ag.covers):
+            out.covered_by.setdefault(asset, []).append(ag.id)
+        for index, term in enumerate(ag.permitted):
+            for n, principal in enumerate(term.teams or (term.party,)):
+                pid = f"{ag.id}/v{ag.version}/permitted/{index}" + (f"/{n}" if n else "")
+                grant = Grant(pid, ag.id, ag.version, index, principal, term.party, term.actions,
+                              term.purposes, ag.effective, ag.last_day, ag.expires,
+                              ag.terminated_on, ag.covers)
+                out.grants[pid] = grant
+                if ag.covers:
+                    out.texts.setdefault((principal, ag.id), []).append(
+                        (pid, frozenset(grant.actions), _permit_text(grant)))
+        if ag.prohibited and ag.covers:
+            for party in ag.parties:
+                if party == ag.discloser:
+                    continue
+                pid = f"{ag.id}/v{ag.version}/prohibited/{party}"
+                out.prohibitions[pid] = Prohibition(pid, ag.id, ag.version, party, ag.prohibited)
+                out.texts.setdefault((party, ag.id), []).append((pid, frozenset(ag.prohibited), (
+                    f"@id({_q(pid)})\nforbid(principal in Party::{_q(party)}, "
+                    f"action in [{_actions(ag.prohibited)}], resource in Cover::{_q(ag.id)});")))
+    out.entities = _entities(out, assets)
+    return out
+
+
+def _entities(out: Compiled, assets: Iterable[str]) -> list[dict[str, object]]:
+    ents: list[dict[str, object]] = []
+    for party, parent in sorted(out.parents.items()):
+        ents.append({"uid": {"type": "Party", "id": party}, "attrs": {},
+                     "parents": [{"type": "Party", "id": parent}] if parent else []})
+    for agreement in sorted({a for ids in out.covered_by.values() for a in ids}):
+        ents.append({"uid": {"type": "Cover", "id": agreement}, "attrs": {}, "parents": []})
+    for asset in assets:
+        ents.append({
+            "uid": {"type": "Asset", "id": asset},
+            "attrs": {"owners": [{"__entity": {"type": "Party", "id": p}}
+                                 for p in sorted(out.owners.get(asset, {}))]},
+            "parents": [{"type": "Cover", "id": a} for a in out.covered_by.get(asset, [])],
+        })
+    return ents
+
+
+def _permit_text(g: Grant) -> str:
+    conditions = [f"context.date >= {yyyymmdd(g.effective)}"]
+    if g.last_day is not None:
+        conditions.append(f"context.date <= {yyyymmdd(g.last_day)}")
+    if g.purposes is not None:
+        listed = ", ".join(_q(p) for p in g.purposes)
+        conditions.append(f"context has purpose && [{listed}].contains(context.purpose)")
+    return (f"@id({_q(g.policy_id)})\npermit(principal in Party::{_q(g.principal)}, "
+            f"action in [{_actions(g.actions)}], resource in Cover::{_q(g.agreement)})\n"
+            f"when {{ {' && '.join(conditions)} }};")
+
+
+def owner_policy() -> str:
+    """The policy that lets owners (and everyone inside them) use what they own."""
+    return (f"@id({_q(OWNER_POLICY)})\npermit(principal, action, resource is Asset)\n"
+            "when { resource has owners && principal in resource.owners };")
+
+
+def _actions(actions: Iterable[str]) -> str:
+    return ", ".join(f"Action::{_q(a)}" for a in actions)
+
+
+def _q(text: str) -> str:
+    """A Cedar string literal (ids and purposes are restricted to printable ASCII upstream)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def yyyymmdd(day: date) -> int:
+    """A date as the Long the policies compare (20260131)."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def _day_before(day: date | None) -> date | None:
+    return None if day is None else date.fromordinal(day.toordinal() - 1)

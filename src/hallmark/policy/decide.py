@@ -1,0 +1,188 @@
+"""Access decisions with cedarpy over compiled agreements, and the reasons for each (pure).
+
+Cedar decides; `explain` only words the decision: for an allow it names the permit (or the
+ownership) that determined it, for a deny the forbid that fired or, when nothing permitted it,
+why each candidate term did not apply (uncovered asset, action, team, purpose, dates).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from copy import copy
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, NamedTuple
+
+import cedarpy
+
+from hallmark.policy.compile import OWNER_POLICY, Compiled, Grant, yyyymmdd
+
+MAX_SLICES = 65_536
+
+
+class Request(NamedTuple):
+    """One access question: may `principal` do `action` with `asset` on `at` for `purpose`?"""
+
+    principal: str
+    asset: str
+    action: str
+    at: date
+    purpose: str | None = None
+
+
+@dataclass
+class Decision:
+    """The answer: allowed or not, why, and which agreements and policies decided it."""
+
+    allowed: bool
+    reasons: list[str]
+    agreements: list[str]
+    policies: list[str] = field(default_factory=list)
+    request: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form commands print."""
+        return asdict(self)
+
+
+class Engine:
+    """Compiled agreements, ready to decide. Each request is evaluated against the exact slice
+    of policies that can apply to it; slices are parsed once and cached."""
+
+    def __init__(self, compiled: Compiled) -> None:
+        self.compiled = compiled
+        self.entities = cedarpy.Entities.from_json_str(compiled.entities_json())
+        self._slices: dict[tuple[str, ...], cedarpy.PolicySet] = {}
+        self._chains: dict[str, list[str]] = {}
+        self._by_org: dict[str, list[Grant]] = {}
+        self._by_org_asset: dict[tuple[str, str], list[Grant]] = {}
+        for grant in compiled.grants.values():
+            org = compiled.chain(grant.principal)[-1]
+            self._by_org.setdefault(org, []).append(grant)
+            for asset in grant.covers:
+                self._by_org_asset.setdefault((org, asset), []).append(grant)
+
+    def _chain(self, principal: str) -> list[str]:
+        found = self._chains.get(principal)
+        if found is None:
+            found = self._chains[principal] = self.compiled.chain(principal)
+        return found
+
+    def _slice(self, req: Request) -> tuple[tuple[str, ...], cedarpy.PolicySet | None]:
+        policies = self.compiled.slice_for(self._chain(req.principal), req.asset, req.action)
+        key = tuple(pid for pid, _ in policies)
+        if not key:
+            return key, None
+        found = self._slices.get(key)
+        if found is None:
+            if len(self._slices) >= MAX_SLICES:
+                self._slices.clear()
+            found = cedarpy.PolicySet.from_str("\n".join(text for _, text in policies))
+            self._slices[key] = found
+        return key, found
+
+    def decide(self, requests: Sequence[Request]) -> list[Decision]:
+        """Decide every request (identical ones once), in order."""
+        unique: dict[Request, int] = {}
+        for req in requests:
+            unique.setdefault(req, len(unique))
+        groups: dict[tuple[str, ...], tuple[cedarpy.PolicySet, list[Request]]] = {}
+        answers: dict[Request, Decision] = {}
+        for req in unique:
+            key, policies = self._slice(req)
+            if policies is None:
+                # no policy can apply: Cedar's answer for an empty policy set is deny
+                answers[req] = self.explain(req, False, [])
+            else:
+                groups.setdefault(key, (policies, []))[1].append(req)
+        for policies, reqs in groups.values():
+            results = cedarpy.is_authorized_batch([_cedar_request(r) for r in reqs], policies,
+                                                  self.entities)
+            for req, result in zip(reqs, results, strict=True):
+                ids = result.diagnostics.id_annotations_by_reason
+                fired = [ids.get(p, p) for p in result.diagnostics.reasons]
+                answers[req] = self.explain(req, result.allowed, fired)
+        if len(unique) == len(requests):
+            return [answers[r] for r in requests]
+        return [copy(answers[r]) for r in requests]  # callers may annotate each one
+
+    def explain(self, req: Request, allowed: bool, fired: list[str]) -> Decision:
+        """Word a Cedar decision: `fired` are the ids of the policies that determined it."""
+        c = self.compiled
+        if allowed:
+            reasons, agreements = [], []
+            for pid in sorted(fired):
+                if pid == OWNER_POLICY:
+                    for party in c.chain(req.principal):
+                        source = c.owners.get(req.asset, {}).get(party)
+                        if source:
+                            reasons.append(f"{self._name(party)} owns {req.asset} ({source})")
+                elif pid in c.grants:
+                    g = c.grants[pid]
+                    agreements.append(g.agreement)
+                    reasons.append(f"permitted by {g.agreement} v{g.version} "
+                                   f"permitted[{g.term}]: {self._describe(g)}")
+            return Decision(True, reasons, sorted(set(agreements)), sorted(fired))
+        forbids = [c.prohibitions[p] for p in sorted(fired) if p in c.prohibitions]
+        if forbids:
+            return Decision(False, [f"prohibited by {f.agreement} v{f.version}: {req.action} is "
+                                    f"prohibited for {self._name(f.party)}" for f in forbids],
+                            sorted({f.agreement for f in forbids}), sorted(fired))
+        reasons, examined = self._why_not(req)
+        reasons.append("deny by default: no agreement term permits this")
+        return Decision(False, reasons, examined, [])
+
+    def _why_not(self, req: Request) -> tuple[list[str], list[str]]:
+        chain = self._chain(req.principal)
+        org = chain[-1]
+        mine = self._by_org.get(org, [])
+        if not mine:
+            return [f"no agreement grants {self._name(org)} any rights"], []
+        covering = self._by_org_asset.get((org, req.asset), [])
+        if not covering:
+            named = sorted({g.agreement for g in mine})
+            return [f"uncovered asset: {req.asset} is not covered by any agreement that grants "
+                    f"{self._name(org)} rights ({', '.join(named)})"], named
+        reasons = []
+        for g in covering:
+            for why in self._failures(g, req, chain):
+                reasons.append(f"{g.agreement} v{g.version} permitted[{g.term}]: {why}")
+        return reasons, sorted({g.agreement for g in covering})
+
+    def _failures(self, g: Grant, req: Request, chain: list[str]) -> list[str]:
+        out = []
+        if req.action not in g.actions:
+            out.append(f"action {req.action} is not permitted (permits {', '.join(g.actions)})")
+        if g.principal not in chain:
+            asked = self._name(req.principal)
+            out.append(f"unpermitted team: only {self._name(g.principal)} may (asked as "
+                       f"{asked}; name a permitted team with --team)")
+        if g.purposes is not None and req.purpose not in g.purposes:
+            given = f"purpose {req.purpose!r}" if req.purpose else "no purpose given"
+            out.append(f"unpermitted purpose: {given} (permits {', '.join(g.purposes)})")
+        if req.at < g.effective:
+            out.append(f"not yet effective: starts {g.effective.isoformat()}")
+        if g.terminated_on is not None and req.at >= g.terminated_on:
+            out.append(f"terminated on {g.terminated_on.isoformat()}")
+        elif g.expires is not None and req.at > g.expires:
+            out.append(f"expired on {g.expires.isoformat()}")
+        return out or ["did not apply"]
+
+    def _describe(self, g: Grant) -> str:
+        span = f"{g.effective.isoformat()} to {g.last_day.isoformat() if g.last_day else 'open'}"
+        purposes = f" for {', '.join(g.purposes)}" if g.purposes else " for any purpose"
+        return f"{self._name(g.principal)} may {', '.join(g.actions)}{purposes}, {span}"
+
+    def _name(self, party: str) -> str:
+        return self.compiled.names.get(party, party)
+
+
+def _cedar_request(req: Request) -> dict[str, Any]:
+    context: dict[str, Any] = {"date": yyyymmdd(req.at)}
+    if req.purpose is not None:
+        context["purpose"] = req.purpose
+    return {"principal": {"type": "Party", "id": req.principal},
+            "action": {"type": "Action", "id": req.action},
+            "resource": {"type": "Asset", "id": req.asset},
+            "context": json.dumps(context)}
