@@ -17,7 +17,9 @@ import numpy as np
 from rich.table import Table
 from safetensors.numpy import save_file
 
+from hallmark.agreements.demo import build_agreements_demo
 from hallmark.audit import run_audit
+from hallmark.audit.runner import record_audit
 from hallmark.inventory import assets
 from hallmark.inventory.scan import scan
 from hallmark.vault import Vault
@@ -107,6 +109,7 @@ def run_demo(say: Callable[[Any], None], workdir: Path | None = None) -> Path:
     say(f"[bold]4. Register and lineage:[/bold] {model.id} (model) trained-on {data.id} "
         f"(patients) and {reviews.id} (third-party reviews, CC-BY-NC-4.0)")
     findings = run_audit(vault)
+    record_audit(vault, findings)
     say(f"[bold]5. IP audit:[/bold] {len(findings)} findings")
     grid = Table(show_header=True, header_style="bold", box=None, padding=(0, 1))
     for col in ("severity", "rule", "finding"):
@@ -117,6 +120,9 @@ def run_demo(say: Callable[[Any], None], workdir: Path | None = None) -> Path:
     say(grid)
     executed = any(project.rglob("hallmark-demo-was-executed"))
     say(f"   the hostile pickle was read, never executed: {'NO!' if executed else 'yes'}")
+    say("[bold]6. Agreements:[/bold] partners, due diligence, terms, access decisions, deadlines")
+    for line in build_agreements_demo(vault, root / "agreements", dataset=data, model=model):
+        say(f"   {line}")
     vault.close()
     say("")
     say("[bold]Next:[/bold]")
@@ -125,4 +131,10 @@ def run_demo(say: Callable[[Any], None], workdir: Path | None = None) -> Path:
     say(f"  hallmark asset show {model.id}       # one asset, its metadata and lineage")
     say("  hallmark audit --fail-on high        # the gaps, as a CI gate")
     say("  hallmark export bom -o bom.json      # CycloneDX 1.6 ML-BOM")
+    say("  hallmark check --party CloudCo --team CloudCo/research --asset "
+        f"{data.id} --action train --purpose diagnostics-research")
+    say("  hallmark deadlines --within 365d     # patent windows, expiry, reviews")
+    say("  hallmark checklist                   # the ten-step IP programme")
+    say(f"  hallmark evidence {model.id} -o evidence.zip && hallmark verify-bundle evidence.zip")
+    say("  hallmark ledger verify               # the whole tamper-evident log")
     return project

@@ -138,3 +138,19 @@ def test_fail_on_passes_when_clean(vault: Vault, cli) -> None:
     cli("asset", "set", ids["a.py"], "--owner", "Acme", "--status", "in-house")
     assert cli("audit", "--fail-on", "medium").exit_code == 0
     assert cli("audit", "--fail-on", "severe").exit_code == 2
+
+
+def test_audit_is_recorded_in_the_log(vault: Vault, cli) -> None:
+    from hallmark.ledger import log
+
+    (vault.root / "bad.pkl").write_bytes(b"cos\nsystem\n(S'true'\ntR.")
+    scan_ids(cli)
+    assert cli("audit", "--fail-on", "bogus").exit_code == 2
+    with vault.read() as conn:
+        assert log.events_for(conn, "audit") == []
+    cli("audit")
+    with vault.read() as conn:
+        (seq,) = log.events_for(conn, "audit")
+        entry = log.event(conn, seq)["parsed"]
+    assert entry["type"] == "audit.completed"
+    assert entry["payload"]["by_rule"]["unsafe-pickle"] == 1

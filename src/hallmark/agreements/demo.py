@@ -101,13 +101,16 @@ def list_assets_by_kind(vault: Vault) -> dict[str, Asset]:
         return out
 
 
-def build_agreements_demo(vault: Vault, workdir: Path) -> list[str]:
-    """Add the demo's parties, agreements, invention and checks; returns lines to print."""
+def build_agreements_demo(vault: Vault, workdir: Path, dataset: Asset | None = None,
+                          model: Asset | None = None) -> list[str]:
+    """Add the demo's parties, agreements, invention and checks over `dataset` and `model`
+    (default: the vault's first of each kind); returns lines to print."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     today = date.today()
     start, end = date(today.year, 1, 1), date(today.year + 1, 12, 31)
-    dataset, model = _demo_assets(vault, workdir)
+    if dataset is None or model is None:
+        dataset, model = _demo_assets(vault, workdir)
     for asset in (dataset, model):
         if not asset.owner:
             set_fields(vault, asset.id, owner="Acme AI", status="in-house")

@@ -23,11 +23,12 @@ def audit(
 ) -> None:
     """Run the IP audit: every rule over the register."""
     from hallmark.audit import run_audit
-    from hallmark.audit.runner import at_or_above
+    from hallmark.audit.runner import at_or_above, record_audit
 
     vault = open_vault(ctx)
     findings = run_audit(vault, rule or None)
-    failing = at_or_above(findings, fail_on) if fail_on else []
+    failing = at_or_above(findings, fail_on) if fail_on else []  # a bad level fails before logging
+    record_audit(vault, findings)
     if as_json:
         emit_json({"findings": [f.to_json() for f in findings]})
     else:
