@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hallmark.store.tables import agreement_versions, agreements, events
+from review.factories import docx_bytes, text_pdf
 
 from .conftest import DUA, World
 
@@ -28,7 +29,9 @@ def _event_types(world: World) -> list[str]:
 
 def test_add_the_issue_example_with_a_signed_pdf(world: World, cli) -> None:  # type: ignore[no-untyped-def]
     terms = world.write("dua.yaml", DUA)
-    pdf = world.write("signed.pdf", "%PDF-1.4\n% signed copy\n%%EOF\n")
+    pdf = world.root / "signed.pdf"
+    pdf.write_bytes(text_pdf([["Data-use agreement between Acme AI and CloudCo.",
+                               "Signed by both parties."]]))
     out = cli("agreement", "add", str(terms), "--document", str(pdf), "--json")
     assert out.exit_code == 0, out.stderr
     ag = json.loads(out.stdout)
@@ -102,8 +105,10 @@ def test_documents_are_checked(world: World, cli) -> None:  # type: ignore[no-un
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("word/document.xml", "<w:document/>")
     docx = world.root / "signed.docx"
-    docx.write_bytes(buf.getvalue())
+    docx.write_bytes(buf.getvalue())  # a DOCX with no text cannot be reviewed
+    assert "corrupt DOCX" in cli("agreement", "add", terms, "--document", str(docx)).stderr
     assert _counts(world) == before
+    docx.write_bytes(docx_bytes(["Data-use agreement between Acme AI and CloudCo."]))
     assert cli("agreement", "add", terms, "--document", str(docx)).exit_code == 0
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from hallmark.agreements.parties import Party, load_parties, organisation_of, resolve_party
+from hallmark.agreements.review_link import prepare_review, record_review
 from hallmark.agreements.schema import FUTURE_SUBJECTS, AgreementTerms, parse_date, validate_terms
 from hallmark.agreements.yamlsrc import Source, load_file
 from hallmark.errors import InputError, NotFound
@@ -239,6 +240,7 @@ def add_agreement(vault: Vault, path: Path | str, document: Path | str | None = 
     """Store an agreement from its YAML file (and its signed document) as version 1."""
     source, terms, raw = _read(path)
     doc = read_document(document) if document is not None else None
+    review = prepare_review(terms.type, *doc) if doc is not None else None
     with vault.transaction() as txn:
         normal = _normalise(txn.conn, terms, source)
         agreement_id = terms.id or _new_id(txn.conn, normal)
@@ -256,6 +258,8 @@ def add_agreement(vault: Vault, path: Path | str, document: Path | str | None = 
                                                    terms=json.dumps(normal)))
         _write_version(txn, ag, "added", source_sha)
         _event(txn, "agreement.added", ag, source_sha)
+        if review is not None and ag.document_sha256 is not None:
+            record_review(txn, vault, ag.id, ag.version, ag.document_sha256, review)
     return ag
 
 
@@ -264,6 +268,7 @@ def amend_agreement(vault: Vault, agreement_id: str, path: Path | str,
     """Replace an agreement's terms with a new version; the old ones stay in its history."""
     source, terms, raw = _read(path)
     doc = read_document(document) if document is not None else None
+    review = prepare_review(terms.type, *doc) if doc is not None else None
     with vault.transaction() as txn:
         ag = get_agreement(txn.conn, agreement_id)
         if terms.id is not None and terms.id != ag.id:
@@ -284,6 +289,8 @@ def amend_agreement(vault: Vault, agreement_id: str, path: Path | str,
             document_name=ag.document_name, updated=ag.updated))
         _write_version(txn, ag, "amended", source_sha)
         _event(txn, "agreement.amended", ag, source_sha)
+        if review is not None and ag.document_sha256 is not None:
+            record_review(txn, vault, ag.id, ag.version, ag.document_sha256, review)
     return ag
 
 

@@ -95,11 +95,15 @@ def show(ctx: typer.Context, agreement_id: str = typer.Argument(..., metavar="ID
          as_json: bool = JsonOption) -> None:
     """Show an agreement's terms and history."""
     from hallmark.agreements.agreements import show_agreement
+    from hallmark.agreements.review_link import latest_review
 
-    ag, versions = show_agreement(open_vault(ctx), agreement_id)
+    vault = open_vault(ctx)
+    ag, versions = show_agreement(vault, agreement_id)
+    with vault.read() as conn:
+        review = latest_review(conn, ag.id)
     state = ag.state_on(date.today())
     if as_json:
-        emit_json({**ag.to_json(), "state": state, "history": versions})
+        emit_json({**ag.to_json(), "state": state, "history": versions, "review": review})
         return
     console.print(f"{_summary(ag)}  {ag.title}  [{state}]")
     t = ag.terms
@@ -120,6 +124,24 @@ def show(ctx: typer.Context, agreement_id: str = typer.Argument(..., metavar="ID
     rows = [[v["version"], v["change"], v["recorded"], (v["source_sha256"] or "")[:12],
              (v["document_sha256"] or "")[:12]] for v in versions]
     console.print(table("history", ["v", "change", "recorded", "terms", "document"], rows))
+    if review is not None:
+        _print_review(review)
+
+
+def _print_review(review: dict[str, Any]) -> None:
+    from rich.markup import escape
+
+    console.print(f"review of v{review['version']} (document {review['document_sha256'][:12]}, "
+                  f"{review['review_type']} checklist): {len(review['missing'])} missing, "
+                  f"{len(review['risks'])} risk(s)")
+    if review["missing"]:
+        console.print(table("missing clauses", ["clause", "why it is required"],
+                            [[m["type"], escape(m["reason"])] for m in review["missing"]],
+                            wrap=("why it is required",)))
+    if review["risks"]:
+        console.print(table("risks", ["risk", "severity", "message"],
+                            [[r["id"], r["severity"], escape(r["message"])]
+                             for r in review["risks"]], wrap=("message",)))
 
 
 def ownership(

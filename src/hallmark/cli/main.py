@@ -14,6 +14,7 @@ from hallmark.cli import (
     inventory_cmds,
     ledger_cmds,
     review_cmds,
+    share_cmds,
     vault_cmds,
 )
 from hallmark.cli.common import err_console
@@ -32,7 +33,8 @@ app = typer.Typer(
 def _root(
     ctx: typer.Context,
     vault: Optional[str] = typer.Option(  # noqa: UP045 - Typer needs Optional here
-        None, "--vault", envvar="HALLMARK_VAULT", help="The vault's folder (default: search upwards)."
+        None, "--vault", envvar="HALLMARK_VAULT",
+        help="The vault's folder (default: search upwards).",
     ),
 ) -> None:
     ctx.obj = {"vault": vault}
@@ -43,6 +45,7 @@ inventory_cmds.register(app)
 audit_cmds.register(app)
 ledger_cmds.register(app)
 agreement_cmds.register(app)
+share_cmds.register(app)
 review_cmds.register(app)
 
 

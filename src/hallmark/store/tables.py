@@ -195,3 +195,58 @@ filings = Table(
     Column("number", Text),
     Column("created", String(32), nullable=False),
 )
+
+# -- shares and traces (issue 5)
+# A share's `params` is its public marking plan (JSON: scheme, Tardos parameters, columns and
+# their content fingerprints, steps); never the key. Accusations are JSON lists in `traces`.
+shares = Table(
+    "shares",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("asset", String(16), nullable=False, index=True),
+    Column("recipient", String(128), nullable=False),
+    Column("team", String(128)),
+    Column("agreement", String(64)),
+    Column("purpose", Text),
+    Column("format", String(16), nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+    Column("copy_sha256", String(64), nullable=False),
+    Column("scheme", String(64), nullable=False),
+    Column("params", Text, nullable=False),
+    Column("params_sha256", String(64), nullable=False),
+    Column("rows", BigInteger, nullable=False),
+    Column("marked_cells", BigInteger, nullable=False),
+    Column("seq", BigInteger, nullable=False),  # the share's event in the log
+    Column("created", String(32), nullable=False),
+)
+
+traces = Table(
+    "traces",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("asset", String(16), nullable=False, index=True),
+    Column("suspect_sha256", String(64), nullable=False),
+    Column("suspect_name", Text, nullable=False),
+    Column("rows_matched", BigInteger, nullable=False),
+    Column("needed_rows", BigInteger, nullable=False),
+    Column("recipients", Integer, nullable=False),
+    Column("accused", Text, nullable=False),  # JSON list of {recipient, share, score, p_value}
+    Column("created", String(32), nullable=False),
+)
+
+# -- agreement reviews (issue 6)
+# One row per agreement version that came with a document: the full review (clauses, evidence)
+# is a canonical-JSON blob; `missing` (clause types) and `risks` ({id, severity, message}) are
+# JSON lists copied out so the audit can read them without the blob.
+agreement_reviews = Table(
+    "agreement_reviews",
+    metadata,
+    Column("agreement", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("document_sha256", String(64), nullable=False),
+    Column("review_sha256", String(64), nullable=False),
+    Column("review_type", String(32), nullable=False),
+    Column("missing", Text, nullable=False),
+    Column("risks", Text, nullable=False),
+    Column("created", String(32), nullable=False),
+)

@@ -1,0 +1,410 @@
+"""Tabular marks benchmark: robustness to attacks, false accusations, utility and throughput.
+
+Run: .venv/bin/python bench/marks_tabular.py [--recipients 1000] [--innocent-traces 12]
+     [--rows 100000 --big-rows 0]   (e.g. --big-rows 1000000 for the larger throughput run)
+Reads ../shared/data/tabular/adult.csv (relative to the repository root; its section is skipped,
+and said so, when absent) and synthetic tables. Writes bench/results/marks_tabular.json and
+prints a markdown table. Marking and tracing use the library's own batch functions and readers /
+writers; the baseline is a pyarrow read+write of the same file in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from hallmark.marks import tabular_io  # noqa: E402
+from hallmark.marks.codes import TardosParams  # noqa: E402
+from hallmark.marks.columns import match_columns, profile_batches  # noqa: E402
+from hallmark.marks.stats import log_tail_bound, needed_positions  # noqa: E402
+from hallmark.marks.tabular import Extraction, Keys, make_plan, mark_batch  # noqa: E402
+
+KEY = bytes(range(32))
+ADULT = ROOT.parent / "shared" / "data" / "tabular" / "adult.csv"
+
+
+class Lab:
+    """One asset's plan and keys, and `n` recipients' share ids."""
+
+    def __init__(self, table: pa.Table, recipients: int, asset: str = "bench-asset") -> None:
+        self.table = table
+        profiles = profile_batches(table.schema, table.to_batches(max_chunksize=65536), KEY)
+        self.params = TardosParams(recipients=recipients)
+        self.plan = make_plan(profiles, self.params)
+        self.keys = Keys.derive(KEY, asset, self.plan)
+        self.shares = [f"sh-{i:05d}" for i in range(recipients)]
+
+    def mark(self, share: str, table: pa.Table | None = None) -> pa.Table:
+        source = self.table if table is None else table
+        return pa.Table.from_batches([mark_batch(b, self.plan, self.keys, share)[0]
+                                      for b in source.to_batches(max_chunksize=65536)])
+
+    def trace(self, suspect: pa.Table, guilty: list[str]) -> dict[str, Any]:
+        """Rank and p-values of the guilty, innocents accused, rows and positions."""
+        seen = [p.fingerprint() for p in profile_batches(suspect.schema, suspect.to_batches(),
+                                                         KEY)]
+        keys, marks = self.plan["key_columns"], self.plan["mark_columns"]
+        matched = match_columns(keys + marks, seen)
+        nk = len(keys)
+        mapping = {(f"k{i}" if i < nk else f"m{i - nk}"): j for i, j in matched.items()}
+        if not all(f"k{i}" in mapping for i in range(nk)) or len(mapping) == nk:
+            return {"located": False, "guilty_accused": 0, "innocents_accused": 0}
+        extraction = Extraction()
+        for batch in suspect.to_batches(max_chunksize=65536):
+            extraction.add(batch, self.plan, mapping, self.keys)
+        pos, sigma = extraction.finish()
+        bias = self.keys.codebook.bias(pos)
+        scores = np.array([self.keys.codebook.score(s, pos, sigma, bias) for s in self.shares])
+        n = len(self.shares)
+        threshold = accusation_threshold(sigma, bias, n, self.params.epsilon)
+        order = np.argsort(-scores)
+        rank = {self.shares[i]: r + 1 for r, i in enumerate(order)}
+        guilty_set = set(guilty)
+        p_of = {s: corrected(scores[self.shares.index(s)], sigma, bias, n) for s in guilty}
+        innocent_best = max((scores[i] for i in order[:5] if self.shares[i] not in guilty_set),
+                            default=0.0)
+        return {"located": True, "rows_matched": extraction.rows, "positions": int(pos.size),
+                "guilty_rank": sorted(rank[s] for s in guilty),
+                "guilty_best_p": min(p_of.values()) if p_of else None,
+                "guilty_accused": int(sum(scores[self.shares.index(s)] >= threshold
+                                          for s in guilty)),
+                "innocents_accused": int(sum(scores[i] >= threshold for i in range(n)
+                                             if self.shares[i] not in guilty_set)),
+                "best_innocent_p": corrected(innocent_best, sigma, bias, n)}
+
+
+def corrected(score: float, sigma: np.ndarray, bias: np.ndarray, n: int) -> float:
+    log_p = log_tail_bound(float(score), sigma, bias) + math.log(n)
+    return 1.0 if log_p >= 0 else max(math.exp(log_p), 1e-300)
+
+
+def accusation_threshold(sigma: np.ndarray, bias: np.ndarray, n: int, eps: float) -> float:
+    """The smallest score whose corrected p-value is <= eps (the bound falls with the score)."""
+    target = math.log(eps / n)
+    lo, hi = 0.0, float(np.sqrt((sigma ** 2).sum())) * 4 + 1
+    while log_tail_bound(hi, sigma, bias) > target:
+        hi *= 2
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if log_tail_bound(mid, sigma, bias) > target else (lo, mid)
+    return hi
+
+
+# -- attacks ------------------------------------------------------------------------------------
+
+def subset(t: pa.Table, frac: float, rng: np.random.Generator) -> pa.Table:
+    return t.take(pa.array(np.sort(rng.choice(len(t), max(1, int(len(t) * frac)), False))))
+
+
+def with_column(t: pa.Table, name: str, values: np.ndarray | pa.Array) -> pa.Table:
+    i = t.column_names.index(name)
+    return t.set_column(i, name, pa.array(values) if isinstance(values, np.ndarray) else values)
+
+
+def noisy(lab: Lab, t: pa.Table, rng: np.random.Generator, kind: str, round_to: int = 0
+          ) -> pa.Table:
+    """Equal-power noise: the same RMS as the mark's own change (step / sqrt 12)."""
+    for spec in lab.plan["mark_columns"]:
+        x = np.asarray(t.column(spec["name"]).to_numpy(zero_copy_only=False), dtype=float)
+        rms = spec["step"] / math.sqrt(12)
+        if kind == "additive":
+            x = x + rng.normal(0, rms, x.size)
+        else:
+            x = x * (1 + rng.normal(0, rms / max(abs(float(np.mean(x))), 1e-9), x.size))
+        if round_to:
+            x = np.round(x, -round_to)
+        typ = t.schema.field(spec["name"]).type
+        arr = pa.array(np.round(x) if pa.types.is_integer(typ) else x)
+        t = with_column(t, spec["name"], pc.cast(arr, typ, safe=False))
+    return t
+
+
+def alter(lab: Lab, t: pa.Table, frac: float, rng: np.random.Generator) -> pa.Table:
+    for spec in lab.plan["mark_columns"]:
+        x = np.asarray(t.column(spec["name"]).to_numpy(zero_copy_only=False)).copy()
+        hit = rng.random(x.size) < frac
+        x[hit] = rng.permutation(x)[hit]
+        t = with_column(t, spec["name"], x)
+    return t
+
+
+def collude(copies: list[pa.Table], lab: Lab, how: str, rng: np.random.Generator) -> pa.Table:
+    out = copies[0]
+    for spec in lab.plan["mark_columns"]:
+        stack = np.stack([np.asarray(c.column(spec["name"]).to_numpy(zero_copy_only=False),
+                                     dtype=float) for c in copies])
+        k, n = stack.shape
+        if how == "average":
+            merged = stack.mean(axis=0)
+        elif how == "mix":
+            merged = stack[rng.integers(0, k, n), np.arange(n)]
+        else:  # majority vote: the value most colluders hold, ties broken at random
+            agree = (stack[:, None, :] == stack[None, :, :]).sum(axis=1) + rng.random((k, n))
+            merged = stack[agree.argmax(axis=0), np.arange(n)]
+        typ = out.schema.field(spec["name"]).type
+        arr = pa.array(np.round(merged) if pa.types.is_integer(typ) else merged)
+        out = with_column(out, spec["name"], pc.cast(arr, typ, safe=False))
+    return out
+
+
+def foreign(t: pa.Table, frac: float, rng: np.random.Generator) -> pa.Table:
+    """Append rows made by resampling each column independently (plausible, never shared)."""
+    n = int(len(t) * frac)
+    cols = {name: t.column(name).take(pa.array(rng.integers(0, len(t), n)))
+            for name in t.column_names}
+    return pa.concat_tables([t, pa.table(cols)]).take(pa.array(rng.permutation(len(t) + n)))
+
+
+def dedup(t: pa.Table) -> pa.Table:
+    return t.group_by(t.column_names).aggregate([])
+
+
+def adult_section(args: argparse.Namespace, rng: np.random.Generator) -> dict[str, Any]:
+    if not ADULT.is_file():
+        return {"skipped": f"{ADULT} is absent"}
+    table = pacsv.read_csv(ADULT)
+    table = table.rename_columns([c.strip() for c in table.column_names])
+    lab = Lab(table, args.recipients)
+    leaker = lab.shares[0]
+    copy = lab.mark(leaker)
+    runs: dict[str, Any] = {}
+
+    def run(name: str, suspect: pa.Table, guilty: list[str] | None = None) -> None:
+        runs[name] = lab.trace(suspect, guilty or [leaker])
+
+    for frac in (0.9, 0.5, 0.1, 0.05, 0.01):
+        run(f"subset {frac:.0%}", subset(copy, frac, rng))
+    ten = subset(copy, 0.1, rng)
+    run("10% + rounding (nearest 10) + equal-power noise",
+        noisy(lab, ten, rng, "additive", round_to=1))
+    run("10% + multiplicative equal-power noise", noisy(lab, ten, rng, "multiplicative"))
+    run("shuffle", copy.take(pa.array(rng.permutation(len(copy)))))
+    run("sort by fnlwgt", copy.sort_by("fnlwgt"))
+    keep = [c for c in copy.column_names if c != "race"][::-1]
+    run("drop 'race', reverse columns, rename", copy.select(keep).rename_columns(
+        [f"c{i}" for i in range(len(keep))]))
+    key_name = lab.plan["key_columns"][0]["name"]
+    run(f"drop key column {key_name!r}", copy.drop_columns([key_name]))
+    with tempfile.TemporaryDirectory() as tmp:
+        pq.write_table(copy.cast(pa.schema([pa.field(f.name, pa.float32())
+                                            if pa.types.is_integer(f.type) else f
+                                            for f in copy.schema])), Path(tmp) / "c.parquet")
+        run("CSV -> Parquet, integers as float32", pq.read_table(Path(tmp) / "c.parquet"))
+    run("round fnlwgt to 100", with_column(copy, "fnlwgt", pc.cast(
+        pc.round(copy.column("fnlwgt"), -2), pa.int64())))
+    for frac in (0.1, 0.3):
+        run(f"alter {frac:.0%} of marked cells", alter(lab, copy, frac, rng))
+    run("+50% foreign rows", foreign(copy, 0.5, rng))
+    run("dedup", dedup(copy))
+    copies = [copy] + [lab.mark(s) for s in lab.shares[1:5]]
+    for k in (2, 3, 5):
+        for how in ("majority", "mix", "average"):
+            run(f"collusion of {k}: {how}", collude(copies[:k], lab, how, rng),
+                lab.shares[:k])
+    run("collusion of 3: majority, 10% subset", subset(collude(copies[:3], lab, "majority",
+                                                                rng), 0.1, rng),
+        lab.shares[:3])
+    innocent = innocent_trials(lab, args.innocent_traces, rng)
+    return {"rows": len(table), "plan": describe(lab), "attacks": runs,
+            "innocent_trials": innocent, "utility": utility(table, copy, lab)}
+
+
+def innocent_trials(lab: Lab, traces: int, rng: np.random.Generator) -> dict[str, Any]:
+    """Copies marked for outsiders, traced against all n recipients: every score is innocent."""
+    accused = trials = 0
+    for t in range(traces):
+        suspect = subset(lab.mark(f"outsider-{t}"), 0.2 + 0.6 * rng.random(), rng)
+        result = lab.trace(suspect, [])
+        trials += len(lab.shares)
+        accused += result["innocents_accused"]
+    return {"trials": trials, "false_accusations": accused, "epsilon": lab.params.epsilon}
+
+
+def describe(lab: Lab) -> dict[str, Any]:
+    return {"marked": {m["name"]: {"budget": round(m["budget"], 3), "step": m["step"]}
+                       for m in lab.plan["mark_columns"]},
+            "keys": [k["name"] for k in lab.plan["key_columns"]],
+            "unmarked": lab.plan["unmarked"],
+            "needed_positions_lone_leaker": needed_positions(
+                len(lab.shares), lab.params.epsilon, lab.params.cutoff)}
+
+
+def utility(original: pa.Table, marked: pa.Table, lab: Lab) -> dict[str, Any]:
+    cols = {}
+    for spec in lab.plan["mark_columns"]:
+        a = original.column(spec["name"]).to_numpy().astype(float)
+        b = marked.column(spec["name"]).to_numpy().astype(float)
+        cols[spec["name"]] = {"mean_abs_change": float(np.abs(a - b).mean()),
+                              "mean_rel_change": float((np.abs(a - b) / np.maximum(np.abs(a), 1))
+                                                       .mean()),
+                              "max_abs_change": float(np.abs(a - b).max()),
+                              "std": float(a.std())}
+    out: dict[str, Any] = {"columns": cols}
+    try:
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import train_test_split
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+    except ImportError:
+        out["model"] = "scikit-learn is not installed"
+        return out
+    target = original.column_names[-1]
+
+    def xy(t: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+        feats = []
+        for name in t.column_names[:-1]:
+            col = t.column(name)
+            if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
+                feats.append(col.to_numpy().astype(float)[:, None])
+            else:
+                codes = pc.dictionary_encode(col).combine_chunks().indices.to_numpy()
+                feats.append(np.eye(int(codes.max()) + 1)[codes])
+        y = pc.dictionary_encode(t.column(target)).combine_chunks().indices.to_numpy()
+        return np.hstack(feats), y
+
+    xo, y = xy(original)
+    xm, _ = xy(marked)
+    idx_tr, idx_te = train_test_split(np.arange(len(y)), test_size=0.3, random_state=0)
+    for name, model in (("hist_gradient_boosting", lambda: HistGradientBoostingClassifier(
+            random_state=0)), ("logistic_regression", lambda: make_pipeline(
+                StandardScaler(), LogisticRegression(max_iter=2000)))):
+        acc_o = model().fit(xo[idx_tr], y[idx_tr]).score(xo[idx_te], y[idx_te])
+        acc_m = model().fit(xm[idx_tr], y[idx_tr]).score(xo[idx_te], y[idx_te])
+        out[name] = {"accuracy_original": acc_o, "accuracy_marked": acc_m,
+                     "change_pp": round(100 * (acc_m - acc_o), 3)}
+    return out
+
+
+# -- throughput ---------------------------------------------------------------------------------
+
+def synthetic(rows: int, seed: int = 5) -> pa.Table:
+    rng = np.random.default_rng(seed)
+    return pa.table({
+        "id": np.arange(rows, dtype=np.int64) * 7 + 1000,
+        "region": rng.choice(["north", "south", "east", "west", "centre"], rows).tolist(),
+        "segment": rng.choice([f"s{i}" for i in range(20)], rows).tolist(),
+        "age": rng.integers(18, 90, rows),
+        "income": np.round(rng.lognormal(10, 0.6, rows), 2),
+        "spend": np.round(rng.gamma(2.0, 300.0, rows), 2),
+        "visits": rng.poisson(30, rows),
+        "score": rng.normal(0, 1, rows),
+    })
+
+
+def throughput(rows: int, recipients: int, tmp: Path) -> dict[str, Any]:
+    table = synthetic(rows)
+    lab = Lab(table, recipients)
+    out: dict[str, Any] = {"rows": rows, "plan": describe(lab)}
+    for fmt in ("csv", "parquet"):
+        src = tmp / f"syn-{rows}.{fmt}"
+        (pacsv.write_csv if fmt == "csv" else pq.write_table)(table, src)
+        base = math.inf
+        for _ in range(2):  # best of two, so a cold cache does not flatter the marking
+            t0 = time.perf_counter()
+            source = tabular_io.open_table(src)
+            with tabular_io.atomic_writer(tmp / f"base.{fmt}", fmt, source.schema) as w:
+                for batch in source.batches():
+                    w.write(batch)
+            base = min(base, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        source = tabular_io.open_table(src)
+        profiles = profile_batches(source.schema, source.batches(), KEY)
+        plan = make_plan(profiles, lab.params)
+        profile_s = time.perf_counter() - t0
+        keys = Keys.derive(KEY, "bench-asset", plan)
+        t0 = time.perf_counter()
+        with tabular_io.atomic_writer(tmp / f"marked.{fmt}", fmt, source.schema) as w:
+            for batch in source.batches():
+                w.write(mark_batch(batch, plan, keys, "sh-00000")[0])
+        mark_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        suspect = tabular_io.open_table(tmp / f"marked.{fmt}")
+        lab.plan, lab.keys = plan, keys
+        result = lab.trace(pa.Table.from_batches(list(suspect.batches())), ["sh-00000"])
+        trace_s = time.perf_counter() - t0
+        out[fmt] = {"pyarrow_read_write_rows_s": rows / base,
+                    "mark_rows_s": rows / mark_s, "mark_ratio": base / mark_s,
+                    "profile_and_mark_rows_s": rows / (mark_s + profile_s),
+                    "profile_and_mark_ratio": base / (mark_s + profile_s),
+                    "trace_rows_s": rows / trace_s, "trace_recipients": recipients,
+                    "traced_rank": result.get("guilty_rank")}
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--recipients", type=int, default=1000)
+    ap.add_argument("--innocent-traces", type=int, default=12)
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--big-rows", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=2026)
+    args = ap.parse_args()
+    rng = np.random.default_rng(args.seed)
+    started = time.perf_counter()
+    results: dict[str, Any] = {"recipients": args.recipients, "epsilon": 1e-6,
+                               "adult": adult_section(args, rng)}
+    with tempfile.TemporaryDirectory() as tmp:
+        results["throughput"] = [throughput(n, args.recipients, Path(tmp))
+                                 for n in [args.rows] + ([args.big_rows] if args.big_rows else [])]
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    out = ROOT / "bench" / "results" / "marks_tabular.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, default=float) + "\n")
+    report(results)
+
+
+def _p(value: float) -> str:
+    return "<1e-300" if value <= 1e-300 else f"{value:.2g}"
+
+
+def report(r: dict[str, Any]) -> None:
+    adult = r["adult"]
+    if "attacks" in adult:
+        print(f"\n### Adult ({adult['rows']} rows), {r['recipients']} recipients, eps 1e-6\n")
+        print("| attack | rows | true rank | true p (corrected) | guilty accused | "
+              "innocents accused |")
+        print("|---|---|---|---|---|---|")
+        for name, a in adult["attacks"].items():
+            if not a["located"]:
+                print(f"| {name} | - | marks not located | - | 0 | 0 |")
+                continue
+            print(f"| {name} | {a['rows_matched']} | {a['guilty_rank']} | "
+                  f"{_p(a['guilty_best_p'])} | {a['guilty_accused']} | "
+                  f"{a['innocents_accused']} |")
+        inn = adult["innocent_trials"]
+        print(f"\nInnocent trials: {inn['trials']}, false accusations: "
+              f"{inn['false_accusations']}")
+        print(f"\nUtility: {json.dumps(adult['utility'], default=float)}")
+    else:
+        print(f"Adult: {adult['skipped']}")
+    print("\n| rows | format | pyarrow r+w rows/s | mark rows/s (ratio) | profile+mark (ratio) "
+          "| trace rows/s |")
+    print("|---|---|---|---|---|---|")
+    for t in r["throughput"]:
+        for fmt in ("csv", "parquet"):
+            m = t[fmt]
+            print(f"| {t['rows']} | {fmt} | {m['pyarrow_read_write_rows_s']:,.0f} | "
+                  f"{m['mark_rows_s']:,.0f} ({m['mark_ratio']:.0%}) | "
+                  f"{m['profile_and_mark_rows_s']:,.0f} ({m['profile_and_mark_ratio']:.0%}) | "
+                  f"{m['trace_rows_s']:,.0f} |")
+    print(f"\n{r['seconds']} s in all")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""`share`, `shares`, `trace`: hand out per-recipient marked copies and find who leaked one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import rich.markup
+import typer
+
+from hallmark.cli.common import JsonOption, console, emit_json, err_console, open_vault, table
+from hallmark.errors import InputError
+
+
+def _pairs(items: list[str], what: str) -> dict[str, str]:
+    out = {}
+    for item in items:
+        name, sep, value = item.rpartition("=")
+        if not sep or not name:
+            raise InputError(f"{what} must look like COLUMN=VALUE (got {item!r})")
+        out[name] = value
+    return out
+
+
+def _number(text: str, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"{what}: {text!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise InputError(f"{what}: {text!r} is not a finite number")
+    return value
+
+
+def share(
+    ctx: typer.Context,
+    asset: str = typer.Argument(..., help="The dataset to share (id, name or path)."),
+    to: str = typer.Option(..., "--to", help="The recipient party."),
+    out: Path = typer.Option(..., "-o", "--output", help="Where to write the marked copy."),
+    team: Optional[str] = typer.Option(None, "--team", help="The recipient's team."),  # noqa: UP045
+    agreement: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--agreement", help="The agreement the share is made under."),
+    purpose: Optional[str] = typer.Option(None, "--purpose", help="The permitted purpose."),  # noqa: UP045
+    budget: float = typer.Option(0.01, "--budget",
+                                 help="Largest change per cell, as a fraction of each column's "
+                                      "robust spread (IQR/1.349)."),
+    column_budget: list[str] = typer.Option(  # noqa: B006 - Typer reads the default
+        [], "--column-budget", help="COLUMN=AMOUNT: the largest change, in the column's units."),
+    column_range: list[str] = typer.Option(  # noqa: B006
+        [], "--range", help="COLUMN=LO:HI: values the marked column must stay within."),
+    recipients: int = typer.Option(1000, "--recipients", help="Recipients the code must tell "
+                                   "apart (n)."),
+    colluders: int = typer.Option(5, "--colluders", help="Coalition size to resist (c)."),
+    epsilon: float = typer.Option(1e-6, "--epsilon", help="False accusation probability."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Write a per-recipient fingerprinted copy of a dataset, if an agreement permits it."""
+    from hallmark.marks.share import ShareOptions
+    from hallmark.marks.share import share as share_service
+
+    if not 0 < budget <= 0.5:
+        raise InputError("--budget must lie in (0, 0.5]")
+    if recipients < 1 or colluders < 1 or not 0 < epsilon < 1:
+        raise InputError("--recipients and --colluders must be >= 1 and --epsilon in (0, 1)")
+    budgets = {k: _number(v, "--column-budget") for k, v in
+               _pairs(column_budget, "--column-budget").items()}
+    if any(v <= 0 for v in budgets.values()):
+        raise InputError("--column-budget amounts must be positive")
+    ranges = {}
+    for name, text in _pairs(column_range, "--range").items():
+        lo, sep, hi = text.partition(":")
+        if not sep:
+            raise InputError(f"--range must look like COLUMN=LO:HI (got {name}={text})")
+        bounds = (_number(lo, "--range"), _number(hi, "--range"))
+        if bounds[0] >= bounds[1]:
+            raise InputError(f"--range {name}: LO must be below HI")
+        ranges[name] = bounds
+    options = ShareOptions(budget, budgets, ranges, recipients, colluders, epsilon)
+    result = share_service(open_vault(ctx), asset, to, out, team, agreement, purpose, options)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    console.print(f"Shared [bold]{result.asset}[/bold] with [bold]{result.recipient}[/bold] as "
+                  f"share {result.share}: {result.rows} rows, {result.marked_cells} marked cells "
+                  f"in {', '.join(c.strip() for c in result.marked_columns)} -> {result.out}",
+                  highlight=False)
+
+
+def shares(
+    ctx: typer.Context,
+    asset: Optional[str] = typer.Option(None, "--asset", help="Only this dataset's shares."),  # noqa: UP045
+    as_json: bool = JsonOption,
+) -> None:
+    """List the per-recipient copies handed out."""
+    from hallmark.marks.share import list_shares
+
+    found = list_shares(open_vault(ctx), asset)
+    if as_json:
+        emit_json(found)
+        return
+    console.print(table("Shares", ["share", "asset", "recipient", "agreement", "rows",
+                                   "marked cells", "created"],
+                        [[s["share"], s["asset"], s["recipient"], s["agreement"], s["rows"],
+                          s["marked_cells"], s["created"]] for s in found]))
+
+
+def trace(
+    ctx: typer.Context,
+    suspect: Path = typer.Argument(..., help="The suspect table (CSV, TSV, Parquet, JSONL)."),
+    asset: Optional[str] = typer.Option(None, "--asset", help="Compare with this dataset only."),  # noqa: UP045
+    evidence: Optional[Path] = typer.Option(  # noqa: UP045
+        None, "--evidence", help="Write an evidence bundle (zip) for the accused shares."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Find which shared dataset a suspect table came from and which recipient(s) leaked it."""
+    from hallmark.marks.trace import trace as trace_service
+
+    result = trace_service(open_vault(ctx), suspect, asset, evidence)
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        _render(result)
+    if not result.conclusive:
+        err_console.print(f"[red]error:[/red] too few rows to decide: {result.rows_matched} "
+                          f"rows carry marks, about {result.needed_rows} would be needed",
+                          highlight=False)
+        raise typer.Exit(2)
+    for path in result.evidence:
+        err_console.print(f"evidence bundle written: {rich.markup.escape(path)}",
+                          highlight=False)
+    if evidence is not None and not result.accused:
+        err_console.print("no evidence bundle written: nobody is accused", highlight=False)
+
+
+def _render(result: object) -> None:
+    from hallmark.marks.trace import TraceResult
+
+    assert isinstance(result, TraceResult)
+    console.print(f"Suspect matches asset [bold]{result.asset}[/bold]: {result.rows_matched} rows "
+                  f"with marks, {result.positions} code positions, {result.recipients} "
+                  f"recipients scored (about {result.needed_rows} rows needed).",
+                  highlight=False)
+    accused = {c.share for c in result.accused}
+    console.print(table("Recipients by evidence", ["recipient", "share", "score",
+                                                   "p-value (corrected)", "accused"],
+                        [[c.recipient, c.share, f"{c.score:.1f}", f"{c.p_value:.3g}",
+                          "yes" if c.share in accused else ""] for c in result.top[:5]]))
+    if not result.accused:
+        console.print("Nobody is accused: no recipient's p-value is below the code's epsilon.")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach this module's commands."""
+    app.command()(share)
+    app.command()(shares)
+    app.command()(trace)

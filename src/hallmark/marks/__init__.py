@@ -1,0 +1,1 @@
+"""Per-recipient marks: Tardos codes, calibrated statistics, per-kind embedding, trace."""

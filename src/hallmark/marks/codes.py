@@ -1,0 +1,143 @@
+"""Symmetric Tardos fingerprinting codes (Škorić, Katzenbeisser and Celik, 2008), keyed.
+
+Pure maths, no I/O. Every position j of the (virtual, 2**64-long) code has a bias p_j drawn from
+the cut-off arcsine density: p = sin^2(theta), theta uniform on [t', pi/2 - t'], t' = asin(sqrt(t)),
+t = 1 / (300 c). Recipient i's bit is X_ij = [u_ij < p_j]. Both u_ij and the uniform behind p_j
+come from AES-256 used as a pseudo-random function of the position, under keys derived with
+HMAC-SHA256 from the vault's marking key, the asset id and the share id; so nothing per share is
+stored but the public parameters, and a tracer with the key regenerates any codeword.
+
+Symmetric score of recipient i against the observed sign sigma_j in [-1, 1] (+1: a 1 was seen):
+    S_i = sum_j sigma_j * V_ij,   V_ij = sqrt((1-p_j)/p_j) if X_ij = 1 else -sqrt(p_j/(1-p_j)).
+For an innocent recipient V_ij has mean 0 and variance 1 whatever sigma is (sigma is independent of
+the innocent's bits), which is what `stats.py` bounds.
+
+Code length for n recipients, c colluders and false-positive rate eps (Tardos' bound with the
+symmetric constant): m = ceil(pi^2 * c^2 * ln(n / eps)) observed positions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+DEFAULT_COLLUDERS = 5
+DEFAULT_EPSILON = 1e-6
+DEFAULT_RECIPIENTS = 1000
+
+U64 = npt.NDArray[np.uint64]
+F64 = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class TardosParams:
+    """The public parameters of a code: capacity n, coalition size c, false-positive rate eps."""
+
+    recipients: int = DEFAULT_RECIPIENTS
+    colluders: int = DEFAULT_COLLUDERS
+    epsilon: float = DEFAULT_EPSILON
+
+    def __post_init__(self) -> None:
+        if self.recipients < 1 or self.colluders < 1:
+            raise ValueError("recipients and colluders must be at least 1")
+        if not 0.0 < self.epsilon < 1.0:
+            raise ValueError("epsilon must lie in (0, 1)")
+
+    @property
+    def cutoff(self) -> float:
+        """The bias cut-off t = 1/(300 c): biases lie in [t, 1 - t]."""
+        return 1.0 / (300.0 * self.colluders)
+
+    @property
+    def code_length(self) -> int:
+        """Observed positions that guarantee c-collusion tracing: ceil(pi^2 c^2 ln(n/eps))."""
+        return code_length(self.recipients, self.colluders, self.epsilon)
+
+    def to_json(self) -> dict[str, Any]:
+        """The parameters as stored with a share (all public)."""
+        return {"recipients": self.recipients, "colluders": self.colluders,
+                "epsilon": self.epsilon, "cutoff": self.cutoff, "code_length": self.code_length}
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> TardosParams:
+        """Inverse of `to_json`."""
+        return cls(int(doc["recipients"]), int(doc["colluders"]), float(doc["epsilon"]))
+
+
+def code_length(recipients: int, colluders: int, epsilon: float) -> int:
+    """m = ceil(pi^2 c^2 ln(n / eps)), the symmetric Tardos code length."""
+    return math.ceil(math.pi ** 2 * colluders ** 2 * math.log(recipients / epsilon))
+
+
+def derive_key(master: bytes, *parts: str) -> bytes:
+    """A 256-bit sub-key: HMAC-SHA256(master, NUL-joined parts)."""
+    if len(master) < 16:
+        raise ValueError("the marking key is too short")
+    message = b"\x00".join(p.encode("utf-8") for p in parts)
+    return hmac.new(master, message, hashlib.sha256).digest()
+
+
+def aes_blocks(key: bytes, blocks: bytes) -> bytes:
+    """AES-256 applied block by block (a PRF on distinct 16-byte inputs)."""
+    encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()  # noqa: S305 - PRF use
+    return encryptor.update(blocks) + encryptor.finalize()
+
+
+def prf_u64(key: bytes, positions: U64, domain: int = 0) -> U64:
+    """A keyed pseudo-random uint64 for each position (AES-256 of position || domain)."""
+    positions = np.ascontiguousarray(positions, dtype=np.uint64)
+    blocks = np.empty((positions.size, 2), dtype="<u8")
+    blocks[:, 0] = positions
+    blocks[:, 1] = np.uint64(domain)
+    out = np.frombuffer(aes_blocks(key, blocks.tobytes()), dtype="<u8").reshape(-1, 2)
+    return np.ascontiguousarray(out[:, 0]).astype(np.uint64)
+
+
+def to_unit(values: U64) -> F64:
+    """Uniform floats in [0, 1) from the top 53 bits of uint64s."""
+    return (values >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+
+def bias_from_unit(u: F64, cutoff: float) -> F64:
+    """Map uniforms to the cut-off arcsine density on [t, 1 - t]."""
+    lo = math.asin(math.sqrt(cutoff))
+    theta = lo + u * (math.pi / 2 - 2 * lo)
+    return np.sin(theta) ** 2
+
+
+def score_weights(bits: Bools, bias: F64) -> F64:
+    """V_ij: sqrt((1-p)/p) where the recipient holds a 1, -sqrt(p/(1-p)) where a 0."""
+    return np.where(bits, np.sqrt((1.0 - bias) / bias), -np.sqrt(bias / (1.0 - bias)))
+
+
+class Codebook:
+    """The code of one asset under one marking key: biases and every share's codeword."""
+
+    def __init__(self, marking_key: bytes, asset_id: str, params: TardosParams) -> None:
+        self.params = params
+        self._key = marking_key
+        self._asset = asset_id
+        self._bias_key = derive_key(marking_key, "hallmark/tardos/bias", asset_id)
+
+    def bias(self, positions: U64) -> F64:
+        """p_j for each position."""
+        return bias_from_unit(to_unit(prf_u64(self._bias_key, positions)), self.params.cutoff)
+
+    def bits(self, share_id: str, positions: U64, bias: F64 | None = None) -> Bools:
+        """The share's codeword bits X_ij at the positions."""
+        key = derive_key(self._key, "hallmark/tardos/code", self._asset, share_id)
+        p = self.bias(positions) if bias is None else bias
+        return to_unit(prf_u64(key, positions)) < p
+
+    def score(self, share_id: str, positions: U64, sigma: F64, bias: F64) -> float:
+        """The symmetric Tardos score S_i = sum_j sigma_j V_ij of one share."""
+        weights = score_weights(self.bits(share_id, positions, bias), bias)
+        return float(np.dot(sigma, weights))

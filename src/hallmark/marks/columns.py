@@ -1,0 +1,238 @@
+"""Column profiles: content fingerprints (to recognise a column without its name or position),
+the statistics behind marking budgets, and matching a suspect's columns to a stored plan.
+Pure computation over pyarrow record batches; memory is bounded by the row sample.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+SAMPLE_ROWS = 20_000
+TOP_VALUES = 32
+QUANTILES = tuple(round(0.05 * k, 2) for k in range(1, 20))
+MAX_DECIMALS = 6
+NUMERIC_MATCH = 0.12
+CATEGORY_MATCH = 0.4
+
+
+def value_digest(key: bytes, text: str) -> str:
+    """A keyed digest of one normalised value: fingerprints never hold the values themselves."""
+    return hmac.new(key, text.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:12]
+
+
+def kind_of(t: pa.DataType) -> str:
+    """int, float, string, bool or other."""
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    if pa.types.is_integer(t):
+        return "int"
+    if pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return "float"
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return "string"
+    if pa.types.is_boolean(t):
+        return "bool"
+    return "other"
+
+
+def as_float(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A numeric column as float64 with NaN for nulls."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    return np.asarray(pc.fill_null(pc.cast(column, pa.float64()), math.nan), dtype=np.float64)
+
+
+def normalised_text(column: pa.Array | pa.ChunkedArray) -> list[str | None]:
+    """Values as canonical text: strings stripped, integral numbers without a fraction."""
+    kind = kind_of(column.type)
+    if kind in ("int", "float"):
+        values = as_float(column)
+        return [None if math.isnan(v) else (str(int(v)) if v.is_integer() else repr(v))
+                for v in values.tolist()]
+    return [None if v is None else str(v).strip() for v in column.to_pylist()]
+
+
+@dataclass
+class Profile:
+    """What one column looks like; `fingerprint()` is what is stored and matched."""
+
+    index: int
+    name: str
+    kind: str
+    rows: int = 0
+    nulls: int = 0
+    minimum: float = math.inf
+    maximum: float = -math.inf
+    quantiles: list[float] = field(default_factory=list)
+    top: dict[str, float] = field(default_factory=dict)
+    distinct: int = 0
+    entropy: float = 0.0
+    decimals: int | None = None  # values are multiples of 10**-decimals; None: continuous
+    scale: float = 0.0  # robust spread: IQR / 1.349
+    sampled: int = 0  # non-null values in the row sample
+
+    @property
+    def identifier(self) -> bool:
+        """Integers or text that are (nearly) all distinct: row identifiers, never marked."""
+        return self.sampled >= 20 and self.distinct >= 0.99 * self.sampled \
+            and (self.kind != "float" or self.decimals is not None and self.decimals <= 0)
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The stored, content-only description of the column."""
+        kind = "int" if self.kind == "float" and self.decimals is not None \
+            and self.decimals <= 0 else self.kind
+        return {"name": self.name, "kind": kind, "null_frac": round(self.nulls / max(self.rows, 1),
+                                                                     6),
+                "quantiles": [float(q) for q in self.quantiles], "top": self.top,
+                "entropy": round(self.entropy, 4), "distinct": self.distinct,
+                "unique": self.identifier, "sampled": self.sampled,
+                "range": [self.minimum, self.maximum] if self.kind in ("int", "float")
+                and self.rows > self.nulls else None}
+
+
+class Profiler:
+    """One streaming pass: exact counts and ranges, plus a uniform row sample (bottom-k by a
+    fixed pseudo-random priority) for quantiles, frequencies and resolutions."""
+
+    def __init__(self, schema: pa.Schema, digest_key: bytes, sample_rows: int = SAMPLE_ROWS):
+        self.schema = schema
+        self.key = digest_key
+        self.k = sample_rows
+        self.rng = np.random.default_rng(0x6D61726B)
+        self.profiles = [Profile(i, f.name, kind_of(f.type)) for i, f in enumerate(schema)]
+        self._sample: pa.Table | None = None
+        self._priority = np.empty(0)
+
+    def update(self, batch: pa.RecordBatch) -> None:
+        """Fold one batch in."""
+        for prof, column in zip(self.profiles, batch.columns, strict=True):
+            prof.rows += len(column)
+            prof.nulls += column.null_count
+            if prof.kind in ("int", "float") and len(column) > column.null_count:
+                lo, hi = pc.min_max(column).values()
+                prof.minimum = min(prof.minimum, float(lo.as_py()))
+                prof.maximum = max(prof.maximum, float(hi.as_py()))
+        table = pa.Table.from_batches([batch])
+        priority = self.rng.random(batch.num_rows)
+        if self._sample is not None and len(self._priority) >= self.k:
+            # only rows that would enter the bottom-k sample are kept from a full sample on
+            wanted = np.flatnonzero(priority < self._priority.max())
+            table, priority = table.take(pa.array(wanted)), priority[wanted]
+        if self._sample is not None:
+            table = pa.concat_tables([self._sample, table])
+            priority = np.concatenate([self._priority, priority])
+        if len(priority) > self.k:
+            keep = np.sort(np.argpartition(priority, self.k)[: self.k])
+            table, priority = table.take(pa.array(keep)), priority[keep]
+        self._sample, self._priority = table, priority
+
+    def finish(self) -> list[Profile]:
+        """The profiles, with sample statistics filled in."""
+        if self._sample is None:
+            return self.profiles
+        for prof, column in zip(self.profiles, self._sample.columns, strict=True):
+            _describe(prof, column, self.key)
+        return self.profiles
+
+
+def profile_batches(schema: pa.Schema, batches: Iterable[pa.RecordBatch],
+                    digest_key: bytes) -> list[Profile]:
+    """Profile every column of a stream of batches."""
+    profiler = Profiler(schema, digest_key)
+    for batch in batches:
+        profiler.update(batch)
+    return profiler.finish()
+
+
+def _describe(prof: Profile, column: pa.ChunkedArray, key: bytes) -> None:
+    if prof.kind in ("int", "float"):
+        values = as_float(column)
+        values = values[~np.isnan(values)]
+        if values.size:
+            prof.quantiles = np.quantile(values, QUANTILES).tolist()
+            q1, q3 = np.quantile(values, [0.25, 0.75])
+            prof.scale = float(q3 - q1) / 1.349
+            prof.decimals = _decimals(values)
+    if prof.kind in ("int", "string", "bool") or prof.decimals is not None:
+        counts = Counter(v for v in normalised_text(column) if v is not None)
+        prof.sampled = sum(counts.values())
+        total = prof.sampled or 1
+        prof.distinct = len(counts)
+        freqs = np.array(list(counts.values()), dtype=np.float64) / total
+        prof.entropy = float(-(freqs * np.log2(freqs)).sum()) if freqs.size else 0.0
+        prof.top = {value_digest(key, v): round(n / total, 5)
+                    for v, n in counts.most_common(TOP_VALUES)}
+
+
+def _decimals(values: np.ndarray) -> int | None:
+    """The coarsest power of ten all values are multiples of (-6..6), or None."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0 or np.abs(finite).max() > 2 ** 52:
+        return None
+    for decimals in range(-6, MAX_DECIMALS + 1):
+        scaled = finite * 10.0 ** decimals
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled))):
+            return decimals
+    return None
+
+
+def distance(stored: dict[str, Any], seen: dict[str, Any]) -> float:
+    """How unlike two fingerprints are (0 = identical); inf when the kinds cannot match."""
+    numeric = {"int", "float"}
+    if stored["kind"] != seen["kind"] and not {stored["kind"], seen["kind"]} <= numeric:
+        return math.inf
+    d = abs(float(stored["null_frac"]) - float(seen["null_frac"]))
+    slack = 1.0 / math.sqrt(max(int(seen.get("sampled") or 1), 1))  # small samples wander
+    if stored.get("unique"):
+        # identifiers: a subset keeps neither quantiles nor frequencies, only uniqueness and range
+        if seen.get("distinct", 0) < 0.99 * seen.get("sampled", 0) or seen.get("sampled", 0) < 2:
+            return math.inf
+        lo_hi = stored.get("range")
+        if lo_hi is not None:
+            if seen.get("range") is None:
+                return math.inf
+            pad = 0.01 * (lo_hi[1] - lo_hi[0])
+            if seen["range"][0] < lo_hi[0] - pad or seen["range"][1] > lo_hi[1] + pad:
+                return math.inf
+        return d + 0.05
+    top_mass = sum(stored["top"].values())
+    overlap = sum(min(f, seen["top"].get(k, 0.0)) for k, f in stored["top"].items())
+    if stored["kind"] in numeric:
+        qa, qb = np.array(stored["quantiles"]), np.array(seen["quantiles"])
+        if qa.size != qb.size or qa.size == 0:
+            return math.inf
+        spread = float(qa[-1] - qa[0]) or max(abs(float(qa[-1])), 1.0)
+        d += float(np.abs(qa - qb).mean()) / spread
+        if stored["kind"] == "int" and top_mass >= 0.5:
+            d += (top_mass - overlap) / top_mass * 0.5
+        return d if d <= NUMERIC_MATCH + slack else math.inf
+    if top_mass == 0:
+        return math.inf
+    d += (top_mass - overlap) / top_mass
+    return d if d <= CATEGORY_MATCH + slack else math.inf
+
+
+def match_columns(stored: list[dict[str, Any]], seen: list[dict[str, Any]]) -> dict[int, int]:
+    """Stored column index -> suspect column index, greedily by fingerprint distance."""
+    pairs = sorted((distance(s, t), i, j) for i, s in enumerate(stored)
+                   for j, t in enumerate(seen))
+    taken_s: set[int] = set()
+    taken_t: set[int] = set()
+    out: dict[int, int] = {}
+    for d, i, j in pairs:
+        if math.isinf(d) or i in taken_s or j in taken_t:
+            continue
+        out[i] = j
+        taken_s.add(i)
+        taken_t.add(j)
+    return out

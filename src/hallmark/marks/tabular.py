@@ -1,0 +1,314 @@
+"""Per-recipient marks in tables: keyed row identity, keyed cell selection, dithered QIM.
+
+Pure functions over pyarrow record batches (constant memory per batch; no I/O):
+- the plan (`make_plan`) chooses, from column content only, the numeric columns that can carry a
+  mark within their distortion budget and the stable columns (categorical / integer) that key rows;
+- a row's virtual key is a CBC-MAC (AES-256) over its key columns' normalised values, so it is the
+  same in any order, format or subset of rows;
+- each cell (row key, marked column) gets, through AES again, a 64-bit code position, a dither and
+  a selection draw; a selected cell carries the recipient's Tardos bit by quantisation-index
+  modulation: it moves to the nearest point of the lattice step*Z + dither + bit*step/2, on the
+  column's own decimal grid (integers stay integers), at most step/2 = budget away, never out of
+  the declared [min, max];
+- extraction reads each cell's soft sign sigma = -cos(2 pi (y - dither) / step) in [-1, 1].
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hallmark.errors import InputError
+from hallmark.marks.codes import Codebook, TardosParams, aes_blocks, derive_key
+from hallmark.marks.columns import Profile, as_float
+
+SCHEME = "hallmark-tabular-qim/1"
+DEFAULT_BUDGET = 0.01  # of the column's robust spread (IQR / 1.349)
+MAX_KEY_COLUMNS = 6
+_CELL_TAG = 0x6D61726B
+# Scoring costs positions x recipients. Positions are keyed pseudo-random numbers, independent
+# of every codeword, so keeping the numerically smallest ones is an unbiased subsample and the
+# p-values stay valid; this many is far beyond what a decision needs.
+MAX_POSITIONS = 65_536
+
+
+def make_plan(profiles: list[Profile], params: TardosParams, budget: float = DEFAULT_BUDGET,
+              budgets: dict[str, float] | None = None,
+              ranges: dict[str, tuple[float, float]] | None = None,
+              fraction: float = 1.0) -> dict[str, Any]:
+    """Which columns carry the mark (with step, grid and range) and which key the rows."""
+    budgets, ranges = budgets or {}, ranges or {}
+    if not 0.0 < fraction <= 1.0:
+        raise InputError("the marked fraction must lie in (0, 1]")
+    unknown = sorted((set(budgets) | set(ranges)) - {p.name for p in profiles})
+    if unknown:
+        raise InputError(f"no column named {unknown[0]!r} to set a budget or range for")
+    marks: list[dict[str, Any]] = []
+    reasons: list[str] = []
+    for prof in profiles:
+        if prof.kind not in ("int", "float") or prof.rows == prof.nulls:
+            continue
+        if prof.identifier and prof.name not in budgets:
+            reasons.append(f"{prof.name.strip()}: its values are all distinct (an identifier)")
+            continue
+        spec = _mark_spec(prof, budgets.get(prof.name, budget * prof.scale),
+                          ranges.get(prof.name, (prof.minimum, prof.maximum)))
+        if isinstance(spec, str):
+            reasons.append(f"{prof.name.strip()}: {spec}")
+        else:
+            marks.append(spec)
+    if not marks:
+        why = "; ".join(reasons) or "it has no numeric column"
+        raise InputError(f"refusing to share: no column can carry a mark within its budget ({why})")
+    marked = {m["index"] for m in marks}
+    candidates = [p for p in profiles if p.index not in marked and p.distinct >= 2
+                  and p.nulls < p.rows / 2 and p.fingerprint()["kind"] in ("int", "string",
+                                                                            "bool")]
+    candidates.sort(key=lambda p: (-p.entropy, _fp_digest(p.fingerprint())))
+    keys = [{**p.fingerprint(), "index": p.index} for p in candidates[:MAX_KEY_COLUMNS]]
+    if not keys:
+        raise InputError("refusing to share: no stable (categorical or integer) column to key "
+                         "the marked rows on")
+    return {"scheme": SCHEME, "tardos": params.to_json(), "fraction": fraction,
+            "rows": profiles[0].rows if profiles else 0, "key_columns": keys,
+            "mark_columns": marks, "unmarked": reasons}
+
+
+def _fp_digest(fp: dict[str, Any]) -> str:
+    body = repr(sorted((k, v) for k, v in fp.items() if k != "name")).encode()
+    return hashlib.sha256(body).hexdigest()
+
+
+def _mark_spec(prof: Profile, budget: float,
+               bounds: tuple[float, float]) -> dict[str, Any] | str:
+    if not budget > 0:
+        return "its spread is 0 (set a budget for it to mark it)"
+    decimals = prof.decimals
+    if prof.kind == "int":
+        decimals = min(decimals or 0, 0)
+    lo, hi = float(bounds[0]), float(bounds[1])
+    if decimals is None:
+        units, step = None, 2.0 * budget
+    else:
+        resolution = 10.0 ** -decimals
+        units = 2 * math.floor(budget / resolution + 1e-9)
+        if units < 2:
+            return f"budget {budget:.4g} is below its resolution {resolution:g}"
+        step = units * resolution
+    if hi - lo < 2 * step:
+        return f"declared range [{lo:g}, {hi:g}] is narrower than two bins of {step:g}"
+    return {**prof.fingerprint(), "index": prof.index, "budget": budget, "step": step,
+            "step_units": units, "decimals": decimals, "min": lo, "max": hi}
+
+
+@dataclass
+class Keys:
+    """The keys of one asset's marks, derived from the vault's marking key."""
+
+    row: bytes
+    cell: bytes
+    values: bytes
+    codebook: Codebook
+    _cache: dict[str, bytes] = field(default_factory=dict)
+
+    @classmethod
+    def derive(cls, marking_key: bytes, asset_id: str, plan: dict[str, Any]) -> Keys:
+        """Keys for `asset_id` under the plan's Tardos parameters."""
+        return cls(derive_key(marking_key, "hallmark/rowkey", asset_id),
+                   derive_key(marking_key, "hallmark/cell", asset_id),
+                   derive_key(marking_key, "hallmark/rowvalue", asset_id),
+                   Codebook(marking_key, asset_id, TardosParams.from_json(plan["tardos"])))
+
+    def text_digest(self, text: str) -> bytes:
+        """16 bytes per distinct normalised text value (cached, bounded)."""
+        got = self._cache.get(text)
+        if got is None:
+            if len(self._cache) > 1 << 18:
+                self._cache.clear()
+            got = hmac.new(self.values, text.encode("utf-8", "replace"),
+                           hashlib.sha256).digest()[:16]
+            self._cache[text] = got
+        return got
+
+
+def _aes_rows(key: bytes, blocks: np.ndarray) -> np.ndarray:
+    out = aes_blocks(key, np.ascontiguousarray(blocks, dtype="<u8").tobytes())
+    return np.frombuffer(out, dtype="<u8").reshape(-1, 2).astype(np.uint64)
+
+
+def _key_blocks(column: pa.Array, kind: str, keys: Keys) -> np.ndarray:
+    n = len(column)
+    blocks = np.zeros((n, 2), dtype=np.uint64)
+    if kind in ("int", "bool") and kind_numeric(column):
+        values = as_float(column)
+        null = np.isnan(values)
+        blocks[:, 0] = np.where(null, 0, np.round(np.nan_to_num(values))).astype(np.int64).view(
+            np.uint64)
+        blocks[:, 1] = np.where(null, 2, 1).astype(np.uint64)
+        return blocks
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = pc.cast(column, pa.string())
+    encoded = pc.dictionary_encode(column)
+    digests = np.frombuffer(b"".join(keys.text_digest(str(v).strip())
+                                     for v in encoded.dictionary.to_pylist()) or b"",
+                            dtype="<u8").reshape(-1, 2).astype(np.uint64)
+    indices = np.asarray(pc.fill_null(encoded.indices, -1), dtype=np.int64)
+    if digests.size:
+        blocks[:] = digests[np.maximum(indices, 0)]
+    blocks[indices < 0] = (0, 3)
+    return blocks
+
+
+def kind_numeric(column: pa.Array) -> bool:
+    """Whether a column holds numbers (or booleans) rather than text."""
+    t = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+    return bool(pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t))
+
+
+def row_keys(columns: list[pa.Array], kinds: list[str], keys: Keys) -> np.ndarray:
+    """The (n, 2) uint64 virtual keys of a batch's rows (CBC-MAC over the key columns)."""
+    state = np.zeros((len(columns[0]), 2), dtype=np.uint64)
+    for column, kind in zip(columns, kinds, strict=True):
+        state = _aes_rows(keys.row, state ^ _key_blocks(column, kind, keys))
+    return state
+
+
+@dataclass
+class Cells:
+    """Per-cell pseudo-random draws for one marked column of a batch."""
+
+    positions: np.ndarray
+    dither: np.ndarray
+    selected: np.ndarray
+
+
+def cells(rows: np.ndarray, ordinal: int, keys: Keys, fraction: float) -> Cells:
+    """Code positions, dithers and selection of the cells of marked column `ordinal`."""
+    tag = np.array([ordinal + 1, _CELL_TAG], dtype=np.uint64)
+    drawn = _aes_rows(keys.cell, rows ^ tag)
+    low = drawn[:, 1]
+    dither = (low >> np.uint64(32)).astype(np.float64) / 4294967296.0
+    selected = (low & np.uint64(0xFFFFFFFF)).astype(np.float64) / 4294967296.0 < fraction
+    return Cells(drawn[:, 0].copy(), dither, selected)
+
+
+def _lattice(spec: dict[str, Any], dither: np.ndarray) -> tuple[float, np.ndarray]:
+    if spec["step_units"] is None:
+        return float(spec["step"]), dither * float(spec["step"])
+    units, decimals = int(spec["step_units"]), int(spec["decimals"])
+    return float(spec["step"]), _from_units(np.floor(dither * units), decimals)
+
+
+def _from_units(values: np.ndarray, decimals: int) -> np.ndarray:
+    # dividing exact integers by a power of ten gives the double nearest the decimal value
+    return values / 10.0 ** decimals if decimals > 0 else values * 10.0 ** -decimals
+
+
+def embed_column(column: pa.Array, spec: dict[str, Any], drawn: Cells, bits: np.ndarray
+                 ) -> tuple[pa.Array, int]:
+    """The column with the bits embedded in its selected cells; returns (array, cells marked)."""
+    x = as_float(column)
+    target = drawn.selected & ~np.isnan(x)
+    step, offset = _lattice(spec, drawn.dither[target])
+    if spec["step_units"] is not None:
+        units, decimals = int(spec["step_units"]), int(spec["decimals"])
+        xu = np.round(_to_units(x[target], decimals))
+        ou = np.floor(drawn.dither[target] * units) + bits * (units // 2)
+        q = _from_units(units * np.round((xu - ou) / units) + ou, decimals)
+    else:
+        off = offset + bits * (step / 2)
+        q = step * np.round((x[target] - off) / step) + off
+    inside = (q >= spec["min"]) & (q <= spec["max"])
+    out = x.copy()
+    idx = np.flatnonzero(target)[inside]
+    out[idx] = q[inside]
+    mask = np.isnan(x) if column.null_count else None
+    t = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+    array = pa.array(out, type=pa.float64(), mask=mask)
+    if pa.types.is_integer(t):
+        array = pc.cast(pc.round(array), t)
+    elif t != pa.float64():
+        array = pc.cast(array, t)
+    return array, int(idx.size)
+
+
+def _to_units(values: np.ndarray, decimals: int) -> np.ndarray:
+    return values * 10.0 ** decimals if decimals >= 0 else values / 10.0 ** -decimals
+
+
+def soft_signs(column: pa.Array, spec: dict[str, Any], drawn: Cells) -> tuple[np.ndarray,
+                                                                              np.ndarray]:
+    """(positions, sigma) of the readable selected cells: sigma > 0 leans to bit 1."""
+    y = as_float(column)
+    ok = drawn.selected & np.isfinite(y)
+    step, offset = _lattice(spec, drawn.dither[ok])
+    sigma = -np.cos(2.0 * math.pi * (y[ok] - offset) / step)
+    return drawn.positions[ok], sigma
+
+
+def mark_batch(batch: pa.RecordBatch, plan: dict[str, Any], keys: Keys, share_id: str
+               ) -> tuple[pa.RecordBatch, int]:
+    """One batch of the source with the share's codeword embedded; returns (batch, cells)."""
+    key_cols = [batch.column(k["index"]) for k in plan["key_columns"]]
+    rows = row_keys(key_cols, [k["kind"] for k in plan["key_columns"]], keys)
+    columns = list(batch.columns)
+    total = 0
+    for ordinal, spec in enumerate(plan["mark_columns"]):
+        drawn = cells(rows, ordinal, keys, plan["fraction"])
+        column = columns[spec["index"]]
+        target = drawn.selected & ~np.isnan(as_float(column))
+        bits = keys.codebook.bits(share_id, drawn.positions[target]).astype(np.float64)
+        columns[spec["index"]], marked = embed_column(column, spec, drawn, bits)
+        total += marked
+    return pa.RecordBatch.from_arrays(columns, schema=batch.schema), total
+
+
+@dataclass
+class Extraction:
+    """Soft signs gathered from a suspect, aggregated per code position."""
+
+    positions: list[np.ndarray] = field(default_factory=list)
+    sigmas: list[np.ndarray] = field(default_factory=list)
+    rows: int = 0
+    rows_read: int = 0
+    distinct: int = 0  # distinct positions seen, before any subsampling
+
+    def add(self, batch: pa.RecordBatch, plan: dict[str, Any], mapping: dict[str, int],
+            keys: Keys) -> None:
+        """Fold in one suspect batch; `mapping` is plan column id -> suspect column index."""
+        self.rows_read += batch.num_rows
+        key_cols = [batch.column(mapping[f"k{i}"]) for i in range(len(plan["key_columns"]))]
+        rows = row_keys(key_cols, [k["kind"] for k in plan["key_columns"]], keys)
+        seen = np.zeros(batch.num_rows, dtype=bool)
+        for ordinal, spec in enumerate(plan["mark_columns"]):
+            if f"m{ordinal}" not in mapping:
+                continue
+            drawn = cells(rows, ordinal, keys, plan["fraction"])
+            column = batch.column(mapping[f"m{ordinal}"])
+            y = as_float(column)
+            seen |= drawn.selected & np.isfinite(y)
+            pos, sigma = soft_signs(column, spec, drawn)
+            self.positions.append(pos)
+            self.sigmas.append(sigma)
+        self.rows += int(seen.sum())
+
+    def finish(self, limit: int = MAX_POSITIONS) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct positions (at most `limit`, an unbiased keyed subsample) and the summed
+        sign observed at each."""
+        if not self.positions:
+            return np.empty(0, dtype=np.uint64), np.empty(0)
+        pos = np.concatenate(self.positions)
+        sig = np.concatenate(self.sigmas)
+        unique, inverse = np.unique(pos, return_inverse=True)
+        summed = np.bincount(inverse, weights=sig, minlength=unique.size)
+        self.distinct = int(unique.size)
+        return unique[:limit], summed[:limit]

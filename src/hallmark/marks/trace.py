@@ -1,0 +1,213 @@
+"""`trace`: recognise which shared dataset a suspect table came from (by column content), read
+its marks, score every recipient, accuse at the calibrated threshold, record the Trace."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import insert, select
+
+from hallmark.errors import InputError, NotFound
+from hallmark.ledger.log import utcnow
+from hallmark.marks import tabular_io
+from hallmark.marks.codes import TardosParams, derive_key
+from hallmark.marks.columns import match_columns, profile_batches
+from hallmark.marks.share import file_sha256
+from hallmark.marks.stats import corrected_p_value, needed_positions
+from hallmark.marks.tabular import Extraction, Keys
+from hallmark.store.tables import shares, traces
+from hallmark.vault import Vault
+
+TOP_CANDIDATES = 10
+
+
+@dataclass
+class Candidate:
+    """One recipient's score and Bonferroni-corrected p-value."""
+
+    recipient: str
+    share: str
+    score: float
+    p_value: float
+
+    def to_json(self) -> dict[str, Any]:
+        """{recipient, share, score, p_value}."""
+        return {"recipient": self.recipient, "share": self.share,
+                "score": round(self.score, 4), "p_value": self.p_value}
+
+
+@dataclass
+class TraceResult:
+    """The outcome of examining a suspect."""
+
+    asset: str
+    rows_matched: int
+    accused: list[Candidate]
+    needed_rows: int
+    recipients: int = 0
+    positions: int = 0
+    top: list[Candidate] = field(default_factory=list)
+    trace: str | None = None
+    evidence: list[str] = field(default_factory=list)
+
+    @property
+    def conclusive(self) -> bool:
+        """False when nobody is accused and there were too few rows to decide."""
+        return bool(self.accused) or self.rows_matched >= self.needed_rows
+
+    def to_json(self) -> dict[str, Any]:
+        """Exactly {asset, rows_matched, accused, needed_rows}."""
+        return {"asset": self.asset, "rows_matched": self.rows_matched,
+                "accused": [c.to_json() for c in self.accused], "needed_rows": self.needed_rows}
+
+
+@dataclass
+class _Group:
+    asset: str
+    plan: dict[str, Any]
+    shares: list[tuple[str, str]]  # (share id, recipient)
+    mapping: dict[str, int] = field(default_factory=dict)
+
+
+def _groups(vault: Vault, asset_ref: str | None) -> list[_Group]:
+    from hallmark.inventory.assets import resolve
+
+    with vault.read() as conn:
+        query = select(shares.c.id, shares.c.asset, shares.c.recipient, shares.c.params,
+                       shares.c.params_sha256).order_by(shares.c.created, shares.c.id)
+        if asset_ref is not None:
+            query = query.where(shares.c.asset == resolve(conn, asset_ref).id)
+        groups: dict[tuple[str, str], _Group] = {}
+        for row in conn.execute(query):
+            group = groups.get((row.asset, row.params_sha256))
+            if group is None:
+                group = groups[(row.asset, row.params_sha256)] = _Group(
+                    row.asset, json.loads(row.params), [])
+            group.shares.append((row.id, row.recipient))
+    return list(groups.values())
+
+
+def _identify(groups: list[_Group], seen: list[dict[str, Any]]) -> list[_Group]:
+    """The groups of the best-matching asset, with their column mappings."""
+    best: tuple[float, str] | None = None
+    partial: list[str] = []
+    for group in groups:
+        keys, marks = group.plan["key_columns"], group.plan["mark_columns"]
+        matched = match_columns(keys + marks, seen)
+        nk = len(keys)
+        group.mapping = {(f"k{i}" if i < nk else f"m{i - nk}"): j for i, j in matched.items()}
+        keyed = all(f"k{i}" in group.mapping for i in range(nk))
+        carried = any(k.startswith("m") for k in group.mapping)
+        fraction = len(matched) / (nk + len(marks))
+        if keyed and carried:
+            if best is None or fraction > best[0]:
+                best = (fraction, group.asset)
+        elif fraction >= 0.5:
+            lost = [keys[i]["name"].strip() for i in range(nk) if f"k{i}" not in group.mapping]
+            what = ("the column(s) its mark is keyed on: " + ", ".join(lost)) if lost else \
+                "every marked column"
+            partial.append(f"the suspect resembles asset {group.asset} but lacks {what}")
+    if best is None:
+        if partial:
+            raise InputError(partial[0] + "; its marks cannot be located")
+        raise NotFound("the suspect matches no shared dataset (compared by column content)")
+    return [g for g in groups if g.asset == best[1] and "k0" in g.mapping
+            and all(f"k{i}" in g.mapping for i in range(len(g.plan["key_columns"])))]
+
+
+def trace(vault: Vault, suspect: Path | str, asset_ref: str | None = None,
+          evidence: Path | str | None = None) -> TraceResult:
+    """Examine a suspect table; records the Trace (+ Event) when it is conclusive."""
+    suspect = Path(suspect).expanduser()
+    source = tabular_io.open_table(suspect)
+    groups = _groups(vault, asset_ref)
+    if not groups:
+        raise NotFound("no dataset has been shared yet" if asset_ref is None
+                       else f"asset {asset_ref!r} has not been shared")
+    digest_key = derive_key(vault.marking_key, "hallmark/fingerprint")
+    seen = [p.fingerprint() for p in profile_batches(source.schema, source.batches(),
+                                                     digest_key)]
+    chosen = _identify(groups, seen)
+    asset_id = chosen[0].asset
+    total = sum(len(g.shares) for g in groups if g.asset == asset_id)
+    ranked: list[Candidate] = []
+    rows = positions = 0
+    needed = 0
+    epsilon = 1.0
+    for group in chosen:
+        found, rows_g, pos_g, need_g, eps_g = _score_group(vault, source, group, total)
+        ranked.extend(found)
+        rows, positions = max(rows, rows_g), max(positions, pos_g)
+        needed = max(needed, need_g)
+        epsilon = min(epsilon, eps_g)
+    ranked.sort(key=lambda c: (c.p_value, -c.score))
+    accused = [c for c in ranked if c.p_value <= epsilon]
+    result = TraceResult(asset_id, rows, accused, needed, total, positions, ranked)
+    if not result.conclusive:
+        return result
+    result.trace = "tr-" + uuid.uuid4().hex[:16]
+    _record(vault, result, suspect)
+    if evidence is not None and accused:
+        result.evidence = _evidence(vault, accused, Path(evidence).expanduser())
+    return result
+
+
+def _score_group(vault: Vault, source: tabular_io.Source, group: _Group, total: int
+                 ) -> tuple[list[Candidate], int, int, int, float]:
+    keys = Keys.derive(vault.marking_key, group.asset, group.plan)
+    params = TardosParams.from_json(group.plan["tardos"])
+    extraction = Extraction()
+    for batch in source.batches():
+        extraction.add(batch, group.plan, group.mapping, keys)
+    pos, sigma = extraction.finish()
+    per_row = extraction.distinct / extraction.rows if extraction.rows else \
+        max(1, sum(k.startswith("m") for k in group.mapping)) * group.plan["fraction"]
+    need_positions = needed_positions(max(total, 1), params.epsilon, params.cutoff)
+    needed = math.ceil(need_positions / max(per_row, 1e-9))
+    if pos.size == 0:
+        return [], extraction.rows, 0, needed, params.epsilon
+    bias = keys.codebook.bias(pos)
+    scores = np.array([keys.codebook.score(sid, pos, sigma, bias) for sid, _ in group.shares])
+    order = np.argsort(-scores, kind="stable")[:TOP_CANDIDATES]
+    found = [Candidate(group.shares[i][1], group.shares[i][0], float(scores[i]),
+                       max(corrected_p_value(float(scores[i]), sigma, bias, total),
+                           sys.float_info.min))
+             for i in order]
+    return found, extraction.rows, int(pos.size), needed, params.epsilon
+
+
+def _record(vault: Vault, result: TraceResult, suspect: Path) -> None:
+    accused = [c.to_json() for c in result.accused]
+    subjects = [result.trace or "", result.asset] + [c.share for c in result.accused] + \
+        sorted({c.recipient for c in result.accused})
+    suspect_sha = file_sha256(suspect)
+    with vault.transaction() as txn:
+        txn.log.append("trace.recorded", {
+            "trace": result.trace, "asset": result.asset, "suspect_sha256": suspect_sha,
+            "rows_matched": result.rows_matched, "needed_rows": result.needed_rows,
+            "recipients": result.recipients, "accused": accused}, subjects)
+        txn.conn.execute(insert(traces).values(
+            id=result.trace, asset=result.asset, suspect_sha256=suspect_sha,
+            suspect_name=suspect.name, rows_matched=result.rows_matched,
+            needed_rows=result.needed_rows, recipients=result.recipients,
+            accused=json.dumps(accused), created=utcnow()))
+
+
+def _evidence(vault: Vault, accused: list[Candidate], path: Path) -> list[str]:
+    """One evidence bundle per accused share: its share event and this trace, with proofs."""
+    from hallmark.ledger.bundle import write_bundle
+
+    written = []
+    for n, candidate in enumerate(accused):
+        target = path if n == 0 else path.with_name(f"{path.stem}-{candidate.share}"
+                                                     f"{path.suffix or '.zip'}")
+        write_bundle(vault, candidate.share, target)
+        written.append(str(target))
+    return written

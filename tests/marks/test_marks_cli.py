@@ -1,0 +1,172 @@
+"""`hallmark share`, `shares` and `trace` as a user runs them, on both database backends."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.json as pajson
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import func, select
+
+from hallmark.inventory.scan import scan
+from hallmark.store.tables import events, shares, traces
+
+from .conftest import DUA, World, make_table
+
+
+def _count(world: World, table) -> int:
+    with world.vault.read() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def _share(cli, world: World, to: str, out: Path, *extra: str) -> dict:
+    result = cli("share", world.dataset, "--to", to, "-o", str(out), "--json", *extra)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_share_then_trace_names_the_leaker(cli, world: World) -> None:
+    a = _share(cli, world, "CloudCo", world.root / "cloudco.csv")
+    b = _share(cli, world, "Beta Labs", world.root / "beta.csv", "--agreement", "dua-partners")
+    assert (a["recipient"], b["recipient"], b["agreement"]) == ("cloudco", "beta-labs",
+                                                                "dua-partners")
+    assert a["marked_columns"] == ["spend", "score"] and a["rows"] == 4000
+    leaked = pacsv.read_csv(world.root / "beta.csv")
+    assert leaked.column("customer").equals(world.table.column("customer"))
+    sample = leaked.take(pa.array(list(range(0, 4000, 8)))).select(
+        ["score", "plan", "customer", "spend", "region"]).rename_columns(
+        ["s", "p", "c", "x", "r"])
+    pacsv.write_csv(sample, world.root / "found.csv")
+    result = cli("trace", str(world.root / "found.csv"), "--json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert set(doc) == {"asset", "rows_matched", "accused", "needed_rows"}
+    assert doc["asset"] == world.dataset and doc["rows_matched"] == 500
+    assert [set(c) for c in doc["accused"]] == [{"recipient", "share", "score", "p_value"}]
+    assert doc["accused"][0]["recipient"] == "beta-labs"
+    assert doc["accused"][0]["share"] == b["share"] and doc["accused"][0]["p_value"] <= 1e-6
+    assert _count(world, traces) == 1
+    listed = json.loads(cli("shares", "--json").stdout)
+    assert [s["share"] for s in listed] == [a["share"], b["share"]]
+    human = cli("trace", str(world.root / "found.csv"))
+    assert human.exit_code == 0 and "beta-labs" in human.stdout
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "parquet", "jsonl"])
+def test_every_format_round_trips(cli, vault, fmt: str) -> None:
+    table = make_table(1500, seed=11)
+    data = vault.root / "data"
+    data.mkdir()
+    path = data / f"t.{fmt}"
+    if fmt == "tsv":
+        pacsv.write_csv(table, path, pacsv.WriteOptions(delimiter="\t"))
+    elif fmt == "parquet":
+        pq.write_table(table, path)
+    else:
+        path.write_text("".join(json.dumps(r) + "\n" for r in table.to_pylist()))
+    asset = scan(vault, [data]).assets[0].id
+    from hallmark.agreements.agreements import add_agreement
+    from hallmark.agreements.parties import add_party
+
+    for name in ("Acme AI", "CloudCo", "Beta Labs", "Gamma"):
+        add_party(vault, name, "organisation")
+    (vault.root / "dua.yaml").write_text(DUA.format(name=f"t.{fmt}"))
+    add_agreement(vault, vault.root / "dua.yaml")
+    out = vault.root / f"copy.{fmt}"
+    assert cli("share", asset, "--to", "CloudCo", "-o", str(out)).exit_code == 0
+    copy = {"tsv": lambda p: pacsv.read_csv(p, parse_options=pacsv.ParseOptions(delimiter="\t")),
+            "parquet": pq.read_table, "jsonl": pajson.read_json}[fmt](out)
+    assert copy.column_names == table.column_names and len(copy) == len(table)
+    assert copy.column("spend").type == pa.int64()
+    doc = json.loads(cli("trace", str(out), "--json").stdout)
+    assert [c["recipient"] for c in doc["accused"]] == ["cloudco"]
+
+
+def test_denied_share_writes_nothing_and_is_logged(cli, world: World) -> None:
+    out = world.root / "gamma.csv"
+    result = cli("share", world.dataset, "--to", "Gamma", "-o", str(out))
+    assert result.exit_code == 3 and "denied" in result.stderr and "Gamma" in result.stderr
+    assert not out.exists() and _count(world, shares) == 0
+    with world.vault.read() as conn:
+        entry = conn.execute(select(events.c.entry).order_by(events.c.seq.desc())).first()
+    decided = json.loads(entry.entry)
+    assert decided["type"] == "access.decided"
+    assert decided["payload"]["decisions"][0]["allowed"] is False
+    wrong = cli("share", world.dataset, "--to", "CloudCo", "-o", str(out), "--agreement", "nda-x")
+    assert wrong.exit_code == 3 and "nda-x" in wrong.stderr and not out.exists()
+    assert not list(world.root.glob(".gamma.csv*"))
+
+
+def test_unrelated_and_unmarked_tables_accuse_nobody(cli, world: World) -> None:
+    _share(cli, world, "CloudCo", world.root / "cloudco.csv")
+    other = pa.table({"name": ["x"] * 300, "height": list(range(300))})
+    pacsv.write_csv(other, world.root / "other.csv")
+    unrelated = cli("trace", str(world.root / "other.csv"), "--json")
+    assert unrelated.exit_code == 2 and "matches no shared dataset" in unrelated.stderr
+    original = cli("trace", str(world.root / "data" / "customers.csv"), "--json")
+    assert original.exit_code == 0
+    assert json.loads(original.stdout)["accused"] == []
+    assert _count(world, traces) == 1
+
+
+def test_too_few_rows_says_how_many_are_needed(cli, world: World) -> None:
+    _share(cli, world, "CloudCo", world.root / "cloudco.csv")
+    pacsv.write_csv(pacsv.read_csv(world.root / "cloudco.csv").slice(0, 5),
+                    world.root / "few.csv")
+    result = cli("trace", str(world.root / "few.csv"), "--json")
+    assert result.exit_code == 2 and "too few rows to decide" in result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["rows_matched"] == 5 and doc["needed_rows"] > 5 and doc["accused"] == []
+    assert str(doc["needed_rows"]) in result.stderr
+    assert _count(world, traces) == 0
+
+
+def test_bad_inputs_are_clear_and_record_nothing(cli, world: World) -> None:
+    _share(cli, world, "CloudCo", world.root / "cloudco.csv")
+    corrupt = world.root / "broken.parquet"
+    corrupt.write_bytes(b"PAR1" + b"\x00" * 50)
+    result = cli("trace", str(corrupt))
+    assert result.exit_code == 2 and "cannot read it as PARQUET" in result.stderr
+    assert cli("trace", str(world.root / "missing.csv")).exit_code == 2
+    assert cli("trace", str(world.root / "dua.yaml")).exit_code == 2
+    assert _count(world, traces) == 0
+    wrong_suffix = cli("share", world.dataset, "--to", "CloudCo", "-o", str(world.root / "x.pq"))
+    assert wrong_suffix.exit_code == 2 and "customers.csv" not in wrong_suffix.stderr
+    assert _count(world, shares) == 1
+
+
+def test_unmarkable_table_is_refused(cli, vault) -> None:
+    data = vault.root / "data"
+    data.mkdir()
+    (data / "names.csv").write_text("name,city\n" + "".join(f"n{i},c{i % 3}\n"
+                                                             for i in range(50)))
+    asset = scan(vault, [data]).assets[0].id
+    from hallmark.agreements.agreements import add_agreement
+    from hallmark.agreements.parties import add_party
+
+    for name in ("Acme AI", "CloudCo", "Beta Labs", "Gamma"):
+        add_party(vault, name, "organisation")
+    (vault.root / "dua.yaml").write_text(DUA.format(name="names.csv"))
+    add_agreement(vault, vault.root / "dua.yaml")
+    out = vault.root / "copy.csv"
+    result = cli("share", asset, "--to", "CloudCo", "-o", str(out))
+    assert result.exit_code == 2 and "no column can carry a mark" in result.stderr
+    assert not out.exists()
+
+
+def test_evidence_bundle_proves_the_accused_share(cli, world: World) -> None:
+    b = _share(cli, world, "Beta Labs", world.root / "beta.csv")
+    bundle = world.root / "evidence.zip"
+    result = cli("trace", str(world.root / "beta.csv"), "--evidence", str(bundle), "--json")
+    assert result.exit_code == 0 and bundle.is_file()
+    with zipfile.ZipFile(bundle) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    assert manifest["subject"] == b["share"]
+    assert [e["type"] for e in manifest["events"]] == ["share.created", "trace.recorded"]
+    check = cli("verify-bundle", str(bundle), "--json")
+    assert check.exit_code == 0 and json.loads(check.stdout)["ok"] is True
