@@ -14,4 +14,8 @@ def test_demo_runs_and_finds_the_planted_gaps(tmp_path: Path, cli, monkeypatch) 
                  "unknown-owner"):
         assert rule in out, rule
     assert "never executed: yes" in out
+    assert "missing survival" in out and "risk residuals" in out
+    assert "share with Nova Labs denied" in out
+    assert "trace: cloudco" in out and "accused" in out
+    assert "verifies offline" in out
     assert not list(tmp_path.rglob("hallmark-demo-was-executed"))

@@ -18,10 +18,13 @@ from rich.table import Table
 from safetensors.numpy import save_file
 
 from hallmark.agreements.demo import build_agreements_demo
+from hallmark.agreements.review_link import review_demo_nda
 from hallmark.audit import run_audit
 from hallmark.audit.runner import record_audit
 from hallmark.inventory import assets
+from hallmark.inventory.assets import Asset
 from hallmark.inventory.scan import scan
+from hallmark.review.service import sample_path
 from hallmark.vault import Vault
 
 GPL_HEADER = """                    GNU GENERAL PUBLIC LICENSE
@@ -45,7 +48,7 @@ FIRST = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "John
 LAST = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Backus", "Perlman"]
 
 
-def build_sample_project(root: Path, rows: int = 400, seed: int = 7) -> Path:
+def build_sample_project(root: Path, rows: int = 5000, seed: int = 7) -> Path:
     """Write the sample project under `root` and return it."""
     rng = random.Random(seed)
     (root / "data").mkdir(parents=True)
@@ -53,7 +56,7 @@ def build_sample_project(root: Path, rows: int = 400, seed: int = 7) -> Path:
     (root / "code").mkdir()
     with open(root / "data" / "patients.csv", "w", newline="") as fh:
         out = csv.writer(fh)
-        out.writerow(["patient_id", "name", "email", "phone", "dob", "age", "bmi",
+        out.writerow(["patient_id", "name", "email", "phone", "dob", "age", "bmi", "glucose",
                       "systolic_bp", "cholesterol", "smoker", "diagnosis"])
         for i in range(rows):
             first, last = rng.choice(FIRST), rng.choice(LAST)
@@ -62,7 +65,8 @@ def build_sample_project(root: Path, rows: int = 400, seed: int = 7) -> Path:
                 f"P{100000 + i}", f"{first} {last}", f"{first}.{last}{i}@example.org".lower(),
                 f"+1-555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
                 f"{2026 - age}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", age,
-                round(rng.gauss(27, 4.5), 1), rng.randint(95, 180), rng.randint(120, 300),
+                round(rng.gauss(27, 4.5), 2), round(rng.lognormvariate(1.7, 0.2), 2),
+                rng.randint(95, 180), rng.randint(120, 300),
                 rng.choice(["yes", "no"]), rng.choice(["healthy", "at-risk", "diabetic"]),
             ])
     with open(root / "data" / "reviews.jsonl", "w") as fh:
@@ -85,6 +89,52 @@ def build_sample_project(root: Path, rows: int = 400, seed: int = 7) -> Path:
         "    return np.linalg.lstsq(x, y, rcond=None)[0]\n")
     (root / "code" / "requirements.txt").write_text("numpy>=1.26\nsafetensors>=0.4\n")
     return root
+
+
+def share_and_trace(vault: Vault, data: Asset, folder: Path) -> list[str]:
+    """Share the dataset with both partners (one is denied), leak a transformed fragment of
+    the copy that was handed out, and trace it back with an evidence bundle."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from hallmark.errors import PolicyDenied
+    from hallmark.ledger.bundle import verify_bundle
+    from hallmark.marks.share import share
+    from hallmark.marks.trace import trace
+
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = []
+    copy = folder / "patients-cloudco.csv"
+    done = share(vault, data.id, "CloudCo", copy, team="CloudCo/research",
+                 purpose="diagnostics-research")
+    columns = ", ".join(done.marked_columns)
+    lines.append(f"shared {data.name} with CloudCo/research under {done.agreement}: share "
+                 f"{done.share}, {done.marked_cells} marked cells in {columns}")
+    try:
+        share(vault, data.id, "Nova Labs", folder / "patients-nova.csv")
+    except PolicyDenied as denied:
+        lines.append(f"share with Nova Labs denied (exit 3), nothing written: {denied}")
+    # The leak: a fifth of the rows, shuffled, two columns dropped, the rest renamed, as Parquet.
+    table = pacsv.read_csv(copy)
+    rows = np.random.default_rng(11).permutation(table.num_rows)[: table.num_rows // 5]
+    leaked = table.take(rows).drop_columns(["diagnosis", "dob"])
+    leaked = leaked.rename_columns([f"col{i}" for i in range(leaked.num_columns)])
+    suspect = folder / "found-on-a-forum.parquet"
+    pq.write_table(leaked, suspect)
+    lines.append(f"leak found: {suspect.name} ({leaked.num_rows} of {table.num_rows} rows, "
+                 "shuffled, columns dropped and renamed, CSV to Parquet)")
+    evidence = folder / "leak-evidence.zip"
+    result = trace(vault, suspect, evidence=evidence)
+    for accused in result.accused:
+        p = "< 1e-300" if accused.p_value < 1e-300 else f"= {accused.p_value:.1e}"
+        lines.append(f"trace: {accused.recipient} (share {accused.share}) accused, p {p} "
+                     f"(corrected for {result.recipients} recipient(s))")
+    if not result.accused:
+        lines.append("trace: nobody accused")
+    report = verify_bundle(evidence)
+    lines.append(f"evidence bundle {evidence.name}: "
+                 + ("verifies offline" if report.ok else f"FAILS: {report.problem}"))
+    return lines
 
 
 def run_demo(say: Callable[[Any], None], workdir: Path | None = None) -> Path:
@@ -123,6 +173,12 @@ def run_demo(say: Callable[[Any], None], workdir: Path | None = None) -> Path:
     say("[bold]6. Agreements:[/bold] partners, due diligence, terms, access decisions, deadlines")
     for line in build_agreements_demo(vault, root / "agreements", dataset=data, model=model):
         say(f"   {line}")
+    say("[bold]7. Review of an NDA before signing[/bold] (the packaged sample):")
+    for line in review_demo_nda(vault):
+        say(f"   {line}")
+    say("[bold]8. Share traceably, then trace a leak:[/bold]")
+    for line in share_and_trace(vault, data, root / "shared"):
+        say(f"   {line}")
     vault.close()
     say("")
     say("[bold]Next:[/bold]")
@@ -137,4 +193,7 @@ def run_demo(say: Callable[[Any], None], workdir: Path | None = None) -> Path:
     say("  hallmark checklist                   # the ten-step IP programme")
     say(f"  hallmark evidence {model.id} -o evidence.zip && hallmark verify-bundle evidence.zip")
     say("  hallmark ledger verify               # the whole tamper-evident log")
+    say("  hallmark shares                      # who received which marked copy")
+    say(f"  hallmark trace {root / 'shared' / 'found-on-a-forum.parquet'}")
+    say(f"  hallmark review {sample_path()} --type nda")
     return project

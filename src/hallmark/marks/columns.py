@@ -18,7 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 SAMPLE_ROWS = 20_000
-TOP_VALUES = 32
+TOP_VALUES = 32  # frequencies stored with a share's plan
+# A suspect keeps many more, so that the stored top values can be looked up in it: a subset's own
+# top 32 of a flat distribution (names, cities) shares too few members with the original's.
+SUSPECT_TOP_VALUES = 4096
 QUANTILES = tuple(round(0.05 * k, 2) for k in range(1, 20))
 MAX_DECIMALS = 6
 NUMERIC_MATCH = 0.12
@@ -80,6 +83,10 @@ class Profile:
     decimals: int | None = None  # values are multiples of 10**-decimals; None: continuous
     scale: float = 0.0  # robust spread: IQR / 1.349
     sampled: int = 0  # non-null values in the row sample
+    # Text shape: length quantiles (10/50/90%) and the shares of digits, letters and other
+    # characters. Survives subsets, shuffles and renames, and tells identifier columns apart
+    # (an e-mail, a patient number and a phone number are all unique, but not alike).
+    shape: list[float] = field(default_factory=list)
 
     @property
     def identifier(self) -> bool:
@@ -95,7 +102,7 @@ class Profile:
                                                                      6),
                 "quantiles": [float(q) for q in self.quantiles], "top": self.top,
                 "entropy": round(self.entropy, 4), "distinct": self.distinct,
-                "unique": self.identifier, "sampled": self.sampled,
+                "unique": self.identifier, "sampled": self.sampled, "shape": self.shape,
                 "range": [self.minimum, self.maximum] if self.kind in ("int", "float")
                 and self.rows > self.nulls else None}
 
@@ -104,8 +111,10 @@ class Profiler:
     """One streaming pass: exact counts and ranges, plus a uniform row sample (bottom-k by a
     fixed pseudo-random priority) for quantiles, frequencies and resolutions."""
 
-    def __init__(self, schema: pa.Schema, digest_key: bytes, sample_rows: int = SAMPLE_ROWS):
+    def __init__(self, schema: pa.Schema, digest_key: bytes, sample_rows: int = SAMPLE_ROWS,
+                 top_values: int = TOP_VALUES):
         self.schema = schema
+        self.top_values = top_values
         self.key = digest_key
         self.k = sample_rows
         self.rng = np.random.default_rng(0x6D61726B)
@@ -141,20 +150,20 @@ class Profiler:
         if self._sample is None:
             return self.profiles
         for prof, column in zip(self.profiles, self._sample.columns, strict=True):
-            _describe(prof, column, self.key)
+            _describe(prof, column, self.key, self.top_values)
         return self.profiles
 
 
 def profile_batches(schema: pa.Schema, batches: Iterable[pa.RecordBatch],
-                    digest_key: bytes) -> list[Profile]:
-    """Profile every column of a stream of batches."""
-    profiler = Profiler(schema, digest_key)
+                    digest_key: bytes, top_values: int = TOP_VALUES) -> list[Profile]:
+    """Profile every column of a stream of batches, keeping `top_values` frequencies."""
+    profiler = Profiler(schema, digest_key, top_values=top_values)
     for batch in batches:
         profiler.update(batch)
     return profiler.finish()
 
 
-def _describe(prof: Profile, column: pa.ChunkedArray, key: bytes) -> None:
+def _describe(prof: Profile, column: pa.ChunkedArray, key: bytes, top_values: int) -> None:
     if prof.kind in ("int", "float"):
         values = as_float(column)
         values = values[~np.isnan(values)]
@@ -164,14 +173,39 @@ def _describe(prof: Profile, column: pa.ChunkedArray, key: bytes) -> None:
             prof.scale = float(q3 - q1) / 1.349
             prof.decimals = _decimals(values)
     if prof.kind in ("int", "string", "bool") or prof.decimals is not None:
-        counts = Counter(v for v in normalised_text(column) if v is not None)
+        texts = [v for v in normalised_text(column) if v is not None]
+        counts = Counter(texts)
+        if prof.kind == "string" and texts:
+            prof.shape = _text_shape(texts)
         prof.sampled = sum(counts.values())
         total = prof.sampled or 1
         prof.distinct = len(counts)
         freqs = np.array(list(counts.values()), dtype=np.float64) / total
         prof.entropy = float(-(freqs * np.log2(freqs)).sum()) if freqs.size else 0.0
         prof.top = {value_digest(key, v): round(n / total, 5)
-                    for v, n in counts.most_common(TOP_VALUES)}
+                    for v, n in counts.most_common(top_values)}
+
+
+def _text_shape(texts: list[str]) -> list[float]:
+    lengths = np.array([len(t) for t in texts], dtype=np.float64)
+    joined = "".join(texts)
+    total = max(len(joined), 1)
+    digits = sum(c.isdigit() for c in joined) / total
+    letters = sum(c.isalpha() for c in joined) / total
+    p10, p50, p90 = np.quantile(lengths, [0.1, 0.5, 0.9])
+    return [round(float(p10), 2), round(float(p50), 2), round(float(p90), 2),
+            round(digits, 4), round(letters, 4), round(1.0 - digits - letters, 4)]
+
+
+def _shape_distance(stored: dict[str, Any], seen: dict[str, Any]) -> float:
+    """0 for alike text, about 1 or more for text of another shape; 0 when either lacks one."""
+    a, b = stored.get("shape") or [], seen.get("shape") or []
+    if len(a) != 6 or len(b) != 6:
+        return 0.0
+    scale = max(a[2], 1.0)
+    lengths = sum(abs(x - y) for x, y in zip(a[:3], b[:3], strict=True)) / (3 * scale)
+    chars = sum(abs(x - y) for x, y in zip(a[3:], b[3:], strict=True)) / 2
+    return float(lengths + chars)
 
 
 def _decimals(values: np.ndarray) -> int | None:
@@ -204,7 +238,8 @@ def distance(stored: dict[str, Any], seen: dict[str, Any]) -> float:
             pad = 0.01 * (lo_hi[1] - lo_hi[0])
             if seen["range"][0] < lo_hi[0] - pad or seen["range"][1] > lo_hi[1] + pad:
                 return math.inf
-        return d + 0.05
+        d += _shape_distance(stored, seen)
+        return d + 0.05 if d <= CATEGORY_MATCH + slack else math.inf
     top_mass = sum(stored["top"].values())
     overlap = sum(min(f, seen["top"].get(k, 0.0)) for k, f in stored["top"].items())
     if stored["kind"] in numeric:
@@ -218,7 +253,7 @@ def distance(stored: dict[str, Any], seen: dict[str, Any]) -> float:
         return d if d <= NUMERIC_MATCH + slack else math.inf
     if top_mass == 0:
         return math.inf
-    d += (top_mass - overlap) / top_mass
+    d += (top_mass - overlap) / top_mass + _shape_distance(stored, seen)
     return d if d <= CATEGORY_MATCH + slack else math.inf
 
 

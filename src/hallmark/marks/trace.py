@@ -18,7 +18,7 @@ from hallmark.errors import InputError, NotFound
 from hallmark.ledger.log import utcnow
 from hallmark.marks import tabular_io
 from hallmark.marks.codes import TardosParams, derive_key
-from hallmark.marks.columns import match_columns, profile_batches
+from hallmark.marks.columns import SUSPECT_TOP_VALUES, match_columns, profile_batches
 from hallmark.marks.share import file_sha256
 from hallmark.marks.stats import corrected_p_value, needed_positions
 from hallmark.marks.tabular import Extraction, Keys
@@ -133,7 +133,7 @@ def trace(vault: Vault, suspect: Path | str, asset_ref: str | None = None,
                        else f"asset {asset_ref!r} has not been shared")
     digest_key = derive_key(vault.marking_key, "hallmark/fingerprint")
     seen = [p.fingerprint() for p in profile_batches(source.schema, source.batches(),
-                                                     digest_key)]
+                                                     digest_key, SUSPECT_TOP_VALUES)]
     chosen = _identify(groups, seen)
     asset_id = chosen[0].asset
     total = sum(len(g.shares) for g in groups if g.asset == asset_id)
