@@ -30,8 +30,14 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+# Every benchmark; each prints a markdown table and writes bench/results/<name>.json.
+# b3sum (Debian package `b3sum`) is compared against when present.
 bench: $(STAMP)
 	$(BIN)/python bench/hashing.py
+	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/policy.py
+	$(BIN)/python bench/marks_tabular.py
+	$(BIN)/python bench/review_cuad.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

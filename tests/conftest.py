@@ -20,6 +20,12 @@ PG_URL = os.environ.get("HALLMARK_TEST_PG_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """In CI, PostgreSQL is never skipped silently: .ci/run must have set its URL."""
+    if os.environ.get("CI") and not PG_URL:
+        raise pytest.UsageError("CI is set but HALLMARK_TEST_PG_URL is not: run tests via .ci/run")
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database URL ('' means the vault's own SQLite file)."""

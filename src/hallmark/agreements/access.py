@@ -14,7 +14,7 @@ from sqlalchemy import Connection, select
 
 from hallmark.agreements.agreements import load_agreements
 from hallmark.agreements.ownership import claims, party_for_owner
-from hallmark.agreements.parties import Party, load_parties, organisation_of, slug
+from hallmark.agreements.parties import Party, ancestors, load_parties, organisation_of, slug
 from hallmark.agreements.schema import parse_date
 from hallmark.errors import InputError, NotFound
 from hallmark.policy.compile import ACTIONS, AgreementInput, PermitTerm, compile_policies
@@ -104,8 +104,8 @@ class Snapshot:
             team_ref = req.team if "/" in req.team else \
                 f"{organisation_of(self.parties, party.id).name}/{req.team}"
             team = self.party(team_ref)
-            chain = _chain(self.parties, party.id)
-            inside = _chain(self.parties, team.id)
+            chain = ancestors(self.parties, party.id)
+            inside = ancestors(self.parties, team.id)
             if team.kind != "team" or (party.id not in inside and team.id not in chain):
                 raise InputError(f"{team.name!r} is not a team of {party.name!r}")
             principal = team if party.id in inside else party
@@ -124,15 +124,6 @@ class Snapshot:
                 "asset": asset, "action": req.action, "purpose": req.purpose,
                 "at": at.isoformat()}
         return Request(principal.id, asset, req.action, at, req.purpose), echo
-
-
-def _chain(index: dict[str, Party], party: str) -> list[str]:
-    out: list[str] = []
-    current: str | None = party
-    while current is not None and current not in out:
-        out.append(current)
-        current = index[current].member_of if current in index else None
-    return out
 
 
 def _input(ag: Any) -> AgreementInput:

@@ -32,6 +32,13 @@ def _number(text: str, what: str) -> float:
     return value
 
 
+EngineOption = typer.Option("local", "--engine", help="Where the batches are processed: local "
+                            "(every core) or dask (a trusted cluster: it receives the marking "
+                            "key).")
+SchedulerOption = typer.Option(None, "--scheduler", help="The Dask scheduler address, e.g. "
+                               "tcp://host:8786 (with --engine dask).")
+
+
 def share(
     ctx: typer.Context,
     asset: str = typer.Argument(..., help="The dataset to share (id, name or path)."),
@@ -52,9 +59,12 @@ def share(
                                    "apart (n)."),
     colluders: int = typer.Option(5, "--colluders", help="Coalition size to resist (c)."),
     epsilon: float = typer.Option(1e-6, "--epsilon", help="False accusation probability."),
+    engine: str = EngineOption,
+    scheduler: Optional[str] = SchedulerOption,  # noqa: UP045
     as_json: bool = JsonOption,
 ) -> None:
     """Write a per-recipient fingerprinted copy of a dataset, if an agreement permits it."""
+    from hallmark.marks.engines import make_engine
     from hallmark.marks.share import ShareOptions
     from hallmark.marks.share import share as share_service
 
@@ -76,7 +86,10 @@ def share(
             raise InputError(f"--range {name}: LO must be below HI")
         ranges[name] = bounds
     options = ShareOptions(budget, budgets, ranges, recipients, colluders, epsilon)
-    result = share_service(open_vault(ctx), asset, to, out, team, agreement, purpose, options)
+    vault = open_vault(ctx)
+    with make_engine(engine, scheduler) as runner:
+        result = share_service(vault, asset, to, out, team, agreement, purpose, options,
+                               engine=runner)
     if as_json:
         emit_json(result.to_json())
         return
@@ -110,12 +123,17 @@ def trace(
     asset: Optional[str] = typer.Option(None, "--asset", help="Compare with this dataset only."),  # noqa: UP045
     evidence: Optional[Path] = typer.Option(  # noqa: UP045
         None, "--evidence", help="Write an evidence bundle (zip) for the accused shares."),
+    engine: str = EngineOption,
+    scheduler: Optional[str] = SchedulerOption,  # noqa: UP045
     as_json: bool = JsonOption,
 ) -> None:
     """Find which shared dataset a suspect table came from and which recipient(s) leaked it."""
+    from hallmark.marks.engines import make_engine
     from hallmark.marks.trace import trace as trace_service
 
-    result = trace_service(open_vault(ctx), suspect, asset, evidence)
+    vault = open_vault(ctx)
+    with make_engine(engine, scheduler) as runner:
+        result = trace_service(vault, suspect, asset, evidence, engine=runner)
     if as_json:
         emit_json(result.to_json())
     else:

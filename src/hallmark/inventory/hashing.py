@@ -13,7 +13,7 @@ from pathlib import Path
 
 import blake3
 
-CHUNK = 1 << 20
+CHUNK = 1 << 17  # small enough to stay in L2 cache between the two hashers (measured fastest)
 LARGE_FILE = 64 << 20  # above this, BLAKE3 hashes each chunk on several threads
 
 

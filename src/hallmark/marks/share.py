@@ -24,7 +24,8 @@ from hallmark.marks.codes import (
     derive_key,
 )
 from hallmark.marks.columns import profile_batches
-from hallmark.marks.tabular import DEFAULT_BUDGET, Keys, make_plan, mark_batch
+from hallmark.marks.engines import Engine, LocalEngine
+from hallmark.marks.tabular import DEFAULT_BUDGET, KeyMaterial, make_plan, mark_task
 from hallmark.store.tables import shares
 from hallmark.vault import Vault
 
@@ -96,8 +97,10 @@ def source_path(vault: Vault, stored: str) -> Path:
 
 def share(vault: Vault, asset_ref: str, to: str, out: Path | str, team: str | None = None,
           agreement: str | None = None, purpose: str | None = None,
-          options: ShareOptions | None = None, decide: Decider | None = None) -> ShareResult:
-    """Share a dataset with one recipient: decision, marked copy at `out`, Share + Event."""
+          options: ShareOptions | None = None, decide: Decider | None = None,
+          engine: Engine | None = None) -> ShareResult:
+    """Share a dataset with one recipient: decision, marked copy at `out`, Share + Event;
+    the marking runs on `engine` (default: every local core)."""
     from hallmark.inventory.assets import resolve
 
     options = options or ShareOptions()
@@ -139,13 +142,13 @@ def share(vault: Vault, asset_ref: str, to: str, out: Path | str, team: str | No
                          options.budget, options.budgets, options.ranges)
         plan["options"] = options.to_json()
     share_id = "sh-" + uuid.uuid4().hex[:16]
-    keys = Keys.derive(vault.marking_key, asset.id, plan)
+    material = KeyMaterial(vault.marking_key, asset.id, plan)
     rows = cells = 0
     with tabular_io.atomic_writer(out, fmt, source.schema) as writer:
-        for batch in source.batches():
-            marked, count = mark_batch(batch, plan, keys, share_id)
+        for marked, count in (engine or LocalEngine()).map_batches(
+                mark_task, source.batches(), plan, material, share_id):
             writer.write(marked)
-            rows += batch.num_rows
+            rows += marked.num_rows
             cells += count
         copy_sha = file_sha256(writer.finish())
         params = json.dumps(plan, sort_keys=True, separators=(",", ":"))

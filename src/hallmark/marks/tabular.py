@@ -112,11 +112,11 @@ def _mark_spec(prof: Profile, budget: float,
 class Keys:
     """The keys of one asset's marks, derived from the vault's marking key."""
 
-    row: bytes
-    cell: bytes
-    values: bytes
-    codebook: Codebook
-    _cache: dict[str, bytes] = field(default_factory=dict)
+    row: bytes = field(repr=False)
+    cell: bytes = field(repr=False)
+    values: bytes = field(repr=False)
+    codebook: Codebook = field(repr=False)
+    _cache: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     @classmethod
     def derive(cls, marking_key: bytes, asset_id: str, plan: dict[str, Any]) -> Keys:
@@ -136,6 +136,30 @@ class Keys:
                            hashlib.sha256).digest()[:16]
             self._cache[text] = got
         return got
+
+
+class KeyMaterial:
+    """What a worker needs to derive an asset's Keys; the key never shows in its repr, and
+    the derived Keys (with their text cache) are rebuilt per process, not pickled."""
+
+    def __init__(self, marking_key: bytes, asset_id: str, plan: dict[str, Any]) -> None:
+        self._state = (bytes(marking_key), asset_id, {"tardos": dict(plan["tardos"])})
+        self._keys: Keys | None = None
+
+    def keys(self) -> Keys:
+        """The asset's Keys, derived once per process."""
+        if self._keys is None:
+            self._keys = Keys.derive(*self._state)
+        return self._keys
+
+    def __getstate__(self) -> tuple[bytes, str, dict[str, Any]]:
+        return self._state
+
+    def __setstate__(self, state: tuple[bytes, str, dict[str, Any]]) -> None:
+        self._state, self._keys = state, None
+
+    def __repr__(self) -> str:
+        return f"KeyMaterial(asset={self._state[1]!r})"
 
 
 def _aes_rows(key: bytes, blocks: np.ndarray) -> np.ndarray:
@@ -272,6 +296,20 @@ def mark_batch(batch: pa.RecordBatch, plan: dict[str, Any], keys: Keys, share_id
     return pa.RecordBatch.from_arrays(columns, schema=batch.schema), total
 
 
+def mark_task(batch: pa.RecordBatch, plan: dict[str, Any], material: KeyMaterial,
+              share_id: str) -> tuple[pa.RecordBatch, int]:
+    """`mark_batch` as an engine runs it: keys derived from the material where it runs."""
+    return mark_batch(batch, plan, material.keys(), share_id)
+
+
+def extract_task(batch: pa.RecordBatch, plan: dict[str, Any], mapping: dict[str, int],
+                 material: KeyMaterial) -> Extraction:
+    """One batch's partial Extraction, to be merged in order with `Extraction.merge`."""
+    part = Extraction()
+    part.add(batch, plan, mapping, material.keys())
+    return part
+
+
 @dataclass
 class Extraction:
     """Soft signs gathered from a suspect, aggregated per code position."""
@@ -300,6 +338,13 @@ class Extraction:
             self.positions.append(pos)
             self.sigmas.append(sigma)
         self.rows += int(seen.sum())
+
+    def merge(self, other: Extraction) -> None:
+        """Append a later part (merging parts in batch order equals one sequential pass)."""
+        self.positions.extend(other.positions)
+        self.sigmas.extend(other.sigmas)
+        self.rows += other.rows
+        self.rows_read += other.rows_read
 
     def finish(self, limit: int = MAX_POSITIONS) -> tuple[np.ndarray, np.ndarray]:
         """Distinct positions (at most `limit`, an unbiased keyed subsample) and the summed

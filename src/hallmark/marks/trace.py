@@ -19,9 +19,10 @@ from hallmark.ledger.log import utcnow
 from hallmark.marks import tabular_io
 from hallmark.marks.codes import TardosParams, derive_key
 from hallmark.marks.columns import SUSPECT_TOP_VALUES, match_columns, profile_batches
+from hallmark.marks.engines import Engine, LocalEngine
 from hallmark.marks.share import file_sha256
 from hallmark.marks.stats import corrected_p_value, needed_positions
-from hallmark.marks.tabular import Extraction, Keys
+from hallmark.marks.tabular import Extraction, KeyMaterial, extract_task
 from hallmark.store.tables import shares, traces
 from hallmark.vault import Vault
 
@@ -123,8 +124,9 @@ def _identify(groups: list[_Group], seen: list[dict[str, Any]]) -> list[_Group]:
 
 
 def trace(vault: Vault, suspect: Path | str, asset_ref: str | None = None,
-          evidence: Path | str | None = None) -> TraceResult:
-    """Examine a suspect table; records the Trace (+ Event) when it is conclusive."""
+          evidence: Path | str | None = None, engine: Engine | None = None) -> TraceResult:
+    """Examine a suspect table; records the Trace (+ Event) when it is conclusive. Marks are
+    read on `engine` (default: every local core)."""
     suspect = Path(suspect).expanduser()
     source = tabular_io.open_table(suspect)
     groups = _groups(vault, asset_ref)
@@ -142,7 +144,8 @@ def trace(vault: Vault, suspect: Path | str, asset_ref: str | None = None,
     needed = 0
     epsilon = 1.0
     for group in chosen:
-        found, rows_g, pos_g, need_g, eps_g = _score_group(vault, source, group, total)
+        found, rows_g, pos_g, need_g, eps_g = _score_group(vault, source, group, total,
+                                                           engine or LocalEngine())
         ranked.extend(found)
         rows, positions = max(rows, rows_g), max(positions, pos_g)
         needed = max(needed, need_g)
@@ -159,13 +162,15 @@ def trace(vault: Vault, suspect: Path | str, asset_ref: str | None = None,
     return result
 
 
-def _score_group(vault: Vault, source: tabular_io.Source, group: _Group, total: int
-                 ) -> tuple[list[Candidate], int, int, int, float]:
-    keys = Keys.derive(vault.marking_key, group.asset, group.plan)
+def _score_group(vault: Vault, source: tabular_io.Source, group: _Group, total: int,
+                 engine: Engine) -> tuple[list[Candidate], int, int, int, float]:
+    material = KeyMaterial(vault.marking_key, group.asset, group.plan)
+    keys = material.keys()
     params = TardosParams.from_json(group.plan["tardos"])
     extraction = Extraction()
-    for batch in source.batches():
-        extraction.add(batch, group.plan, group.mapping, keys)
+    for part in engine.map_batches(extract_task, source.batches(), group.plan, group.mapping,
+                                   material):
+        extraction.merge(part)
     pos, sigma = extraction.finish()
     per_row = extraction.distinct / extraction.rows if extraction.rows else \
         max(1, sum(k.startswith("m") for k in group.mapping)) * group.plan["fraction"]
