@@ -134,7 +134,7 @@ class Vault:
         """The log's origin line, unique to this vault."""
         return str(self.config["vault"]["origin"])
 
-    @property
+    @cached_property
     def actor(self) -> str:
         """Who the events of this process are attributed to."""
         return str(self.config.get("vault", {}).get("actor") or getpass.getuser())
