@@ -52,7 +52,8 @@ def best_of(runs: int, fn) -> float:  # type: ignore[no-untyped-def]
 
 def hallmark_hash(paths: list[Path]) -> None:
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
-        list(pool.map(lambda p: hash_file(p, blake3_threads_for(p.stat().st_size)), paths))
+        list(pool.map(lambda p: hash_file(p, blake3_threads_for(p.stat().st_size, len(paths))),
+                      paths))
 
 
 def tool(cmd: str, folder: Path) -> float | None:

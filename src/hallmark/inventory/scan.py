@@ -107,13 +107,14 @@ def _metadata(path: Path, kind: str) -> dict[str, Any]:
     return meta
 
 
-def _hash_one(found: Found, key: str) -> _Hashed | tuple[str, str]:
+def _hash_one(found: Found, key: str, files_in_flight: int) -> _Hashed | tuple[str, str]:
     """Hash and read one file; a file that changes while read is retried once."""
     assert found.st is not None
     before = found.st
     for _attempt in range(2):
         try:
-            digests = hash_file(found.path, blake3_threads_for(before.st_size))
+            digests = hash_file(found.path,
+                                blake3_threads_for(before.st_size, files_in_flight))
             after = os.stat(found.path)
         except OSError as exc:
             return key, f"cannot read: {exc.strerror or exc}"
@@ -165,7 +166,7 @@ def scan(
     hashed: list[_Hashed] = []
     done = 0
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
-        for outcome in pool.map(lambda fk: _hash_one(*fk), todo):
+        for outcome in pool.map(lambda fk: _hash_one(*fk, len(todo)), todo):
             if isinstance(outcome, _Hashed):
                 hashed.append(outcome)
             else:
