@@ -73,3 +73,12 @@ def test_failed_transaction_writes_nothing(vault: Vault) -> None:
         raise RuntimeError("boom")
     with vault.read() as conn:
         assert log.head(conn)[0] == 0
+
+
+def test_init_on_a_file_is_a_one_line_error(tmp_path: Path, cli) -> None:
+    target = tmp_path / "notes.txt"
+    target.write_text("x")
+    result = cli("init", str(target))
+    assert result.exit_code == 2 and "not a folder" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert target.read_text() == "x" and sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

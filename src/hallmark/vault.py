@@ -80,12 +80,17 @@ class Vault:
     def create(cls, root: Path | str, db_url: str | None = None) -> Vault:
         """Create `root/.hallmark` atomically; refuses if one exists."""
         root = Path(root).expanduser()
-        root.mkdir(parents=True, exist_ok=True)
+        if root.exists() and not root.is_dir():
+            raise InputError(f"{root} is not a folder")
         target = root / VAULT_DIR
         if target.exists():
             raise InputError(f"a vault already exists at {target}")
         db_url = db_url or os.environ.get("HALLMARK_DB_URL") or ""
-        staging = Path(tempfile.mkdtemp(prefix=".hallmark-init-", dir=root))
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=".hallmark-init-", dir=root))
+        except OSError as exc:
+            raise InputError(f"cannot create a vault in {root}: {exc.strerror or exc}") from exc
         try:
             (staging / "keys").mkdir(mode=0o700)
             (staging / "blobs").mkdir()

@@ -128,3 +128,30 @@ def test_bad_invention_and_filing_input(world: World, cli) -> None:  # type: ign
     ]:
         out = cli("filing", "add", "inv-0001", *args)
         assert out.exit_code == 2 and message in out.stderr, (args, out.stderr)
+
+
+def test_ics_to_a_bad_path_is_a_clear_error(world: World, cli) -> None:  # type: ignore[no-untyped-def]
+    for target in (world.root / "no-such-folder" / "d.ics", world.root):
+        result = cli("deadlines", "--ics", str(target))
+        assert result.exit_code == 2
+        assert str(target) in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (world.root / "no-such-folder").exists()
+
+
+def test_deadlines_past_the_calendar_do_not_break_deadlines_or_audit(  # type: ignore[no-untyped-def]
+        world: World, cli) -> None:
+    far = world.write("far.yaml", "id: far\ntype: nda\ntitle: Far\nparties: [Acme AI, CloudCo]\n"
+                      "effective: 2026-01-01\nexpires: 9999-12-30\n"
+                      "confidentiality_survives: 3y\n")
+    old = world.write("old.yaml", "id: old\ntype: nda\ntitle: Old\nparties: [Acme AI, CloudCo]\n"
+                      "effective: 0001-01-01\nexpires: 0001-01-05\n"
+                      "renewal: {auto: false, notice: 60d}\n")
+    for path in (far, old):
+        assert cli("agreement", "add", str(path)).exit_code == 0
+    result = cli("deadlines", "--json")
+    assert result.exit_code == 0, result.stderr
+    found = {d["id"]: d for d in json.loads(result.stdout)["deadlines"]}
+    assert found["far/expiry"]["due"] == "9999-12-30"
+    assert found["old/expiry"]["due"] == "0001-01-05"
+    assert "far/confidentiality" not in found and "old/renewal-notice" not in found
+    assert cli("audit", "--json").exit_code in (0, 1)

@@ -42,6 +42,8 @@ def test_the_issue_example_validates() -> None:
     ("confidentiality_survives: 3y", "confidentiality_survives: forever",
      "dua.yaml line 7: confidentiality_survives: expected a duration"),
     ("type: data-use ", "type: lease ", "dua.yaml line 2: type: Input should be 'nda'"),
+    ("effective: 2026-01-01\nexpires: 2027-12-31", "effective: 9999-12-31\nterm: 2y",
+     "dua.yaml line 6: term: "),
 ])
 def test_bad_input_names_field_and_line(old: str, new: str, expected: str) -> None:
     assert old in DUA

@@ -218,6 +218,7 @@ def test_pyproject_pep621_and_poetry(tmp_path: Path) -> None:
     ("[project]\ndependencies = ['pyyaml >>> 1']", "not a valid requirement 'pyyaml >>> 1'"),
     ("project = 3", r"\[project\] is not a table"),
     ("[tool.poetry.dependencies]\nx = 3", "x has an unreadable constraint"),
+    ("a = " + "[" * 50_000 + "]" * 50_000, "pyproject.toml: invalid TOML: nested too deeply"),
 ])
 def test_malformed_pyproject(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):

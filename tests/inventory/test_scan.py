@@ -172,3 +172,40 @@ def test_empty_file_is_registered_with_empty_digests(vault: Vault) -> None:
     (asset,) = scan(vault, [vault.root]).assets
     assert asset.size == 0
     assert asset.sha256 == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+def test_rescan_in_the_same_process_sees_a_new_licence_file(vault: Vault) -> None:
+    (vault.root / "lib").mkdir()
+    (vault.root / "lib" / "util.py").write_text("x = 1\n")
+    first = scan(vault, [vault.root])
+    assert "repo_license" not in first.assets[0].metadata
+    (vault.root / "LICENSE").write_text(
+        "MIT License\n\nPermission is hereby granted, free of charge, to any person obtaining a "
+        "copy of this software and associated documentation files (the \"Software\"), to deal in "
+        "the Software without restriction, including without limitation the rights to use, copy, "
+        "modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, "
+        "subject to the following conditions:\n\n"
+        "The above copyright notice and this permission notice shall be included in all copies "
+        "or substantial portions of the Software.\n")
+    again = {a.path: a for a in scan(vault, [vault.root], rehash=True).assets}
+    assert again["lib/util.py"].metadata["repo_license"]["spdx"] == "MIT"
+
+
+def test_problems_go_once_the_file_is_removed_or_excluded(vault: Vault, cli) -> None:
+    root = vault.root
+    (root / "sub").mkdir()
+    os.mkfifo(root / "fifo")
+    os.mkfifo(root / "sub" / "pipe")
+    os.symlink(root / "loop", root / "loop")
+    assert cli("scan", ".").exit_code == 0
+
+    def unreadable() -> set[str]:
+        audit = json.loads(cli("audit", "--json", "--rule", "unreadable-file").stdout)
+        return {f["subject"] for f in audit["findings"]}
+
+    assert unreadable() == {"fifo", "loop", "sub/pipe"}
+    (root / "loop").unlink()
+    assert cli("scan", "sub").exit_code == 0  # a scan of another folder keeps other problems
+    assert unreadable() == {"fifo", "loop", "sub/pipe"}
+    assert cli("scan", ".", "--exclude", "fifo").exit_code == 0  # the remedy the finding names
+    assert unreadable() == {"sub/pipe"}

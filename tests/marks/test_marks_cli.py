@@ -175,6 +175,17 @@ def test_evidence_bundle_proves_the_accused_share(cli, world: World) -> None:
     assert check.exit_code == 0 and json.loads(check.stdout)["ok"] is True
 
 
+@pytest.mark.parametrize("where", ["missing-folder", "a-folder"])
+def test_an_unwritable_evidence_path_is_refused_before_anything_is_recorded(
+        cli, world: World, where: str) -> None:
+    _share(cli, world, "Beta Labs", world.root / "beta.csv")
+    target = world.root / "nope" / "e.zip" if where == "missing-folder" else world.root
+    before = _count(world, events)
+    result = cli("trace", str(world.root / "beta.csv"), "--evidence", str(target), "--json")
+    assert result.exit_code == 2 and "\n" not in result.stderr.strip()
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert _count(world, traces) == 0 and _count(world, events) == before
+
 def test_key_columns_are_recognised_by_content_in_a_renamed_subset(cli, vault) -> None:
     """Key columns must be recognised in a 20% subset with every column renamed: a flat
     categorical (names), whose own most frequent values differ from the original's, and
@@ -215,3 +226,26 @@ def test_key_columns_are_recognised_by_content_in_a_renamed_subset(cli, vault) -
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     assert [c["recipient"] for c in doc["accused"]] == ["cloudco"]
+
+
+def test_a_leak_of_a_lookalike_dataset_is_traced_to_its_own_asset(cli, world: World) -> None:
+    """Two shared datasets with the same columns and distributions (say, two extracts of one
+    table): the suspect must be scored against both, not only the first that matches."""
+    data = world.root / "data2"
+    data.mkdir()
+    pacsv.write_csv(make_table(4000, seed=8), data / "customers-2025.csv")
+    other = next(a.id for a in scan(world.vault, [data]).assets)
+    (world.root / "dua2.yaml").write_text(DUA.replace("dua-partners", "dua-2025").format(
+        name="customers-2025.csv"))
+    add_agreement(world.vault, world.root / "dua2.yaml")
+    _share(cli, world, "CloudCo", world.root / "first.csv")
+    leaked = cli("share", other, "--to", "Beta Labs", "-o", str(world.root / "second.csv"),
+                 "--json")
+    assert leaked.exit_code == 0, leaked.stderr
+    result = cli("trace", str(world.root / "second.csv"), "--json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["asset"] == other
+    assert [c["share"] for c in doc["accused"]] == [json.loads(leaked.stdout)["share"]]
+    unmarked = cli("trace", str(world.root / "data" / "customers.csv"), "--json")
+    assert unmarked.exit_code == 0 and json.loads(unmarked.stdout)["accused"] == []

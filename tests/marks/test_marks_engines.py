@@ -164,6 +164,7 @@ def _closed_port() -> int:
 def test_bad_engine_choices_exit_2_and_write_nothing(cli, world: World, args: list[str],
                                                      message: str) -> None:
     import dask
+    import distributed  # noqa: F401  load its defaults now: `config.set` below must not undo them
 
     port = str(_closed_port())
     args = [a.replace("{port}", port) for a in args]

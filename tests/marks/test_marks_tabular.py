@@ -127,3 +127,23 @@ def test_a_table_without_stable_columns_is_refused() -> None:
 def test_unknown_budget_column_is_an_error() -> None:
     with pytest.raises(InputError, match="no column named 'nope'"):
         _mark(make_table(100), "s", budgets={"nope": 1.0})
+
+
+@pytest.mark.parametrize("value", [1e308, -1.7e308])
+def test_one_extreme_cell_does_not_hide_the_leaker(marked, value: float) -> None:
+    _, copy, plan, keys = marked
+    score = copy.column("score").to_numpy().copy()
+    score[5] = value  # finite, but (value - dither) / step overflows a naive phase
+    ranked = _trace(copy.set_column(4, "score", pa.array(score)), plan, keys)
+    assert ranked[0][1] == "sh-7" and ranked[0][0] <= 1e-6
+    assert all(p > 1e-6 for p, _ in ranked[1:])
+
+
+@pytest.mark.parametrize("column", [
+    pa.array(np.array([1.5, 2.5, np.nan, -4.0] * 50, dtype=np.float16)),
+    pa.array([1.5, 2.5, None, -4.0] * 50).dictionary_encode(),
+])
+def test_profiles_read_half_floats_and_dictionary_numbers(column: pa.Array) -> None:
+    table = pa.table({"v": column})
+    (profile,) = profile_batches(table.schema, table.to_batches(max_chunksize=64), KEY)
+    assert (profile.kind, profile.minimum, profile.maximum) == ("float", -4.0, 2.5)

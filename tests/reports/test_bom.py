@@ -34,3 +34,13 @@ def test_bom_validates_and_carries_lineage(vault: Vault, cli) -> None:
     model_c = next(c for c in bom["components"] if c["bom-ref"] == f"hallmark:{model}")
     algs = {h["alg"] for h in model_c["hashes"]}
     assert algs == {"SHA-256", "BLAKE3"}
+
+
+def test_bom_to_a_folder_is_one_line_error_and_leaves_nothing(vault: Vault, cli) -> None:
+    target = vault.root / "out"
+    target.mkdir()
+    result = cli("export", "bom", "-o", str(target))
+    assert result.exit_code == 2
+    assert "is a folder" in result.stderr and "Traceback" not in result.stderr
+    assert list(target.iterdir()) == []
+    assert not [p for p in vault.root.iterdir() if p.name.startswith(".bom-")]

@@ -85,6 +85,13 @@ def test_human_output_and_html_report(cli, tmp_path: Path) -> None:
     assert "unaided memory" in page and "CC BY 4.0" in page
 
 
+def test_html_to_a_folder_is_one_line_error_and_leaves_nothing(cli, tmp_path: Path) -> None:
+    result = cli("review", str(sample_path()), "--html", str(tmp_path))
+    assert result.exit_code == 2 and "is a folder" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_unknown_type_is_refused(cli) -> None:
     result = cli("review", str(sample_path()), "--type", "lease")
     assert result.exit_code == 2 and "nda" in result.stderr and result.stdout == ""

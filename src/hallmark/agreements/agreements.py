@@ -205,7 +205,7 @@ def _normalise(conn: Connection, terms: AgreementTerms, source: Source) -> dict[
 
 def _read(path: Path | str) -> tuple[Source, AgreementTerms, bytes]:
     source = load_file(path)
-    return source, validate_terms(source), Path(path).read_bytes()
+    return source, validate_terms(source), source.raw
 
 
 def _new_id(conn: Connection, terms: dict[str, Any]) -> str:

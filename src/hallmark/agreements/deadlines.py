@@ -59,6 +59,15 @@ def parse_within(text: str) -> int:
     return (add_duration(today, text.strip()) - today).days
 
 
+def _shift(day: str, duration: str, back: bool = False) -> date | None:
+    # An agreement may run to 9999-12-30 (or start in year 1); a notice or survival date beyond
+    # the calendar is no deadline anyone can meet or miss, so it is left out, not a crash.
+    try:
+        return add_duration(date.fromisoformat(day), duration, back=back)
+    except (OverflowError, ValueError):
+        return None
+
+
 def _months(day: date, months: int) -> date:
     return day + relativedelta(months=months)
 
@@ -133,15 +142,17 @@ def _agreement_deadlines(conn: Connection, r: dict[str, Any], today: date) -> li
                                 f"{ag.title} expires", ag.expires, "expires (inclusive)",
                                 False))
             renewal = t.get("renewal") or {}
-            if r.get("renewal_notice") and renewal.get("notice"):
-                due = add_duration(date.fromisoformat(ag.expires), renewal["notice"], back=True)
+            due = _shift(ag.expires, renewal["notice"], back=True) if renewal.get(
+                "notice") else None
+            if r.get("renewal_notice") and due is not None:
                 verb = "object to automatic renewal" if renewal.get("auto") else "agree renewal"
                 out.append(Deadline(f"{ag.id}/renewal-notice", "renewal-notice", ag.id,
                                     f"Last day to give notice ({verb}) for {ag.title}",
                                     due.isoformat(),
                                     f"{renewal['notice']} before expiry {ag.expires}", True))
-        if ended and t.get("confidentiality_survives") and r.get("confidentiality_survival"):
-            end = add_duration(date.fromisoformat(ended), t["confidentiality_survives"])
+        end = _shift(ended, t["confidentiality_survives"]) if ended and t.get(
+            "confidentiality_survives") else None
+        if end is not None and r.get("confidentiality_survival"):
             out.append(Deadline(f"{ag.id}/confidentiality", "confidentiality-survival", ag.id,
                                 f"Confidentiality under {ag.title} ends", end.isoformat(),
                                 f"{t['confidentiality_survives']} after {ended}", False))

@@ -140,7 +140,7 @@ def record_diligence(vault: Vault, party_ref: str, answers_path: Path | str) -> 
     """Score an answers file and record it (with the file kept by digest) for a party."""
     source = load_file(answers_path)
     answers = parse_answers(source)
-    raw = Path(answers_path).read_bytes()
+    raw = source.raw
     score, rating, rows = score_answers(answers)
     with vault.transaction() as txn:
         party = resolve_party(txn.conn, party_ref)

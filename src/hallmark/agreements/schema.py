@@ -159,7 +159,10 @@ class AgreementTerms(_Strict):
     def _dates(self) -> AgreementTerms:
         if self.expires is not None and self.term is not None:
             raise ValueError("give `expires` or `term`, not both")
-        end = self.end_date
+        try:
+            end = self.end_date
+        except (OverflowError, ValueError):
+            raise ValueError(f"`term` {self.term} runs past the year 9999") from None
         if end is not None and end < self.effective:
             raise ValueError(f"expires {end} is before effective {self.effective}")
         return self

@@ -39,6 +39,7 @@ class Source:
     data: Any
     name: str
     lines: dict[Loc, int] = field(default_factory=dict)
+    raw: bytes = b""  # the exact bytes parsed, so what is stored is what was validated
 
     def line(self, loc: Iterable[str | int]) -> int | None:
         """The line of `loc`, or of its nearest enclosing value that has one."""
@@ -98,7 +99,9 @@ def load_file(path: Path | str) -> Source:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{path.name}: not UTF-8 text") from None
-    return load_text(text, path.name)
+    source = load_text(text, path.name)
+    source.raw = raw
+    return source
 
 
 def _build(node: yaml.Node, loc: Loc, source: Source, seen: set[int], depth: int) -> Any:

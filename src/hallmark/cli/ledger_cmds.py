@@ -30,6 +30,16 @@ def _read_small(path: Path, what: str) -> bytes:
     return path.read_bytes()
 
 
+def _write_text(path: Path, text: str) -> None:
+    path = path.expanduser()
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; name the file to write")
+    try:
+        path.write_text(text)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
 def _fail(message: str) -> None:
     err_console.print(f"[red]error:[/red] {rich.markup.escape(message)}", highlight=False)
     raise typer.Exit(1)
@@ -128,7 +138,7 @@ def checkpoint(ctx: typer.Context, output: Optional[Path] = OutOption) -> None: 
     if output is None:
         typer.echo(cp.note, nl=False)
     else:
-        output.expanduser().write_text(cp.note)
+        _write_text(output, cp.note)
         err_console.print(f"checkpoint of size {cp.size} written to {output}")
 
 
@@ -319,7 +329,7 @@ def keys_public(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.expanduser().write_text(text)
+        _write_text(output, text)
         err_console.print(f"public key written to {output}")
 
 

@@ -18,7 +18,7 @@ from hallmark.cli import (
     vault_cmds,
 )
 from hallmark.cli.common import err_console
-from hallmark.errors import HallmarkError
+from hallmark.errors import HallmarkError, InputError
 
 app = typer.Typer(
     name="hallmark",
@@ -61,6 +61,9 @@ def main() -> None:
         app(prog_name="hallmark")
     except HallmarkError as exc:
         sys.exit(report_error(exc))
+    except OSError as exc:  # a path the user named that cannot be read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        sys.exit(report_error(InputError(f"{where}{exc.strerror or exc}")))
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)

@@ -22,13 +22,20 @@ def _write_atomically(path: Path, text: str) -> None:
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise InputError(f"--html: folder {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=".review-", suffix=".html", dir=directory)
+    if path.is_dir():
+        raise InputError(f"--html: {path} is a folder; name the HTML file to write")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".review-", suffix=".html", dir=directory)
+    except OSError as exc:
+        raise InputError(f"--html: cannot write in {directory}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InputError(f"--html: cannot write {path}: {exc.strerror or exc}") from exc
         raise
 
 

@@ -217,6 +217,8 @@ def _pyproject(text: str, file: str) -> list[dict[str, Any]]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ValueError(f"{file}: invalid TOML: {error}") from None
+    except RecursionError:  # tomllib recurses per nested array or inline table
+        raise ValueError(f"{file}: invalid TOML: nested too deeply") from None
     found = []
     project = _table(data.get("project"), f"{file}: [project]")
     where = f"{file}: [project] dependencies"

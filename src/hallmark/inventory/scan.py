@@ -20,7 +20,7 @@ from sqlalchemy import delete, insert, select, update
 from hallmark.errors import InputError
 from hallmark.inventory.assets import Asset, record
 from hallmark.inventory.classify import classify
-from hallmark.inventory.code import code_metadata
+from hallmark.inventory.code import clear_caches, code_metadata
 from hallmark.inventory.hashing import blake3_threads_for, hash_file
 from hallmark.inventory.readers import ReaderError, read_metadata
 from hallmark.inventory.walk import Found, display, walk
@@ -140,6 +140,7 @@ def scan(
     for root in roots:
         if not os.path.lexists(root):
             raise InputError(f"no such file or folder: {display(root)}")
+    clear_caches()  # licence files and repositories may have changed since a scan in this process
     result = ScanResult()
     files: list[tuple[Found, str]] = []
     for found in walk(roots, excludes):
@@ -175,7 +176,7 @@ def scan(
             if progress:
                 progress(done, len(todo))
 
-    _record(vault, hashed, known, result)
+    _record(vault, hashed, known, result, [path_key(vault, root) for root in roots])
     with vault.read() as conn:
         wanted = {h.key for h in hashed} | set(unchanged_keys)
         rows = conn.execute(select(assets).order_by(assets.c.path)).all()
@@ -184,7 +185,14 @@ def scan(
     return result
 
 
-def _record(vault: Vault, hashed: list[_Hashed], known: dict[str, Any], result: ScanResult) -> None:
+def _under(key: str, root_key: str) -> bool:
+    if root_key == ".":  # the vault's own folder: every relative key lies under it
+        return not os.path.isabs(key)
+    return key == root_key or key.startswith(root_key.rstrip("/") + "/")
+
+
+def _record(vault: Vault, hashed: list[_Hashed], known: dict[str, Any], result: ScanResult,
+            root_keys: Sequence[str] = ()) -> None:
     """One transaction: assets, their events and the problem list change together."""
     now = utcnow()
     with vault.transaction() as txn:
@@ -223,6 +231,14 @@ def _record(vault: Vault, hashed: list[_Hashed], known: dict[str, Any], result: 
         scanned = [h.key for h in hashed]
         for chunk_start in range(0, len(scanned), 500):
             chunk = scanned[chunk_start:chunk_start + 500]
+            txn.conn.execute(delete(scan_problems).where(scan_problems.c.path.in_(chunk)))
+        # A problem under a scanned root that this walk no longer meets (the file was removed,
+        # fixed or excluded) is gone; problems elsewhere belong to other scans and stay.
+        current = {key for key, _reason in result.problems}
+        stale = [r.path for r in txn.conn.execute(select(scan_problems.c.path))
+                 if r.path not in current and any(_under(r.path, k) for k in root_keys)]
+        for chunk_start in range(0, len(stale), 500):
+            chunk = stale[chunk_start:chunk_start + 500]
             txn.conn.execute(delete(scan_problems).where(scan_problems.c.path.in_(chunk)))
         for key, reason in result.problems:
             txn.conn.execute(delete(scan_problems).where(scan_problems.c.path == key))

@@ -96,13 +96,18 @@ def attest(vault: Vault, ref: str, out: Path) -> dict[str, Any]:
 def _write_atomic(out: Path, data: bytes) -> None:
     if out.is_dir():
         raise InputError(f"{out} is a folder; name the file to write")
-    fd, tmp = tempfile.mkstemp(prefix=".attest-", dir=out.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".attest-", dir=out.parent)
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, out)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write {out}: {exc.strerror or exc}") from exc
         raise
 
 

@@ -158,15 +158,20 @@ def _write_zip(out: Path, members: dict[str, bytes]) -> None:
     out = out.expanduser()
     if out.is_dir():
         raise InputError(f"{out} is a folder; name the .zip file to write")
-    fd, tmp = tempfile.mkstemp(prefix=".evidence-", suffix=".zip", dir=out.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".evidence-", suffix=".zip", dir=out.parent)
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
             for name in sorted(members, key=lambda n: (n != "README.txt", n)):
                 zf.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), members[name],
                             zipfile.ZIP_DEFLATED)
         os.replace(tmp, out)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write {out}: {exc.strerror or exc}") from exc
         raise
 
 

@@ -65,7 +65,10 @@ def sign_model(vault: Vault, model: Path, signature: Path) -> dict[str, Any]:
         raise NotFound(f"no model at {model}")
     if signature.is_dir():
         raise InputError(f"{signature} is a folder; name the signature file")
-    fd, tmp = tempfile.mkstemp(prefix=".oms-", suffix=".sig", dir=signature.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".oms-", suffix=".sig", dir=signature.parent)
+    except OSError as exc:
+        raise InputError(f"cannot write {signature}: {exc.strerror or exc}") from exc
     os.close(fd)
     try:
         (model_signing.signing.Config()

@@ -128,9 +128,12 @@ class Profiler:
             prof.rows += len(column)
             prof.nulls += column.null_count
             if prof.kind in ("int", "float") and len(column) > column.null_count:
-                lo, hi = pc.min_max(column).values()
-                prof.minimum = min(prof.minimum, float(lo.as_py()))
-                prof.maximum = max(prof.maximum, float(hi.as_py()))
+                # numpy, not pc.min_max: that has no kernel for half floats, dictionaries or
+                # small decimals, which a hostile suspect may use
+                values = as_float(column)
+                if not np.isnan(values).all():
+                    prof.minimum = min(prof.minimum, float(np.nanmin(values)))
+                    prof.maximum = max(prof.maximum, float(np.nanmax(values)))
         table = pa.Table.from_batches([batch])
         priority = self.rng.random(batch.num_rows)
         if self._sample is not None and len(self._priority) >= self.k:

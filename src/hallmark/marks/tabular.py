@@ -275,7 +275,10 @@ def soft_signs(column: pa.Array, spec: dict[str, Any], drawn: Cells) -> tuple[np
     y = as_float(column)
     ok = drawn.selected & np.isfinite(y)
     step, offset = _lattice(spec, drawn.dither[ok])
-    sigma = -np.cos(2.0 * math.pi * (y[ok] - offset) / step)
+    # the phase is reduced modulo the step first: (y - offset) / step overflows to inf for a
+    # finite y near the float limit, and one NaN sigma would void every recipient's score
+    phase = np.mod(y[ok] - offset, step) / step
+    sigma = -np.cos(2.0 * math.pi * phase)
     return drawn.positions[ok], sigma
 
 

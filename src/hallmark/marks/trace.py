@@ -95,9 +95,10 @@ def _groups(vault: Vault, asset_ref: str | None) -> list[_Group]:
     return list(groups.values())
 
 
-def _identify(groups: list[_Group], seen: list[dict[str, Any]]) -> list[_Group]:
-    """The groups of the best-matching asset, with their column mappings."""
-    best: tuple[float, str] | None = None
+def _identify(groups: list[_Group], seen: list[dict[str, Any]]) -> list[list[_Group]]:
+    """The groups of every asset whose marks the suspect can carry, best match first, with
+    their column mappings (lookalike datasets, such as two extracts of one table, all match)."""
+    fractions: dict[str, float] = {}
     partial: list[str] = []
     for group in groups:
         keys, marks = group.plan["key_columns"], group.plan["mark_columns"]
@@ -108,19 +109,20 @@ def _identify(groups: list[_Group], seen: list[dict[str, Any]]) -> list[_Group]:
         carried = any(k.startswith("m") for k in group.mapping)
         fraction = len(matched) / (nk + len(marks))
         if keyed and carried:
-            if best is None or fraction > best[0]:
-                best = (fraction, group.asset)
+            fractions[group.asset] = max(fraction, fractions.get(group.asset, 0.0))
         elif fraction >= 0.5:
             lost = [keys[i]["name"].strip() for i in range(nk) if f"k{i}" not in group.mapping]
             what = ("the column(s) its mark is keyed on: " + ", ".join(lost)) if lost else \
                 "every marked column"
             partial.append(f"the suspect resembles asset {group.asset} but lacks {what}")
-    if best is None:
+    if not fractions:
         if partial:
             raise InputError(partial[0] + "; its marks cannot be located")
         raise NotFound("the suspect matches no shared dataset (compared by column content)")
-    return [g for g in groups if g.asset == best[1] and "k0" in g.mapping
-            and all(f"k{i}" in g.mapping for i in range(len(g.plan["key_columns"])))]
+    ranked = sorted(fractions, key=lambda asset: -fractions[asset])  # stable: oldest first
+    return [[g for g in groups if g.asset == asset and "k0" in g.mapping
+             and all(f"k{i}" in g.mapping for i in range(len(g.plan["key_columns"])))]
+            for asset in ranked]
 
 
 def trace(vault: Vault, suspect: Path | str, asset_ref: str | None = None,
@@ -128,6 +130,12 @@ def trace(vault: Vault, suspect: Path | str, asset_ref: str | None = None,
     """Examine a suspect table; records the Trace (+ Event) when it is conclusive. Marks are
     read on `engine` (default: every local core)."""
     suspect = Path(suspect).expanduser()
+    if evidence is not None:  # checked first: a trace is recorded before its bundle is written
+        evidence = Path(evidence).expanduser()
+        if evidence.is_dir():
+            raise InputError(f"{evidence} is a folder; name the .zip file to write")
+        if not evidence.parent.is_dir():
+            raise InputError(f"no folder {evidence.parent} to write {evidence.name} into")
     source = tabular_io.open_table(suspect)
     groups = _groups(vault, asset_ref)
     if not groups:
@@ -136,30 +144,40 @@ def trace(vault: Vault, suspect: Path | str, asset_ref: str | None = None,
     digest_key = derive_key(vault.marking_key, "hallmark/fingerprint")
     seen = [p.fingerprint() for p in profile_batches(source.schema, source.batches(),
                                                      digest_key, SUSPECT_TOP_VALUES)]
-    chosen = _identify(groups, seen)
-    asset_id = chosen[0].asset
-    total = sum(len(g.shares) for g in groups if g.asset == asset_id)
+    matches = _identify(groups, seen)
+    scored = {chosen[0].asset for chosen in matches}
+    # Bonferroni over every share scored, across all matching assets
+    total = sum(len(g.shares) for g in groups if g.asset in scored)
+    runner = engine or LocalEngine()
+    outcomes = [_score_asset(vault, source, chosen, total, runner) for chosen in matches]
+    epsilon = min(eps for _, eps in outcomes)
+    # the asset with the strongest accusation; the best match by content when nobody is accused
+    result = min((r for r, _ in outcomes), key=lambda r: r.top[0].p_value
+                 if r.top and r.top[0].p_value <= epsilon else 1.0)
+    result.accused = [c for c in result.top if c.p_value <= epsilon]
+    if not result.conclusive:
+        return result
+    result.trace = "tr-" + uuid.uuid4().hex[:16]
+    _record(vault, result, suspect)
+    if evidence is not None and result.accused:
+        result.evidence = _evidence(vault, result.accused, Path(evidence))
+    return result
+
+
+def _score_asset(vault: Vault, source: tabular_io.Source, chosen: list[_Group], total: int,
+                 engine: Engine) -> tuple[TraceResult, float]:
+    """One asset's groups scored (nobody accused yet) and the smallest epsilon among them."""
     ranked: list[Candidate] = []
-    rows = positions = 0
-    needed = 0
+    rows = positions = needed = 0
     epsilon = 1.0
     for group in chosen:
-        found, rows_g, pos_g, need_g, eps_g = _score_group(vault, source, group, total,
-                                                           engine or LocalEngine())
+        found, rows_g, pos_g, need_g, eps_g = _score_group(vault, source, group, total, engine)
         ranked.extend(found)
         rows, positions = max(rows, rows_g), max(positions, pos_g)
         needed = max(needed, need_g)
         epsilon = min(epsilon, eps_g)
     ranked.sort(key=lambda c: (c.p_value, -c.score))
-    accused = [c for c in ranked if c.p_value <= epsilon]
-    result = TraceResult(asset_id, rows, accused, needed, total, positions, ranked)
-    if not result.conclusive:
-        return result
-    result.trace = "tr-" + uuid.uuid4().hex[:16]
-    _record(vault, result, suspect)
-    if evidence is not None and accused:
-        result.evidence = _evidence(vault, accused, Path(evidence).expanduser())
-    return result
+    return TraceResult(chosen[0].asset, rows, [], needed, total, positions, ranked), epsilon
 
 
 def _score_group(vault: Vault, source: tabular_io.Source, group: _Group, total: int,

@@ -7,6 +7,7 @@ InputError with one clear line; nothing is executed, and every parser is bounded
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
 from dataclasses import dataclass
@@ -15,6 +16,10 @@ from pathlib import Path
 
 from hallmark.errors import InputError
 from hallmark.review.segment import Block, paragraphs
+
+# pypdf logs what it repairs in a malformed PDF to stderr; the review reports its own one-line
+# error, so those repair notes would only be noise before it.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_TEXT_CHARS = 5_000_000
