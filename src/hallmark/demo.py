@@ -179,6 +179,13 @@ def run_demo(say: Callable[[Any], None], workdir: Path | None = None) -> Path:
     say("[bold]8. Share traceably, then trace a leak:[/bold]")
     for line in share_and_trace(vault, data, root / "shared"):
         say(f"   {line}")
+    findings = run_audit(vault)
+    record_audit(vault, findings)
+    by_rule: dict[str, int] = {}
+    for f in findings:
+        by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
+    say(f"[bold]9. The audit again[/bold], now over agreements too: {len(findings)} findings")
+    say("   " + ", ".join(f"{rule} {n}" for rule, n in sorted(by_rule.items())))
     vault.close()
     say("")
     say("[bold]Next:[/bold]")
