@@ -315,13 +315,22 @@ def extract_task(batch: pa.RecordBatch, plan: dict[str, Any], mapping: dict[str,
 
 @dataclass
 class Extraction:
-    """Soft signs gathered from a suspect, aggregated per code position."""
+    """Soft signs gathered from a suspect, aggregated per code position, in constant memory.
 
-    positions: list[np.ndarray] = field(default_factory=list)
-    sigmas: list[np.ndarray] = field(default_factory=list)
+    Scoring uses the `limit` smallest (keyed, hence uniformly spread) positions, so only those
+    are kept: a bottom-k sketch. A position once pushed above the running k-th smallest can never
+    come back, so compacting early keeps exactly what one pass over everything would keep, and
+    the parts of a suspect can be merged in any order.
+    """
+
+    limit: int = MAX_POSITIONS
     rows: int = 0
     rows_read: int = 0
-    distinct: int = 0  # distinct positions seen, before any subsampling
+    _pos: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
+    _sig: np.ndarray = field(default_factory=lambda: np.empty(0))
+    _pending: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    _pending_size: int = 0
+    _saturated: bool = False
 
     def add(self, batch: pa.RecordBatch, plan: dict[str, Any], mapping: dict[str, int],
             keys: Keys) -> None:
@@ -337,26 +346,48 @@ class Extraction:
             column = batch.column(mapping[f"m{ordinal}"])
             y = as_float(column)
             seen |= drawn.selected & np.isfinite(y)
-            pos, sigma = soft_signs(column, spec, drawn)
-            self.positions.append(pos)
-            self.sigmas.append(sigma)
+            self._push(*soft_signs(column, spec, drawn))
         self.rows += int(seen.sum())
 
+    def _push(self, pos: np.ndarray, sigma: np.ndarray) -> None:
+        if self._saturated and pos.size:  # nothing above the k-th smallest can enter any more
+            keep = pos <= self._pos[-1]
+            pos, sigma = pos[keep], sigma[keep]
+        if pos.size:
+            self._pending.append((pos, sigma))
+            self._pending_size += pos.size
+            if self._pending_size > 4 * self.limit:
+                self._compact()
+
+    def _compact(self) -> None:
+        if not self._pending:
+            return
+        pos = np.concatenate([self._pos, *(p for p, _ in self._pending)])
+        sig = np.concatenate([self._sig, *(s for _, s in self._pending)])
+        self._pending, self._pending_size = [], 0
+        unique, inverse = np.unique(pos, return_inverse=True)
+        summed = np.bincount(inverse, weights=sig, minlength=unique.size)
+        if unique.size >= self.limit:
+            self._saturated = True
+        self._pos, self._sig = unique[: self.limit], summed[: self.limit]
+
     def merge(self, other: Extraction) -> None:
-        """Append a later part (merging parts in batch order equals one sequential pass)."""
-        self.positions.extend(other.positions)
-        self.sigmas.extend(other.sigmas)
+        """Fold in another part of the same suspect (any order gives the same result)."""
+        other._compact()
+        self._push(other._pos, other._sig)
         self.rows += other.rows
         self.rows_read += other.rows_read
 
-    def finish(self, limit: int = MAX_POSITIONS) -> tuple[np.ndarray, np.ndarray]:
-        """Distinct positions (at most `limit`, an unbiased keyed subsample) and the summed
-        sign observed at each."""
-        if not self.positions:
-            return np.empty(0, dtype=np.uint64), np.empty(0)
-        pos = np.concatenate(self.positions)
-        sig = np.concatenate(self.sigmas)
-        unique, inverse = np.unique(pos, return_inverse=True)
-        summed = np.bincount(inverse, weights=sig, minlength=unique.size)
-        self.distinct = int(unique.size)
-        return unique[:limit], summed[:limit]
+    @property
+    def distinct(self) -> float:
+        """Distinct positions seen: exact until the sketch fills, then the bottom-k estimate
+        (k - 1) / (k-th smallest / 2**64)."""
+        self._compact()
+        if not self._saturated or self._pos.size < self.limit:
+            return float(self._pos.size)
+        return (self.limit - 1) * 2.0**64 / (float(self._pos[-1]) + 1.0)
+
+    def finish(self) -> tuple[np.ndarray, np.ndarray]:
+        """The `limit` smallest distinct positions and the summed sign observed at each."""
+        self._compact()
+        return self._pos, self._sig
