@@ -31,8 +31,16 @@ sys.path.insert(0, str(ROOT / "src"))
 from hallmark.marks import tabular_io  # noqa: E402
 from hallmark.marks.codes import TardosParams  # noqa: E402
 from hallmark.marks.columns import match_columns, profile_batches  # noqa: E402
+from hallmark.marks.engines import LocalEngine  # noqa: E402
 from hallmark.marks.stats import log_tail_bound, needed_positions  # noqa: E402
-from hallmark.marks.tabular import Extraction, Keys, make_plan, mark_batch  # noqa: E402
+from hallmark.marks.tabular import (  # noqa: E402
+    Extraction,
+    KeyMaterial,
+    Keys,
+    make_plan,
+    mark_batch,
+    mark_task,
+)
 
 KEY = bytes(range(32))
 ADULT = ROOT.parent / "shared" / "data" / "tabular" / "adult.csv"
@@ -322,16 +330,28 @@ def throughput(rows: int, recipients: int, tmp: Path) -> dict[str, Any]:
                 for batch in source.batches():
                     w.write(batch)
             base = min(base, time.perf_counter() - t0)
+        # The first share of a file, as `share` does it: profile, plan, mark and write, with the
+        # profile pass's batches kept for the mark pass when they fit (tabular_io.TwoPasses).
         t0 = time.perf_counter()
         source = tabular_io.open_table(src)
-        profiles = profile_batches(source.schema, source.batches(), KEY)
-        plan = make_plan(profiles, lab.params)
-        profile_s = time.perf_counter() - t0
+        passes = tabular_io.TwoPasses(source)
+        plan = make_plan(profile_batches(source.schema, passes.first_pass(), KEY), lab.params)
         keys = Keys.derive(KEY, "bench-asset", plan)
+        material = KeyMaterial(KEY, "bench-asset", plan)
+        # Marking runs on the local engine (every core), as `share` runs it.
+        with tabular_io.atomic_writer(tmp / f"first.{fmt}", fmt, source.schema) as w, \
+                LocalEngine() as engine:
+            for marked, _ in engine.map_batches(mark_task, passes.second_pass(), plan,
+                                                material, "sh-00000"):
+                w.write(marked)
+        first_s = time.perf_counter() - t0
+        # A later share of the same content: the stored plan, one pass.
         t0 = time.perf_counter()
-        with tabular_io.atomic_writer(tmp / f"marked.{fmt}", fmt, source.schema) as w:
-            for batch in source.batches():
-                w.write(mark_batch(batch, plan, keys, "sh-00000")[0])
+        with tabular_io.atomic_writer(tmp / f"marked.{fmt}", fmt, source.schema) as w, \
+                LocalEngine() as engine:
+            for marked, _ in engine.map_batches(mark_task, source.batches(), plan, material,
+                                                "sh-00000"):
+                w.write(marked)
         mark_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         suspect = tabular_io.open_table(tmp / f"marked.{fmt}")
@@ -340,8 +360,8 @@ def throughput(rows: int, recipients: int, tmp: Path) -> dict[str, Any]:
         trace_s = time.perf_counter() - t0
         out[fmt] = {"pyarrow_read_write_rows_s": rows / base,
                     "mark_rows_s": rows / mark_s, "mark_ratio": base / mark_s,
-                    "profile_and_mark_rows_s": rows / (mark_s + profile_s),
-                    "profile_and_mark_ratio": base / (mark_s + profile_s),
+                    "profile_and_mark_rows_s": rows / first_s,
+                    "profile_and_mark_ratio": base / first_s,
                     "trace_rows_s": rows / trace_s, "trace_recipients": recipients,
                     "traced_rank": result.get("guilty_rank")}
     return out

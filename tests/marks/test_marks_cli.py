@@ -249,3 +249,17 @@ def test_a_leak_of_a_lookalike_dataset_is_traced_to_its_own_asset(cli, world: Wo
     assert [c["share"] for c in doc["accused"]] == [json.loads(leaked.stdout)["share"]]
     unmarked = cli("trace", str(world.root / "data" / "customers.csv"), "--json")
     assert unmarked.exit_code == 0 and json.loads(unmarked.stdout)["accused"] == []
+
+
+@pytest.mark.parametrize("replay_bytes", [1, 256 << 20])
+def test_first_share_with_or_without_keeping_the_profile_pass(cli, world: World, monkeypatch,
+                                                               replay_bytes: int) -> None:
+    """Whether the profile pass's batches are kept for marking (a table that fits) or the
+    file is read again (one that does not), the copy carries a traceable mark."""
+    from hallmark.marks import tabular_io
+
+    monkeypatch.setattr(tabular_io, "KEEP_BYTES", replay_bytes)
+    first = _share(cli, world, "CloudCo", world.root / "first.csv")
+    assert first["rows"] == 4000 and first["marked_cells"] > 0
+    result = cli("trace", str(world.root / "first.csv"), "--json")
+    assert [c["share"] for c in json.loads(result.stdout)["accused"]] == [first["share"]]

@@ -8,8 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +25,7 @@ QUANTILES = tuple(round(0.05 * k, 2) for k in range(1, 20))
 MAX_DECIMALS = 6
 NUMERIC_MATCH = 0.12
 CATEGORY_MATCH = 0.4
+SHAPE_VALUES = 2_000
 
 
 def value_digest(key: bytes, text: str) -> str:
@@ -53,16 +53,6 @@ def as_float(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
     return np.asarray(pc.fill_null(pc.cast(column, pa.float64()), math.nan), dtype=np.float64)
-
-
-def normalised_text(column: pa.Array | pa.ChunkedArray) -> list[str | None]:
-    """Values as canonical text: strings stripped, integral numbers without a fraction."""
-    kind = kind_of(column.type)
-    if kind in ("int", "float"):
-        values = as_float(column)
-        return [None if math.isnan(v) else (str(int(v)) if v.is_integer() else repr(v))
-                for v in values.tolist()]
-    return [None if v is None else str(v).strip() for v in column.to_pylist()]
 
 
 @dataclass
@@ -176,25 +166,58 @@ def _describe(prof: Profile, column: pa.ChunkedArray, key: bytes, top_values: in
             prof.scale = float(q3 - q1) / 1.349
             prof.decimals = _decimals(values)
     if prof.kind in ("int", "string", "bool") or prof.decimals is not None:
-        texts = [v for v in normalised_text(column) if v is not None]
-        counts = Counter(texts)
-        if prof.kind == "string" and texts:
-            prof.shape = _text_shape(texts)
-        prof.sampled = sum(counts.values())
+        texts, counts = _distinct_counts(column)
+        if prof.kind == "string" and counts.size:
+            prof.shape = _text_shape(column)
+        prof.sampled = int(counts.sum())
         total = prof.sampled or 1
-        prof.distinct = len(counts)
-        freqs = np.array(list(counts.values()), dtype=np.float64) / total
+        prof.distinct = int(counts.size)
+        freqs = counts / total
         prof.entropy = float(-(freqs * np.log2(freqs)).sum()) if freqs.size else 0.0
-        prof.top = {value_digest(key, v): round(n / total, 5)
-                    for v, n in counts.most_common(top_values)}
+        top = np.argsort(-counts, kind="stable")[:top_values]
+        prof.top = {value_digest(key, texts(int(i))): round(float(counts[i]) / total, 5)
+                    for i in top}
 
 
-def _text_shape(texts: list[str]) -> list[float]:
-    lengths = np.array([len(t) for t in texts], dtype=np.float64)
-    joined = "".join(texts)
-    total = max(len(joined), 1)
-    digits = sum(c.isdigit() for c in joined) / total
-    letters = sum(c.isalpha() for c in joined) / total
+def _distinct_counts(column: pa.ChunkedArray) -> tuple[Callable[[int], str], np.ndarray]:
+    """Distinct values' counts, and a function giving the i-th one's canonical text (strings
+    stripped, integral numbers without a fraction). Arrow and numpy count, and only the few
+    values that are digested are turned into Python text."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    kind = kind_of(column.type)
+    if kind in ("int", "float"):
+        values = as_float(column)
+        distinct, n = np.unique(values[~np.isnan(values)], return_counts=True)
+
+        def number(i: int) -> str:
+            v = float(distinct[i])
+            return str(int(v)) if v.is_integer() else repr(v)
+
+        return number, n.astype(np.float64)
+    if kind == "string":
+        column = pc.utf8_trim_whitespace(column.cast(pa.string()))
+    found = pc.value_counts(pc.drop_null(column))
+    values = found.field("values")
+    counts = np.asarray(found.field("counts").to_numpy(zero_copy_only=False), dtype=np.float64)
+
+    def text(i: int) -> str:
+        v = values[i].as_py()
+        return str(v if kind == "string" else str(v).strip())
+
+    return text, counts
+
+
+def _text_shape(column: pa.ChunkedArray) -> list[float]:
+    """Length quantiles and character-class shares of a text column, computed by Arrow on at
+    most SHAPE_VALUES of its (already randomly sampled) values: shape statistics settle fast."""
+    text = pc.drop_null(pc.utf8_trim_whitespace(column.cast(pa.string()))).slice(0, SHAPE_VALUES)
+    lengths = np.asarray(pc.utf8_length(text).to_numpy(zero_copy_only=False), dtype=np.float64)
+    if lengths.size == 0:
+        return []
+    total = max(float(lengths.sum()), 1.0)
+    digits = float(pc.sum(pc.count_substring_regex(text, r"\p{Nd}")).as_py() or 0) / total
+    letters = float(pc.sum(pc.count_substring_regex(text, r"\p{L}")).as_py() or 0) / total
     p10, p50, p90 = np.quantile(lengths, [0.1, 0.5, 0.9])
     return [round(float(p10), 2), round(float(p50), 2), round(float(p90), 2),
             round(digits, 4), round(letters, 4), round(1.0 - digits - letters, 4)]

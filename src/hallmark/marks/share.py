@@ -132,8 +132,9 @@ def share(vault: Vault, asset_ref: str, to: str, out: Path | str, team: str | No
     source = tabular_io.open_table(src, fmt)
     with vault.read() as conn:
         plan = _known_plan(conn, asset.id, asset.sha256, options)
+    replay = tabular_io.TwoPasses(source)
     if plan is None:
-        profiles = profile_batches(source.schema, source.batches(),
+        profiles = profile_batches(source.schema, replay.first_pass(),
                                    derive_key(vault.marking_key, "hallmark/fingerprint"))
         if not profiles or profiles[0].rows == 0:
             raise InputError(f"{src.name} has no rows to mark")
@@ -146,7 +147,7 @@ def share(vault: Vault, asset_ref: str, to: str, out: Path | str, team: str | No
     rows = cells = 0
     with tabular_io.atomic_writer(out, fmt, source.schema) as writer:
         for marked, count in (engine or LocalEngine()).map_batches(
-                mark_task, source.batches(), plan, material, share_id):
+                mark_task, replay.second_pass(), plan, material, share_id):
             writer.write(marked)
             rows += marked.num_rows
             cells += count

@@ -37,6 +37,8 @@ def format_of(path: Path) -> str:
         raise InputError(f"{path.name}: not a table this can mark (CSV, TSV, Parquet, JSONL)")
     return fmt
 
+KEEP_BYTES = 256 << 20  # Arrow data TwoPasses keeps from a first pass for the second
+
 
 @dataclass
 class Source:
@@ -53,6 +55,34 @@ class Source:
         except (pa.ArrowException, OSError, ValueError, UnicodeDecodeError) as exc:
             raise InputError(f"{self.path.name}: cannot read it as {self.fmt.upper()}: "
                              f"{_first_line(exc)}") from None
+
+
+class TwoPasses:
+    """The batches of a source for two passes (profile, then mark). Up to KEEP_BYTES of Arrow
+    data are kept from the first pass, so a table that fits is parsed once; a larger one is read
+    again, and memory stays bounded by that cap whatever the file's size."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.kept: list[pa.RecordBatch] | None = None
+
+    def first_pass(self) -> Iterator[pa.RecordBatch]:
+        """Every batch, keeping them while they fit under KEEP_BYTES."""
+        kept: list[pa.RecordBatch] | None = []
+        size = 0
+        for batch in self.source.batches():
+            if kept is not None:
+                size += batch.nbytes
+                if size <= KEEP_BYTES:
+                    kept.append(batch)
+                else:
+                    kept = None  # too big to hold: the mark pass reads the file again
+            yield batch
+        self.kept = kept
+
+    def second_pass(self) -> Iterator[pa.RecordBatch]:
+        """The kept batches, or the file read again."""
+        return iter(self.kept) if self.kept is not None else self.source.batches()
 
 
 def _first_line(exc: BaseException) -> str:
