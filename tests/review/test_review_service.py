@@ -165,3 +165,12 @@ def test_patterns_against_the_hand_labelled_set() -> None:
                 truth and not predicted)
     assert fp == 0
     assert tp / (tp + fn) >= 0.9
+
+
+def test_residuals_as_a_bare_defined_term_is_flagged() -> None:
+    risky = review_text("Each party may use Residuals for any purpose, including the "
+                        "development of its own products.", "nda").to_json()
+    assert "residuals" in [r["id"] for r in risky["risks"]]
+    plain = review_text("The residuals of the process are disposed of by the supplier.",
+                        "nda").to_json()
+    assert "residuals" not in [r["id"] for r in plain["risks"]]

@@ -86,6 +86,9 @@ _RAW: dict[str, list[tuple[str, float]]] = {
         (rf"\b(information|knowledge|ideas|know-how)\b{W}\bresiduals?\b", 0.9),
         (r"\bunaided memory\b|\bretained in (the |their |its )?(unaided )?memor(y|ies)\b", 0.9),
         (r"\bmental impressions\b", 0.6),
+        # the defined term used on its own: "may use Residuals for any purpose"
+        (r"\b(use|exploit|utili[sz]e|disclose)\b(\s+\w+){0,3}\s+Residuals\b", 0.9),
+        (r"[\"\u201c]Residuals[\"\u201d]\s+(means|shall mean)\b", 0.95),
     ],
 }
 PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
