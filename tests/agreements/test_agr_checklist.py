@@ -49,3 +49,16 @@ def test_high_risk_partner_is_a_finding(vault: Vault, cli, tmp_path: Path) -> No
     findings = run_audit(vault, ["partner-risk-high"])
     assert [f.subject for f in findings] == ["shady-ltd"]
     assert "ip-history" in findings[0].message
+
+
+def test_diligence_missing_for_a_counterparty_without_a_role(vault: Vault, cli,
+                                                              tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for args in (["Acme AI", "--kind", "organisation"], ["Quiet Corp", "--kind", "organisation"],
+                 ["Ann Lee", "--kind", "person", "--role", "contractor"]):
+        assert cli("party", "add", *args).exit_code == 0
+    nda = tmp_path / "nda.yaml"
+    nda.write_text("type: nda\ntitle: NDA\nparties: [Acme AI, Quiet Corp, Ann Lee]\n"
+                   "effective: 2026-01-01\nterm: 2y\n")
+    assert cli("agreement", "add", str(nda)).exit_code == 0
+    flagged = {f.subject for f in run_audit(vault, ["diligence-missing"])}
+    assert flagged == {"quiet-corp", "ann-lee"}  # never the disclosing side, Acme AI

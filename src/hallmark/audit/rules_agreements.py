@@ -16,7 +16,7 @@ from hallmark.agreements.parties import load_parties
 from hallmark.audit.registry import AuditContext, Finding, rule
 from hallmark.store import tables
 
-EXTERNAL_ROLES = ("partner", "university", "sponsor", "vendor")
+EXTERNAL_ROLES = ("partner", "university", "sponsor", "vendor", "contractor")
 
 
 def _finding(c: Conflict) -> Finding:
@@ -46,17 +46,25 @@ def diligence_missing(ctx: AuditContext) -> Iterable[Finding]:
     reviewed = latest_diligence(ctx.conn)
     involved: dict[str, list[str]] = {}
     granted: set[str] = set()
+    disclosers: set[str] = set()
     for ag in load_agreements(ctx.conn):
         for party_id in ag.parties:
             involved.setdefault(party_id, []).append(ag.id)
         granted |= {p["party"] for p in ag.terms["permitted"]}
+        disclosers.add(ag.terms["discloser"])
     shares = tables.metadata.tables.get("shares")
     if shares is not None and "recipient" in shares.c:
         for row in ctx.conn.execute(select(shares.c.recipient).distinct()):
             involved.setdefault(str(row.recipient), []).append("shares")
     for party_id, where in sorted(involved.items()):
         party = index.get(party_id)
-        if party is None or party.role not in EXTERNAL_ROLES or party_id in reviewed:
+        if party is None or party_id in reviewed:
+            continue
+        # A counterparty is external by its role, or, with no role given, an organisation that
+        # is never the disclosing side (that is the vault's own organisation).
+        external = party.role in EXTERNAL_ROLES or (
+            party.role is None and party.kind == "organisation" and party_id not in disclosers)
+        if not external:
             continue
         yield Finding("diligence-missing", "high" if party_id in granted else "medium", None,
                       f"{party.name} is party to {', '.join(sorted(set(where)))} with no due "
