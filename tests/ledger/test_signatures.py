@@ -150,4 +150,6 @@ def test_model_signed_by_another_key_fails(vault: Vault, cli, tmp_path: Path) ->
     garbage = tmp_path / "garbage.sig"
     garbage.write_bytes(b"\x00not a bundle")
     assert cli("verify-model", str(model), "--signature", str(garbage)).exit_code == 1
+    folder = cli("verify-model", str(model), "--signature", str(tmp_path))
+    assert folder.exit_code == 2 and "not a file" in folder.stderr
     other.close()

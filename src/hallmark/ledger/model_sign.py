@@ -108,6 +108,8 @@ def verify_model(model: Path, signature: Path, public_key_pem: bytes) -> dict[st
     for path, what in ((model, "model"), (signature, "signature")):
         if not path.exists():
             raise NotFound(f"no {what} at {path}")
+    if not signature.is_file():
+        raise InputError(f"the signature {signature} is not a file")
     if signature.stat().st_size > 16 << 20:
         raise IntegrityError("signature file is too large")
     with _key_file(public_key_pem) as key_file:
