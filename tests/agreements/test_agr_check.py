@@ -129,6 +129,9 @@ def test_batch_decides_many_and_logs_one_event(dua: World, cli) -> None:  # type
         entries[0]["subjects"])
     bad = dua.write("bad.jsonl", json.dumps({**ok, "colour": "red"}))
     assert cli("check", "--batch", str(bad)).exit_code == 2
+    bad_date = dua.write("bad-date.jsonl", json.dumps(ok) + "\n" + json.dumps({**ok, "at": "soon"}))
+    result = cli("check", "--batch", str(bad_date))
+    assert result.exit_code == 2 and "request 2: at:" in result.stderr
 
 
 def test_the_python_batch_api(dua: World) -> None:

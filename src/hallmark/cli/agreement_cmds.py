@@ -202,6 +202,12 @@ def _read_batch(path: Path) -> list[Any]:
                 v is not None and not isinstance(v, str) for v in item.values()):
             raise InputError(f"{path.name} request {n}: expected an object with string fields "
                              f"party, asset, action and optionally team, purpose, at")
+        if item.get("at") is not None:
+            try:
+                date.fromisoformat(item["at"])
+            except ValueError:
+                raise InputError(f"{path.name} request {n}: at: expected a date (YYYY-MM-DD), "
+                                 f"got {item['at']!r}") from None
         out.append(AccessRequest(**item))
     return out
 
