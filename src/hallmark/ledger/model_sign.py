@@ -32,12 +32,18 @@ def key_path(vault: Vault) -> Path:
     pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption())
+    # Written whole under a temporary name, then linked into place: a second process never sees
+    # a half-written key, and if one links first, its key is the one both use.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".oms-")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first: use theirs
-        return path
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
+        with os.fdopen(fd, "wb") as fh:  # mkstemp files are mode 0600
+            fh.write(pem)
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(FileExistsError):  # another process linked first
+            os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
     return path
 
 
