@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
-from hallmark.errors import InputError
+from hallmark.files import write_atomically
 
 invention_app = typer.Typer(help="Invention disclosures.", no_args_is_help=True)
 filing_app = typer.Typer(help="Patent filings for an invention.", no_args_is_help=True)
@@ -92,12 +92,7 @@ def deadlines(
     vault = open_vault(ctx)
     found = compute(vault, parse_within(within) if within else None)
     if ics is not None:
-        if ics.is_dir():
-            raise InputError(f"--ics {ics} is a folder; name the .ics file to write")
-        try:
-            ics.write_bytes(to_ics(found, vault.origin))
-        except OSError as exc:
-            raise InputError(f"cannot write {ics}: {exc.strerror or exc}") from exc
+        write_atomically(ics, to_ics(found, vault.origin))
     if as_json:
         emit_json({"deadlines": [d.to_json() for d in found]})
         return

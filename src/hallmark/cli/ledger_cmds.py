@@ -12,6 +12,7 @@ import typer
 
 from hallmark.cli.common import JsonOption, console, emit_json, err_console, open_vault, table
 from hallmark.errors import InputError, NotFound
+from hallmark.files import write_atomically
 from hallmark.ledger import log, note, verify
 
 ledger_app = typer.Typer(help="The vault's append-only Merkle log and its checkpoints.",
@@ -28,16 +29,6 @@ def _read_small(path: Path, what: str) -> bytes:
     if path.stat().st_size > MAX_SMALL_FILE:
         raise InputError(f"{path} is too large for a {what}")
     return path.read_bytes()
-
-
-def _write_text(path: Path, text: str) -> None:
-    path = path.expanduser()
-    if path.is_dir():
-        raise InputError(f"{path} is a folder; name the file to write")
-    try:
-        path.write_text(text)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _fail(message: str) -> None:
@@ -138,7 +129,7 @@ def checkpoint(ctx: typer.Context, output: Optional[Path] = OutOption) -> None: 
     if output is None:
         typer.echo(cp.note, nl=False)
     else:
-        _write_text(output, cp.note)
+        write_atomically(output, cp.note)
         err_console.print(f"checkpoint of size {cp.size} written to {output}")
 
 
@@ -329,7 +320,7 @@ def keys_public(
     if output is None:
         typer.echo(text, nl=False)
     else:
-        _write_text(output, text)
+        write_atomically(output, text)
         err_console.print(f"public key written to {output}")
 
 

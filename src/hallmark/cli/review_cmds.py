@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -11,32 +9,11 @@ import rich.markup
 import typer
 
 from hallmark.cli.common import JsonOption, console, emit_json, err_console, table
-from hallmark.errors import InputError
+from hallmark.files import write_atomically
 from hallmark.review.html import render_html
 from hallmark.review.service import clause_catalogue, review_document
 
 EXCERPT_CHARS = 110
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError(f"--html: folder {directory} does not exist")
-    if path.is_dir():
-        raise InputError(f"--html: {path} is a folder; name the HTML file to write")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".review-", suffix=".html", dir=directory)
-    except OSError as exc:
-        raise InputError(f"--html: cannot write in {directory}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise InputError(f"--html: cannot write {path}: {exc.strerror or exc}") from exc
-        raise
 
 
 def _short(text: str) -> str:
@@ -60,7 +37,7 @@ def review(
     """Review an agreement: clauses present and missing, and risky clauses, with evidence."""
     report = review_document(file, agreement_type)
     if html is not None:
-        _write_atomically(html, render_html(report, file.name))
+        write_atomically(html, render_html(report, file.name))
         err_console.print(f"wrote {html}")
     if json_output:
         emit_json(report.to_json())

@@ -10,9 +10,7 @@ import base64
 import binascii
 import hashlib
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,8 @@ from in_toto_attestation.v1 import statement_pb2
 from in_toto_attestation.v1.statement import STATEMENT_TYPE_URI, Statement
 from sqlalchemy import select
 
-from hallmark.errors import InputError, IntegrityError, NotFound
+from hallmark.errors import IntegrityError, NotFound
+from hallmark.files import write_atomically
 from hallmark.ledger.bundle import fingerprint
 from hallmark.store.tables import assets
 from hallmark.vault import Vault
@@ -88,27 +87,9 @@ def attest(vault: Vault, ref: str, out: Path) -> dict[str, Any]:
             "asset": asset_id, "predicate_type": PREDICATE_TYPE,
             "statement_sha256": hashlib.sha256(payload).hexdigest(),
         }, [asset_id])
-        _write_atomic(Path(out).expanduser(), data)
+        write_atomically(out, data)
     return {"asset": asset_id, "subject": document["subject"], "file": str(out),
             "statement_sha256": hashlib.sha256(payload).hexdigest()}
-
-
-def _write_atomic(out: Path, data: bytes) -> None:
-    if out.is_dir():
-        raise InputError(f"{out} is a folder; name the file to write")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".attest-", dir=out.parent)
-    except OSError as exc:
-        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, out)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise InputError(f"cannot write {out}: {exc.strerror or exc}") from exc
-        raise
 
 
 def verify_attestation(path: Path, public_key: Ed25519PublicKey) -> dict[str, Any]:

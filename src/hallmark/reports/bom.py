@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from cyclonedx.contrib.license.factories import LicenseFactory
@@ -13,7 +11,7 @@ from cyclonedx.model.component import Component, ComponentType
 from cyclonedx.output.json import JsonV1Dot6
 
 from hallmark import __version__
-from hallmark.errors import InputError
+from hallmark.files import write_atomically
 from hallmark.inventory.assets import Asset, list_assets
 from hallmark.vault import Vault
 
@@ -71,18 +69,5 @@ def write_bom(vault: Vault, output: Path) -> int:
     """Write the BOM as CycloneDX 1.6 JSON (atomically); returns the number of components."""
     bom = build_bom(vault)
     text = JsonV1Dot6(bom).output_as_string(indent=2)
-    output = Path(output)
-    if output.is_dir():
-        raise InputError(f"{output} is a folder; name the BOM file to write")
-    tmp = None
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=".bom-")
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, output)
-    except OSError as exc:  # nothing half-written: the temporary file goes, the target is untouched
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    write_atomically(output, text)
     return len(bom.components)
