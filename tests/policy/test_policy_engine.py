@@ -77,13 +77,16 @@ def reference(ags: list[AgreementInput], owners: dict[str, set[str]], r: Request
     return False
 
 
+WORLDS = st.integers(1, 4).flatmap(lambda k: st.tuples(*[agreements(i) for i in range(k)]))
+OWNERS = st.dictionaries(st.sampled_from(ASSETS), st.sets(st.sampled_from(ORGS), max_size=1))
+REQUESTS = st.lists(st.builds(Request, st.sampled_from(sorted(PARENTS)), st.sampled_from(ASSETS),
+                              st.sampled_from(ACTS),
+                              st.integers(-10, 800).map(lambda d: BASE + timedelta(days=d)),
+                              st.none() | st.sampled_from(PURPOSES)), min_size=1, max_size=12)
+
+
 @settings(max_examples=60, deadline=None)
-@given(st.integers(1, 4).flatmap(lambda k: st.tuples(*[agreements(i) for i in range(k)])),
-       st.dictionaries(st.sampled_from(ASSETS), st.sets(st.sampled_from(ORGS), max_size=1)),
-       st.lists(st.builds(Request, st.sampled_from(sorted(PARENTS)), st.sampled_from(ASSETS),
-                          st.sampled_from(ACTS),
-                          st.integers(-10, 800).map(lambda d: BASE + timedelta(days=d)),
-                          st.none() | st.sampled_from(PURPOSES)), min_size=1, max_size=12))
+@given(WORLDS, OWNERS, REQUESTS)
 def test_decisions_match_a_plain_reading(ags, owners, requests) -> None:  # type: ignore[no-untyped-def]
     ags = list(ags)
     owner_map = {a: {p: "asset register" for p in ps} for a, ps in owners.items()}
@@ -123,3 +126,15 @@ def test_batch_equals_single_and_duplicates_are_answered_once() -> None:
     assert [d.allowed for d in batch] == [True, False, True, True]
     assert [engine.decide([r])[0].allowed for r in reqs] == [d.allowed for d in batch]
     assert batch[0] is not batch[2]
+
+
+@settings(max_examples=40, deadline=None)
+@given(WORLDS, OWNERS, st.lists(REQUESTS.map(lambda rs: rs + rs[:2]), min_size=1, max_size=3))
+def test_batched_decisions_equal_one_by_one(ags, owners, batches) -> None:  # type: ignore[no-untyped-def]
+    """Grouping, caching and duplicate handling in a batch change no decision and no reason."""
+    owner_map = {a: {p: "asset register" for p in ps} for a, ps in owners.items()}
+    compiled = compile_policies(list(ags), PARENTS, {}, owner_map, ASSETS)
+    batched = Engine(compiled)
+    for requests in batches:  # several batches on one engine: its caches are warm after the first
+        for r, d in zip(requests, batched.decide(requests), strict=True):
+            assert d == Engine(compiled).decide([r])[0], r  # a fresh engine: no cache shared

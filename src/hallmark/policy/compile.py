@@ -115,6 +115,11 @@ class Compiled:
     names: dict[str, str] = field(default_factory=dict)
     owners: dict[str, dict[str, str]] = field(default_factory=dict)  # asset -> party -> source
     covered_by: dict[str, list[str]] = field(default_factory=dict)  # asset -> agreement ids
+    # indexes slice_for builds on first use (compile_policies fills the fields above at once)
+    _by_agreement: dict[str, list[tuple[str, list[tuple[str, frozenset[str], str]]]]] = field(
+        default_factory=dict, repr=False, compare=False)
+    _by_asset: dict[str, dict[str, list[tuple[str, frozenset[str], str]]]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def chain(self, party: str) -> list[str]:
         """The party and every group it is in, nearest first."""
@@ -132,13 +137,27 @@ class Compiled:
         owners = self.owners.get(asset)
         if owners and not owners.keys().isdisjoint(chain):
             found.append((OWNER_POLICY, owner_policy()))
-        texts = self.texts
-        for agreement in self.covered_by.get(asset, ()):
-            for party in chain:
-                for pid, actions, text in texts.get((party, agreement), ()):
-                    if action in actions:
-                        found.append((pid, text))
+        by_party = self._by_asset.get(asset)
+        if by_party is None:
+            by_party = self._index_asset(asset)
+        for party in chain:
+            for pid, actions, text in by_party.get(party, ()):
+                if action in actions:
+                    found.append((pid, text))
         return found
+
+    def _index_asset(self, asset: str) -> dict[str, list[tuple[str, frozenset[str], str]]]:
+        # Per asset, the policies of every agreement covering it by the party they name, built
+        # on first use: a lookup per party of the chain instead of one per (agreement, party).
+        if not self._by_agreement:
+            for (party, agreement), entries in self.texts.items():
+                self._by_agreement.setdefault(agreement, []).append((party, entries))
+        by_party: dict[str, list[tuple[str, frozenset[str], str]]] = {}
+        for agreement in self.covered_by.get(asset, ()):
+            for party, entries in self._by_agreement.get(agreement, ()):
+                by_party.setdefault(party, []).extend(entries)
+        self._by_asset[asset] = by_party
+        return by_party
 
     def cedar(self) -> str:
         """Every policy as one Cedar document."""
