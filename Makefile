@@ -23,7 +23,10 @@ typecheck: $(STAMP)
 	  src/hallmark/inventory/licenses.py src/hallmark/inventory/code.py \
 	  src/hallmark/inventory/authorship.py src/hallmark/inventory/pii.py \
 	  src/hallmark/review/metrics.py src/hallmark/review/features.py \
-	  src/hallmark/review/segment.py src/hallmark/review/patterns.py
+	  src/hallmark/review/segment.py src/hallmark/review/patterns.py \
+	  src/hallmark/marks/codes.py src/hallmark/marks/stats.py src/hallmark/marks/columns.py \
+	  src/hallmark/marks/tabular.py src/hallmark/policy/compile.py src/hallmark/policy/decide.py \
+	  src/hallmark/ledger/note.py src/hallmark/files.py
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 tests

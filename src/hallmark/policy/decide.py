@@ -158,11 +158,11 @@ class Engine:
         for g in covering:
             for why in self._failures(g, req, chain):
                 reasons.append(f"{g.agreement} v{g.version} permitted[{g.term}]: {why}")
-        named = self._named_by_org_asset.get((org, req.asset))
-        if named is None:
-            named = self._named_by_org_asset[org, req.asset] = sorted(
+        cached = self._named_by_org_asset.get((org, req.asset))
+        if cached is None:
+            cached = self._named_by_org_asset[org, req.asset] = sorted(
                 {g.agreement for g in covering})
-        return reasons, list(named)
+        return reasons, list(cached)
 
     def _failures(self, g: Grant, req: Request, chain: list[str]) -> list[str]:
         out = []
