@@ -210,8 +210,10 @@ def _distinct_counts(column: pa.ChunkedArray) -> tuple[Callable[[int], str], np.
 
 def _text_shape(column: pa.ChunkedArray) -> list[float]:
     """Length quantiles and character-class shares of a text column, computed by Arrow on at
-    most SHAPE_VALUES of its (already randomly sampled) values: shape statistics settle fast."""
-    text = pc.drop_null(pc.utf8_trim_whitespace(column.cast(pa.string()))).slice(0, SHAPE_VALUES)
+    most SHAPE_VALUES of its sampled values: shape statistics settle fast."""
+    text = pc.drop_null(pc.utf8_trim_whitespace(column.cast(pa.string())))
+    if len(text) > SHAPE_VALUES:  # evenly across the sample, which is in file order
+        text = text.take(pa.array(np.linspace(0, len(text) - 1, SHAPE_VALUES).astype(np.int64)))
     lengths = np.asarray(pc.utf8_length(text).to_numpy(zero_copy_only=False), dtype=np.float64)
     if lengths.size == 0:
         return []
