@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +83,6 @@ def run_cli(*args: str) -> CliResult:
 
 
 @pytest.fixture
-def cli() -> type:
+def cli() -> Callable[..., CliResult]:
     """`cli(*args)` runs the command line in-process."""
-    return run_cli  # type: ignore[return-value]
+    return run_cli

@@ -54,9 +54,10 @@ class LogWriter:
     actor: str
     size: int = 0
     frontier: list[tuple[int, bytes]] = field(default_factory=list)
-    _events: list[dict[str, Any]] = field(default_factory=list)
-    _subjects: list[dict[str, Any]] = field(default_factory=list)
-    _nodes: list[dict[str, Any]] = field(default_factory=list)
+    # pending rows, each a tuple in the column order of its statement above
+    _events: list[tuple[Any, ...]] = field(default_factory=list)
+    _subjects: list[tuple[str, int]] = field(default_factory=list)
+    _nodes: list[tuple[int, int, bytes]] = field(default_factory=list)
 
     @classmethod
     def begin(cls, conn: Connection, signer: Signer, actor: str) -> LogWriter:
@@ -84,17 +85,14 @@ class LogWriter:
         )
         seq = self.size
         leaf = merkle.leaf_hash(entry)
-        self._events.append(
-            {"seq": seq, "time": time, "type": type_, "actor": self.actor, "entry": entry,
-             "leaf_hash": leaf}
-        )
-        self._subjects.extend({"subject": s, "seq": seq} for s in subjects)
+        self._events.append((seq, time, type_, self.actor, entry, leaf))
+        self._subjects.extend((s, seq) for s in subjects)
         level, h = 0, leaf
-        self._nodes.append({"level": 0, "idx": seq, "hash": leaf})
+        self._nodes.append((0, seq, leaf))
         while self.frontier and self.frontier[-1][0] == level:
             _, left = self.frontier.pop()
             level, h = level + 1, merkle.node_hash(left, h)
-            self._nodes.append({"level": level, "idx": seq >> level, "hash": h})
+            self._nodes.append((level, seq >> level, h))
         self.frontier.append((level, h))
         self.size += 1
         return seq
@@ -114,12 +112,10 @@ class LogWriter:
             return statement if qmark else statement.replace("?", "%s")
 
         cursor = self.conn.connection.cursor()  # the transaction's own DBAPI connection
-        cursor.executemany(sql(_INSERT_EVENT), [tuple(e.values()) for e in self._events])
+        cursor.executemany(sql(_INSERT_EVENT), self._events)
         if self._subjects:
-            cursor.executemany(sql(_INSERT_SUBJECT),
-                               [(x["subject"], x["seq"]) for x in self._subjects])
-        cursor.executemany(sql(_INSERT_NODE),
-                           [(n["level"], n["idx"], n["hash"]) for n in self._nodes])
+            cursor.executemany(sql(_INSERT_SUBJECT), self._subjects)
+        cursor.executemany(sql(_INSERT_NODE), self._nodes)
         root = self.root
         cursor.execute(sql(_UPDATE_HEAD), (self.size, root,
                                            b"".join(h for _, h in self.frontier)))
