@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from hallmark.agreements.parties import Party, resolve_party
-from hallmark.agreements.yamlsrc import Source, load_file, load_text
+from hallmark.agreements.yamlsrc import Source, load_file, load_text, shown
 from hallmark.errors import InputError
 from hallmark.ledger.log import utcnow
 from hallmark.store.tables import diligence
@@ -130,8 +130,9 @@ def parse_answers(source: Source) -> dict[str, dict[str, Any]]:
                 raise source.error((*loc, key), f"expected text of at most {MAX_EVIDENCE} "
                                                 "characters")
         if given.get("answer") not in items[item_id].answers:
+            got = shown(given.get("answer"))
             raise source.error((*loc, "answer"), "answer must be one of "
-                               f"{', '.join(items[item_id].answers)} (got {given.get('answer')!r})")
+                               f"{', '.join(items[item_id].answers)} (got {got})")
         result[item_id] = {k: v.strip() for k, v in given.items()}
     return result
 

@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from hallmark.agreements.yamlsrc import Source
+from hallmark.agreements.yamlsrc import Source, shown
 from hallmark.errors import InputError
 from hallmark.policy.compile import ACTIONS
 
@@ -208,7 +208,7 @@ def _first_error(exc: ValidationError, source: Source) -> InputError:
     elif err["type"] == "missing":
         message = "required field is missing"
     elif err["type"] == "literal_error":
-        message = f"{message} (got {err.get('input')!r})"
+        message = f"{message} (got {shown(err.get('input'))})"
     if not loc:
         for needle, fld in _MODEL_CHECK_FIELDS.items():
             if needle in message and isinstance(source.data, dict) and fld in source.data:

@@ -2,7 +2,9 @@
 
 Only plain data comes back (str, int, float, bool, None, list, dict): dates stay strings for the
 schema to parse, anchors and aliases are refused (no exponential expansion), keys must be unique
-scalars, and size, nesting and node count are capped.
+scalars, and size, nesting, node count and value length are capped. The caps are checked while the
+YAML is composed, node by node, so hostile input is refused before the work it asks for is done;
+an error echoes at most a short prefix of any value.
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from hallmark.errors import InputError
 
 MAX_BYTES = 1 << 20
 MAX_DEPTH = 16
-MAX_NODES = 200_000
+MAX_NODES = 20_000  # room for the schema's 10,000 covered assets; composing is ~50 us a node
+MAX_SCALAR = 10_000  # characters; the longest schema field (notes) is 5,000
+MAX_NUMBER = 100  # characters: int() of thousands of digits is slow, and nothing needs them
+MAX_SHOWN = 40  # characters of a value (or key) an error may echo
+MAX_MESSAGE = 300  # a last bound on an error line; the schema's own lists of choices fit in it
 
 Loc = tuple[str | int, ...]
 
@@ -51,19 +57,62 @@ class Source:
         return self.lines.get((), None)
 
     def error(self, loc: Iterable[str | int], message: str) -> InputError:
-        """An InputError naming the file, the line and the field."""
+        """An InputError naming the file, the line and the field (one short line)."""
         path = tuple(loc)
         line = self.line(path)
         where = f"{self.name} line {line}" if line else self.name
-        return InputError(f"{where}: {dotted(path) or '(document)'}: {message}")
+        return InputError(clip(f"{where}: {clip(dotted(path), 2 * MAX_SHOWN) or '(document)'}: "
+                               f"{message}", MAX_MESSAGE))
+
+
+def clip(text: str, limit: int = MAX_SHOWN) -> str:
+    """`text` on one line, cut to `limit` characters (marked with an ellipsis)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+
+
+def shown(value: Any) -> str:
+    """A value as an error may echo it: its repr, at most MAX_SHOWN characters."""
+    return clip(repr(value))
 
 
 def dotted(loc: Iterable[str | int]) -> str:
     """('permitted', 0, 'teams') -> 'permitted[0].teams'."""
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        name = clip(str(part))  # keys are input too
+        out += f"[{part}]" if isinstance(part, int) else (f".{name}" if out else name)
     return out
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe composer, counting nodes and depth as it goes (it recurses per level)."""
+
+    def __init__(self, stream: str, name: str) -> None:
+        super().__init__(stream)
+        self.name, self.depth, self.nodes = name, 0, 0
+
+    def _refuse(self, event: yaml.Event, message: str) -> InputError:
+        where = f" line {event.start_mark.line + 1}" if event.start_mark else ""
+        return InputError(f"{self.name}{where}: {message}")
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise self._refuse(event, "YAML anchors and aliases are not allowed")
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self._refuse(event, f"more than {MAX_NODES} values")
+        if isinstance(event, yaml.ScalarEvent) and len(event.value) > MAX_SCALAR:
+            raise self._refuse(event, f"a value longer than {MAX_SCALAR} characters "
+                                      f"({shown(event.value)})")
+        self.depth += 1
+        if self.depth > MAX_DEPTH + 1:
+            raise self._refuse(event, f"nested deeper than {MAX_DEPTH} levels")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def load_text(text: str, name: str = "<yaml>") -> Source:
@@ -71,18 +120,27 @@ def load_text(text: str, name: str = "<yaml>") -> Source:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise InputError(f"{name}: larger than {MAX_BYTES} bytes")
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        node = _compose_one(text, name)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{name}{where}: not valid YAML: {problem}") from None
-    if len(nodes) != 1:
-        raise InputError(f"{name}: expected exactly one YAML document, found {len(nodes)}")
+        raise InputError(clip(f"{name}{where}: not valid YAML: {problem}", MAX_MESSAGE)) from None
     source = Source(None, name)
     seen: set[int] = set()
-    source.data = _build(nodes[0], (), source, seen, 0)
+    source.data = _build(node, (), source, seen, 0)
     return source
+
+
+def _compose_one(text: str, name: str) -> yaml.Node:
+    loader = _BoundedLoader(text, name)  # its reader refuses control characters here
+    try:
+        node = loader.get_node() if loader.check_node() else None
+        if node is None or loader.check_node():  # a second document is refused before composing
+            raise InputError(f"{name}: expected exactly one YAML document")
+        return node
+    finally:
+        loader.dispose()
 
 
 def load_file(path: Path | str) -> Source:
@@ -148,12 +206,15 @@ def _scalar(node: yaml.ScalarNode, loc: Loc, source: Source) -> Any:
             return None
         if tag == _BOOL:
             return value.lower() in ("yes", "true", "on", "y")
+        if tag in (_INT, _FLOAT) and len(value) > MAX_NUMBER:
+            raise source.error(loc, f"a number longer than {MAX_NUMBER} characters "
+                                    f"({shown(value)})")
         if tag == _INT:
             return yaml.SafeLoader.construct_yaml_int(_constructor, node)
         if tag == _FLOAT:
             return yaml.SafeLoader.construct_yaml_float(_constructor, node)
     except (ValueError, yaml.YAMLError):
-        raise source.error(loc, f"cannot read {value!r}") from None
+        raise source.error(loc, f"cannot read {shown(value)}") from None
     if tag in (_STR, _TIMESTAMP):
         return value  # dates are parsed by the schema so a bad one names its field
     raise source.error(loc, f"unsupported YAML tag {tag}")
