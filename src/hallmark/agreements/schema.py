@@ -28,6 +28,9 @@ FUTURE_SUBJECTS = ("improvements", "derivatives", "results")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 DURATION_RE = re.compile(r"^([1-9][0-9]{0,3})([dwmy])$")
 MAX_LIST = 10_000
+# A consortium can have a hundred members; the bound only keeps the compiled policies (one
+# forbid per party and prohibition) and the ownership matrix of one agreement in proportion.
+MAX_PARTIES = 1000
 
 
 def parse_date(value: Any) -> date:
@@ -107,7 +110,7 @@ class Ownership(_Strict):
 
     subject: Name
     owner: Name | None = None
-    joint: dict[Name, Share] | None = Field(default=None, min_length=2, max_length=20)
+    joint: dict[Name, Share] | None = Field(default=None, min_length=2, max_length=MAX_PARTIES)
 
     @model_validator(mode="after")
     def _one_owner(self) -> Ownership:
@@ -132,7 +135,7 @@ class AgreementTerms(_Strict):
     id: str | None = None
     type: Literal[AGREEMENT_TYPES]  # type: ignore[valid-type]
     title: Name
-    parties: list[Name] = Field(min_length=2, max_length=20)
+    parties: list[Name] = Field(min_length=2, max_length=MAX_PARTIES)
     discloser: Name | None = None
     effective: Day
     expires: Day | None = None
