@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+import pytest
+import rfc8785
+from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
+from sqlalchemy import func, select, update
 
+from hallmark.errors import IntegrityError
+from hallmark.ledger import log
 from hallmark.ledger.bundle import verify_bundle
+from hallmark.ledger.timestamp import decode, verify_token
 from hallmark.store.tables import timestamps
 from hallmark.vault import Vault
 
 from .conftest import add_asset, append
 from .test_bundle import members, rewrite
-from .tsa import make_ca, serve
+from .tsa import make_ca, respond, serve
+
+if TYPE_CHECKING:  # imported by name, pytest would try to collect it as a test class
+    from .tsa import TestCA
 
 
 def _count(vault: Vault) -> int:
@@ -94,3 +106,90 @@ def test_bundle_without_timestamp_has_no_timestamp_members(vault: Vault, cli,
     cli("evidence", asset, "-o", str(out))
     with zipfile.ZipFile(out) as zf:
         assert not [n for n in zf.namelist() if n.startswith("timestamp/")]
+
+
+SHA256_OID, SHA512_OID = "2.16.840.1.101.3.4.2.1", "2.16.840.1.101.3.4.2.3"
+
+
+@pytest.fixture
+def stamped(vault: Vault, cli, tsa_url: str, tsa_root: Path, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    """A bundle whose time-stamp covers an earlier checkpoint than its own."""
+    asset = add_asset(vault, "model.bin", b"weights")
+    append(vault, 2)
+    assert cli("ledger", "timestamp", "--tsa", tsa_url, "--tsa-root", str(tsa_root)).exit_code == 0
+    append(vault, 3)
+    out = tmp_path / "stamped.zip"
+    assert cli("evidence", asset, "-o", str(out)).exit_code == 0
+    return out
+
+
+def test_the_token_imprint_is_sha256_of_the_checkpoint(stamped: Path) -> None:
+    content = members(stamped)
+    imprint = decode(content["timestamp/token.tsr"]).tst_info.message_imprint
+    assert imprint.hash_algorithm.dotted_string == SHA256_OID
+    assert imprint.message == hashlib.sha256(content["timestamp/checkpoint.txt"]).digest()
+
+
+def test_an_older_sha512_token_still_verifies(tsa_ca: TestCA) -> None:
+    message = b"origin\n1\nroot\n"
+    request = (TimestampRequestBuilder().data(message).hash_algorithm(HashAlgorithm.SHA512)
+               .nonce(nonce=False).build())
+    token = respond(tsa_ca, request.as_bytes(), 7)
+    assert decode(token).tst_info.message_imprint.hash_algorithm.dotted_string == SHA512_OID
+    assert verify_token(token, message, [tsa_ca.root]).year >= 2026
+    with pytest.raises(IntegrityError, match="does not verify"):
+        verify_token(token, message + b"x", [tsa_ca.root])
+
+
+def _edit_json(path: Path, name: str, edit: Callable[[dict[str, Any]], None],
+               out: Path) -> Path:
+    document = json.loads(members(path)[name])
+    edit(document)
+    return rewrite(path, out, name, rfc8785.dumps(document))
+
+
+@pytest.mark.parametrize("field", ["old_size", "new_size", "old_root", "new_root"])
+@pytest.mark.parametrize("how", ["changed", "removed"])
+def test_every_consistency_field_is_checked(stamped: Path, cli, tsa_root: Path,  # type: ignore[no-untyped-def]
+                                            tmp_path: Path, field: str, how: str) -> None:
+    result = cli("verify-bundle", str(stamped), "--tsa-root", str(tsa_root))
+    assert result.exit_code == 0, result.stderr
+
+    def edit(document: dict[str, Any]) -> None:
+        if how == "removed":
+            del document[field]
+        elif field.endswith("size"):
+            document[field] += 1
+        else:
+            document[field] = "ab" * 32
+
+    tampered = _edit_json(stamped, "timestamp/consistency.json", edit, tmp_path / "t.zip")
+    result = cli("verify-bundle", str(tampered), "--tsa-root", str(tsa_root))
+    assert result.exit_code == 1
+    assert "consistency.json" in result.stderr and field in result.stderr, result.stderr
+
+
+def test_an_unlisted_consistency_field_fails(stamped: Path, tmp_path: Path) -> None:
+    tampered = _edit_json(stamped, "timestamp/consistency.json",
+                          lambda d: d.update(note="hi"), tmp_path / "t.zip")
+    report = verify_bundle(tampered)
+    assert not report.ok and "consistency.json" in (report.problem or "")
+
+
+def test_the_time_stamp_entry_must_name_the_stamped_root(vault: Vault, cli, tsa_url: str,  # type: ignore[no-untyped-def]
+                                                        tsa_root: Path, tmp_path: Path) -> None:
+    # A writer holding the vault's key logs a time-stamp entry whose checkpoint_root is not
+    # the root of the checkpoint the token covers: every proof holds, only the root differs.
+    asset = add_asset(vault, "model.bin", b"weights")
+    assert cli("ledger", "timestamp", "--tsa", tsa_url, "--tsa-root", str(tsa_root)).exit_code == 0
+    with vault.read() as conn:
+        row = conn.execute(select(timestamps)).one()
+        payload = dict(log.event(conn, row.event_seq)["parsed"]["payload"])
+    payload["checkpoint_root"] = "ab" * 32
+    with vault.transaction() as txn:
+        seq = txn.log.append("ledger.timestamped", payload)
+        txn.conn.execute(update(timestamps).values(event_seq=seq))
+    out = tmp_path / "e.zip"
+    assert cli("evidence", asset, "-o", str(out)).exit_code == 0
+    result = cli("verify-bundle", str(out), "--tsa-root", str(tsa_root))
+    assert result.exit_code == 1 and "checkpoint_root" in result.stderr, result.stderr

@@ -241,6 +241,38 @@ def _json(members: dict[str, bytes], name: str) -> Any:
     return document
 
 
+def _fields(document: Any, name: str, expected: dict[str, Any]) -> None:
+    """`document` must hold exactly the keys of `expected`, each with the value it names: a
+    verifier checks every byte a member carries, not only the bytes it happens to use."""
+    if not isinstance(document, dict):
+        raise IntegrityError(f"{name} is not a JSON object")
+    missing = sorted(set(expected) - set(document))
+    extra = sorted(set(document) - set(expected))
+    if missing or extra:
+        raise IntegrityError(f"{name}: field {(missing or extra)[0]!r} is "
+                             f"{'missing' if missing else 'not part of the format'}")
+    for key, value in expected.items():
+        if document[key] != value:
+            raise IntegrityError(f"{name}: {key} is {document[key]!r}, not {value!r}")
+
+
+def _hashes(document: Any, name: str) -> list[str]:
+    """A proof's `hashes`: a list of 32-byte hashes in lower-case hex."""
+    hashes = document.get("hashes") if isinstance(document, dict) else None
+    if not isinstance(hashes, list) or not all(
+            isinstance(h, str) and re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes):
+        raise IntegrityError(f"{name}: hashes must be a list of 32-byte hex hashes")
+    return hashes
+
+
+def _proof(document: Any, name: str, index: int, size: int, leaf: bytes) -> list[bytes]:
+    """The audit path of an inclusion proof whose other fields are exactly as expected."""
+    hashes = _hashes(document, name)
+    _fields(document, name, {"index": index, "tree_size": size, "leaf_hash": leaf.hex(),
+                             "hashes": hashes})
+    return [bytes.fromhex(h) for h in hashes]
+
+
 def verify_bundle(path: Path, pinned: bytes | None = None,
                   tsa_roots: list[x509.Certificate] | None = None) -> BundleReport:
     """Check a bundle with no vault: key, checkpoint, every entry and proof, the time-stamp."""
@@ -322,12 +354,10 @@ def _check_event(members: dict[str, bytes], seq: int, item: dict[str, Any],
         raise IntegrityError(f"entry {seq} does not name the subject {subject!r}")
     if (parsed.get("type"), parsed.get("time")) != (item.get("type"), item.get("time")):
         raise IntegrityError(f"entry {seq} disagrees with the manifest")
-    proof = _json(members, f"proofs/{seq:012d}.json")
     leaf = merkle.leaf_hash(entry)
-    hashes = [bytes.fromhex(h) for h in proof["hashes"]]
-    if (proof["index"], proof["tree_size"], proof["leaf_hash"]) != (seq, cp.size, leaf.hex()) \
-            or any(len(h) != 32 for h in hashes) \
-            or not merkle.verify_inclusion(seq, cp.size, leaf, hashes, cp.root):
+    hashes = _proof(_json(members, f"proofs/{seq:012d}.json"), f"proofs/{seq:012d}.json", seq,
+                    cp.size, leaf)
+    if not merkle.verify_inclusion(seq, cp.size, leaf, hashes, cp.root):
         raise IntegrityError(f"entry {seq}: its inclusion proof does not verify against the "
                              "checkpoint (entry or proof was changed)")
     return {"seq": seq, "type": parsed["type"], "time": parsed["time"], "verified": True}
@@ -338,10 +368,15 @@ def _check_timestamp(members: dict[str, bytes], name: str, key: Ed25519PublicKey
     stamped = members["timestamp/checkpoint.txt"]
     old = note.open_checkpoint(stamped.decode(), name, key)
     proof = _json(members, "timestamp/consistency.json")
-    hashes = [bytes.fromhex(h) for h in proof["hashes"]]
-    if old.origin != cp.origin or not (
-        merkle.verify_consistency(old.size, cp.size, old.root, cp.root, hashes)
-        if old.size else old.root == merkle.EMPTY_ROOT
+    hashes = _hashes(proof, "timestamp/consistency.json")
+    # The sizes and roots it states must be those of the two signed checkpoints it joins.
+    _fields(proof, "timestamp/consistency.json", {
+        "old_size": old.size, "new_size": cp.size, "old_root": old.root.hex(),
+        "new_root": cp.root.hex(), "hashes": hashes})
+    if old.origin != cp.origin or old.size > cp.size or not (
+        merkle.verify_consistency(old.size, cp.size, old.root, cp.root,
+                                  [bytes.fromhex(h) for h in hashes])
+        if old.size else old.root == merkle.EMPTY_ROOT and not hashes
     ):
         raise IntegrityError("the time-stamped checkpoint is not consistent with checkpoint.txt")
     chain, token = members["timestamp/tsa-chain.pem"], members["timestamp/token.tsr"]
@@ -349,20 +384,27 @@ def _check_timestamp(members: dict[str, bytes], name: str, key: Ed25519PublicKey
     parsed = _json(members, "timestamp/event.json")
     proof = _json(members, "timestamp/event-proof.json")
     leaf = merkle.leaf_hash(entry)
-    payload = parsed.get("payload", {}) if isinstance(parsed, dict) else {}
-    if parsed.get("type") != "ledger.timestamped" or proof["leaf_hash"] != leaf.hex() \
-            or proof["tree_size"] != cp.size or not merkle.verify_inclusion(
-                proof["index"], cp.size, leaf, [bytes.fromhex(h) for h in proof["hashes"]],
-                cp.root):
+    index = proof.get("index") if isinstance(proof, dict) else None
+    if not isinstance(parsed, dict) or parsed.get("type") != "ledger.timestamped" \
+            or not isinstance(index, int) or not 0 <= index < cp.size \
+            or not merkle.verify_inclusion(
+                index, cp.size, leaf, _proof(proof, "timestamp/event-proof.json", index,
+                                             cp.size, leaf), cp.root):
         raise IntegrityError("the time-stamp's log entry does not prove into the checkpoint")
-    if (payload.get("token_sha256"), payload.get("chain_sha256"),
-            payload.get("checkpoint_size")) != (hashlib.sha256(token).hexdigest(),
-                                                hashlib.sha256(chain).hexdigest(), old.size):
-        raise IntegrityError("the time-stamp token or its certificates differ from what the log "
-                             "recorded")
+    payload = parsed.get("payload")
+    if not isinstance(payload, dict):
+        raise IntegrityError("timestamp/event.json has no payload")
+    recorded = {"token_sha256": hashlib.sha256(token).hexdigest(),
+                "chain_sha256": hashlib.sha256(chain).hexdigest(),
+                "checkpoint_size": old.size, "checkpoint_root": old.root.hex()}
+    for field_name, value in recorded.items():
+        if payload.get(field_name) != value:
+            raise IntegrityError(f"timestamp/event.json: {field_name} is not that of the "
+                                 "time-stamped checkpoint, token or certificates")
     if chain.decode() != timestamp.chain_pem(timestamp.parse_certificates(chain)):
         raise IntegrityError("timestamp/tsa-chain.pem is not in canonical form: it was edited")
     trust = roots or timestamp.parse_certificates(chain)
-    gen_time = timestamp.verify_token(token, stamped, trust)
-    return {"checkpoint_size": old.size, "gen_time": gen_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "tsa_pinned": bool(roots)}
+    gen_time = timestamp.verify_token(token, stamped, trust).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if payload.get("gen_time") != gen_time:
+        raise IntegrityError("timestamp/event.json: gen_time is not the token's time")
+    return {"checkpoint_size": old.size, "gen_time": gen_time, "tsa_pinned": bool(roots)}

@@ -1,11 +1,14 @@
 """RFC 3161 time-stamps over signed checkpoints (rfc3161-client), stored in `timestamps`.
 
 The token's message imprint is SHA-256 over the exact checkpoint note (UTF-8), so a token proves
-that the log had at least that size, with that root, at the TSA's time.
+that the log had at least that size, with that root, at the TSA's time. Tokens made before
+Hallmark asked for SHA-256 carry a SHA-512 imprint; verification uses whichever hash the token
+names.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import urllib.error
 import urllib.parse
@@ -16,6 +19,8 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from rfc3161_client import (
+    HashAlgorithm,
+    TimeStampRequest,
     TimestampRequestBuilder,
     TimeStampResponse,
     VerificationError,
@@ -83,6 +88,14 @@ def verify_token(token: bytes, message: bytes, roots: list[x509.Certificate],
     return response.tst_info.gen_time
 
 
+def _request(message: bytes) -> TimeStampRequest:
+    """A TimeStampReq over SHA-256(message), with a nonce, asking for the TSA's certificate.
+    SHA-256 is what `openssl ts` and most TSAs use by default (the library's default is
+    SHA-512)."""
+    return (TimestampRequestBuilder().data(message).hash_algorithm(HashAlgorithm.SHA256)
+            .nonce(nonce=True).cert_request(cert_request=True).build())
+
+
 def _post(url: str, body: bytes, timeout: float) -> bytes:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -111,8 +124,7 @@ def timestamp_latest(vault: Vault, url: str, roots: list[x509.Certificate] | Non
         raise NotFound("the log is empty: nothing to time-stamp")
     cp = note.open_checkpoint(checkpoint, vault.key_name, vault.signing_key.public_key())
     message = checkpoint.encode()
-    request = (TimestampRequestBuilder().data(message).nonce(nonce=True)
-               .cert_request(cert_request=True).build())
+    request = _request(message)
     token = _post(url, request.as_bytes(), timeout)
     response = decode(token)
     embedded = embedded_certificates(response)
@@ -150,3 +162,16 @@ def latest_timestamp(conn: Connection, max_size: int | None = None) -> Any:
     if max_size is not None:
         query = query.where(timestamps.c.checkpoint_size <= max_size)
     return conn.execute(query.limit(1)).first()
+
+
+def token_for(message: bytes, url: str, roots: list[x509.Certificate] | None = None,
+              timeout: float = 30.0) -> dict[str, Any]:
+    """An RFC 3161 token over `message` from the TSA at `url`, checked, as a JSON-ready record
+    (`witness` keeps it beside the checkpoint it stamps)."""
+    request = _request(message)
+    token = _post(url, request.as_bytes(), timeout)
+    embedded = embedded_certificates(decode(token))
+    gen_time = verify_token(token, message, list(roots or []) or embedded, nonce=request.nonce)
+    return {"tsa": url, "gen_time": gen_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "pinned": bool(roots), "token": base64.b64encode(token).decode(),
+            "chain": chain_pem(embedded + list(roots or []))}
