@@ -1,7 +1,9 @@
 """OpenSSF Model Signing (OMS) with the model-signing library and a P-256 key kept in the vault.
 
 The key lives in `.hallmark/keys/oms-signing.pem` (mode 0600), apart from the log key, and is
-made on first use. Signatures are Sigstore bundles that `model_signing verify key` accepts.
+made on first use. Signatures are Sigstore bundles that `model_signing verify key` accepts
+(`model_signing verify key MODEL --signature FILE --public_key oms.pem`; the model-signing CLI
+needs pyopenssl installed beside it).
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from typing import Any
 import model_signing
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import Connection, func, select
 
 from hallmark.errors import InputError, IntegrityError, NotFound
+from hallmark.store.tables import assets
 from hallmark.vault import Vault
 
 OMS_KEY = "oms-signing.pem"
@@ -64,8 +68,27 @@ def _ignored(model: Path, signature: Path) -> list[Path]:
         return []
 
 
+def model_assets(conn: Connection, vault: Vault, model: Path) -> list[str]:
+    """The registered assets a signature over `model` covers: the asset at that file, or the
+    model assets inside that folder (every asset inside it when none is a model)."""
+    from hallmark.inventory.scan import path_key
+
+    key = path_key(vault, model)
+    if model.is_file():
+        query = select(assets.c.id, assets.c.kind).where(assets.c.path == key)
+    else:
+        prefix = "" if key == "." else key.rstrip("/") + "/"
+        # LIKE would treat _ and % in folder names as wildcards; compare the prefix itself.
+        query = select(assets.c.id, assets.c.kind).where(
+            func.substr(assets.c.path, 1, len(prefix)) == prefix)
+    rows = conn.execute(query.order_by(assets.c.id)).all()
+    models = [r.id for r in rows if r.kind == "model"]
+    return models if models or model.is_file() else [r.id for r in rows]
+
+
 def sign_model(vault: Vault, model: Path, signature: Path) -> dict[str, Any]:
-    """Sign a model file or folder into an OMS signature file; logs `model.signed`."""
+    """Sign a model file or folder into an OMS signature file; logs `model.signed` with the
+    model's registered assets as its subjects (so their evidence bundles carry it)."""
     model, signature = Path(model).expanduser(), Path(signature).expanduser()
     if not model.exists():
         raise NotFound(f"no model at {model}")
@@ -84,17 +107,18 @@ def sign_model(vault: Vault, model: Path, signature: Path) -> dict[str, Any]:
          .sign(model, tmp))
         data = Path(tmp).read_bytes()
         with vault.transaction() as txn:
+            covered = model_assets(txn.conn, vault, model)
             txn.log.append("model.signed", {
-                "model": model.name, "format": "oms/sigstore-bundle",
+                "model": model.name, "assets": covered, "format": "oms/sigstore-bundle",
                 "signature_sha256": hashlib.sha256(data).hexdigest(),
                 "key_sha256": hashlib.sha256(public_pem(vault)).hexdigest(),
-            })
+            }, covered)
             os.replace(tmp, signature)
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot sign {model}: {exc}") from exc
     finally:
         Path(tmp).unlink(missing_ok=True)
-    return {"model": str(model), "signature": str(signature),
+    return {"model": str(model), "signature": str(signature), "assets": covered,
             "signature_sha256": hashlib.sha256(data).hexdigest()}
 
 
