@@ -105,9 +105,10 @@ def test_contributors_without_assignment(world: World) -> None:
     scan(world.vault, [repo])
     findings = run_audit(world.vault, ["missing-assignment"])
     assert sorted((f.subject, f.severity) for f in findings) == [
-        ("Dana Dev <dana@contract.example>", "high"),
-        ("Priya Rao <priya@acme.example>", "medium")]
-    assert "wrote 75% of train.py and is not a registered party" in findings[0].message
+        ("dana@contract.example", "high"), ("priya@acme.example", "medium")]
+    assert findings[0].message == ("Dana Dev <dana@contract.example> wrote 75% of the code's "
+                                   "lines (30 of 40) in 1 file: src/train.py, and is not a "
+                                   "registered party")
     add_party(world.vault, "Dev Shop", "organisation", role="contractor")
     add_party(world.vault, "Dana Dev", "person", member_of="Dev Shop",
               email="dana@contract.example")
@@ -125,5 +126,5 @@ ownership:
     add_agreement(world.vault, world.write("wfh.yaml", wfh))
     left = run_audit(world.vault, ["missing-assignment"])
     assert [(f.subject, f.message) for f in left] == [
-        ("priya-rao", "Priya Rao wrote 25% of train.py with no assignment or work-for-hire "
-                      "agreement covering it")]
+        ("priya-rao", "Priya Rao wrote 25% of the code's lines (10 of 40) in 1 file: "
+                      "src/train.py, with no assignment or work-for-hire agreement covering it")]

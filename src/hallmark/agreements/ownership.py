@@ -164,7 +164,9 @@ def conflicts(conn: Connection, today: date | None = None) -> list[Conflict]:
 
 
 def missing_assignments(conn: Connection, today: date | None = None) -> list[Conflict]:
-    """Git contributors to code assets not covered by an assignment or work-for-hire agreement."""
+    """Git contributors to code not covered by an assignment or work-for-hire agreement: one
+    gap per person (an unregistered one keyed by e-mail, a registered one by party id), with
+    the files and the share of the code's lines that are not covered."""
     today = today or date.today()
     index = load_parties(conn)
     by_email = {p.email.lower(): p.id for p in index.values() if p.email}
@@ -172,31 +174,71 @@ def missing_assignments(conn: Connection, today: date | None = None) -> list[Con
     assigning = [ag for ag in load_agreements(conn) if ag.type in ASSIGNING
                  and ag.state_on(today) != "pending"
                  and not (ag.terminated_on and ag.terminated_on <= ag.effective)]
-    out = []
+    people: dict[str, _Contribution] = {}
+    total = 0
     for asset in list_assets(conn, "code"):
         for author in _authors(asset):
-            name, email = str(author.get("name") or ""), str(author.get("email") or "")
-            who = by_email.get(email.lower()) or by_name.get(name.lower())
-            label = f"{name} <{email}>" if email else name
-            share = _percent(author.get("share"))
-            severity = "high" if share is None or share >= 30 else "medium"
-            wrote = f"wrote {share:g}% of {asset.name}" if share is not None else \
-                f"contributed to {asset.name}"
-            if who is None:
-                out.append(Conflict("missing-assignment", severity, asset.id, label,
-                                    f"{label} {wrote} and is not a registered party",
-                                    "register them (`hallmark party add`) and record an "
-                                    "assignment or work-for-hire agreement"))
-                continue
-            chain = set(ancestors(index, who))
-            if not any(chain & assignors(ag) and (not ag.terms["covers"]
+            name, email = str(author.get("name") or ""), str(author.get("email") or "").lower()
+            lines = author.get("lines")
+            lines = lines if isinstance(lines, int) and lines > 0 else 0
+            total += lines
+            who = by_email.get(email) or by_name.get(name.lower())
+            if who is not None:
+                chain = set(ancestors(index, who))
+                if any(chain & assignors(ag) and (not ag.terms["covers"]
                        or asset.id in ag.terms["covers"]) for ag in assigning):
-                out.append(Conflict("missing-assignment", severity, asset.id, who,
-                                    f"{index[who].name} {wrote} with no assignment or "
-                                    "work-for-hire agreement covering it",
-                                    "record an assignment (or work-for-hire) agreement with "
-                                    f"{index[who].name} or their organisation"))
-    return out
+                    continue
+            # git blame already applied the repository's .mailmap; e-mails match in any case
+            key = who or email or f"name:{name.lower()}"
+            person = people.setdefault(key, _Contribution(who, name, email))
+            person.add(asset, lines, _percent(author.get("share")))
+    ranked = sorted(people.values(), key=lambda p: (-p.lines, p.party or p.email or p.name))
+    return [p.conflict(index, total) for p in ranked]
+
+
+_FILES_LISTED = 5
+
+
+@dataclass
+class _Contribution:
+    """What one person wrote that no assignment covers."""
+
+    party: str | None
+    name: str
+    email: str
+    lines: int = 0
+    files: list[str] = field(default_factory=list)
+    top_share: float = 0.0  # their largest share of any one file, in percent
+
+    def add(self, asset: Asset, lines: int, share: float | None) -> None:
+        """Count one file of theirs."""
+        self.lines += lines
+        self.files.append(asset.path)
+        self.top_share = max(self.top_share, 100.0 if share is None else share)
+
+    def conflict(self, index: dict[str, Party], total: int) -> Conflict:
+        """The gap as one finding-ready conflict."""
+        files = sorted(self.files)
+        listed = ", ".join(files[:_FILES_LISTED])
+        if len(files) > _FILES_LISTED:
+            listed += f" and {len(files) - _FILES_LISTED} more"
+        percent = round(100 * self.lines / total, 1) if total else 0.0
+        wrote = (f"wrote {percent:g}% of the code's lines ({self.lines} of {total}) in "
+                 f"{len(files)} file{'s' if len(files) != 1 else ''}: {listed}")
+        severity = "high" if max(percent, self.top_share) >= 30 else "medium"
+        if self.party is None:
+            label = f"{self.name} <{self.email}>" if self.email else self.name
+            return Conflict("missing-assignment", severity, None, self.email or self.name,
+                            f"{label} {wrote}, and is not a registered party",
+                            "register them (`hallmark party add`) and record an assignment or "
+                            "work-for-hire agreement")
+        them = "them" if len(files) != 1 else "it"
+        name = index[self.party].name
+        return Conflict("missing-assignment", severity, None, self.party,
+                        f"{name} {wrote}, with no assignment or work-for-hire agreement "
+                        f"covering {them}",
+                        f"record an assignment (or work-for-hire) agreement with {name} or "
+                        "their organisation")
 
 
 def assignors(ag: Agreement) -> set[str]:
