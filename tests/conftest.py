@@ -4,6 +4,7 @@ PostgreSQL too (each test in a schema of its own, dropped afterwards)."""
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,8 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hallmark.cli.main import app
-from hallmark.errors import HallmarkError
+from hallmark.cli.main import run
 from hallmark.vault import Vault
 
 PG_URL = os.environ.get("HALLMARK_TEST_PG_URL")
@@ -71,15 +71,14 @@ class CliResult:
 
 
 def run_cli(*args: str) -> CliResult:
-    """Run `hallmark ARGS` in-process as a user would, typed errors mapped to exit codes."""
-    result = CliRunner().invoke(app, list(args), catch_exceptions=True)
-    code, stderr = result.exit_code, result.stderr
-    if isinstance(result.exception, HallmarkError):
-        code = result.exception.exit_code
-        stderr += str(result.exception)
-    elif result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return CliResult(code, result.stdout, stderr)
+    """Run `hallmark ARGS` in-process through cli/main.py's own edge (`run`), as a user would:
+    typed errors become their one line and exit code there, not here; a bug still raises."""
+    with CliRunner().isolation() as (stdout, stderr, _):
+        code = run(list(args))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        out, err = stdout.getvalue().decode(), stderr.getvalue().decode()
+    return CliResult(code, out, err)
 
 
 @pytest.fixture
