@@ -1,8 +1,11 @@
-"""CycloneDX 1.6 JSON BOM of the register (an ML-BOM: models, datasets, code, lineage)."""
+"""CycloneDX 1.6 JSON BOM of the register (an ML-BOM: models with their model cards, datasets,
+code, lineage), naming Hallmark in metadata.tools."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from cyclonedx.contrib.license.factories import LicenseFactory
 from cyclonedx.model import HashAlgorithm, HashType, Property
@@ -46,15 +49,19 @@ def _component(asset: Asset) -> Component:
     return component
 
 
-def build_bom(vault: Vault) -> Bom:
+def build_bom(vault: Vault, items: list[Asset] | None = None) -> Bom:
     """The BOM object: one component per asset, lineage as dependencies."""
-    with vault.read() as conn:
-        items = list_assets(conn)
+    if items is None:
+        with vault.read() as conn:
+            items = list_assets(conn)
     bom = Bom()
     bom.metadata.component = Component(name=vault.root.name or "vault",
                                        type=ComponentType.APPLICATION,
                                        bom_ref=f"hallmark-vault:{vault.config['vault']['id']}")
     bom.metadata.properties.add(Property(name="hallmark:version", value=__version__))
+    bom.metadata.tools.components.add(Component(
+        name="hallmark", version=__version__, type=ComponentType.APPLICATION,
+        bom_ref="hallmark-tool"))
     components = {a.id: _component(a) for a in items}
     for component in components.values():
         bom.components.add(component)
@@ -65,9 +72,54 @@ def build_bom(vault: Vault) -> Bom:
     return bom
 
 
+CARD_TEXT = ("license", "license_name", "license_link", "base_model", "tags")
+
+
+def model_card(asset: Asset, kinds: dict[str, str]) -> dict[str, Any]:
+    """A CycloneDX modelCard from what the inventory read: the card's task and datasets, the
+    datasets lineage says it came from (by bom-ref), the rest of the card as properties."""
+    card = asset.metadata.get("card") or {}
+    datasets: list[dict[str, str]] = [{"ref": f"hallmark:{p['id']}"} for p in asset.parents
+                                      if kinds.get(p["id"]) == "dataset"]
+    named = card.get("datasets", [])
+    datasets += [{"type": "dataset", "name": n} for n in ([named] if isinstance(named, str)
+                                                          else named)]
+    parameters: dict[str, Any] = {}
+    if card.get("pipeline_tag"):
+        parameters["task"] = card["pipeline_tag"]
+    if datasets:
+        parameters["datasets"] = datasets
+    properties = [{"name": f"hallmark:card:{key}", "value": value} for key in CARD_TEXT
+                  for value in ([card[key]] if isinstance(card.get(key), str)
+                                else card.get(key, []))]
+    if asset.metadata.get("card_file"):
+        properties.append({"name": "hallmark:card_file", "value": asset.metadata["card_file"]})
+    result: dict[str, Any] = {}
+    if parameters:
+        result["modelParameters"] = parameters
+    if properties:
+        result["properties"] = properties
+    return result
+
+
+def bom_json(vault: Vault) -> tuple[str, int]:
+    """The BOM as CycloneDX 1.6 JSON text, and its number of components."""
+    with vault.read() as conn:
+        assets = list_assets(conn)
+    bom = build_bom(vault, assets)
+    document = json.loads(JsonV1Dot6(bom).output_as_string())
+    items = {f"hallmark:{a.id}": a for a in assets}
+    kinds = {a.id: a.kind for a in assets}
+    # cyclonedx-python-lib does not model modelCard yet; it is added to the JSON it wrote.
+    for component in document.get("components", []):
+        asset = items.get(component.get("bom-ref", ""))
+        if asset is not None and component["type"] == "machine-learning-model":
+            component["modelCard"] = model_card(asset, kinds)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n", len(bom.components)
+
+
 def write_bom(vault: Vault, output: Path) -> int:
     """Write the BOM as CycloneDX 1.6 JSON (atomically); returns the number of components."""
-    bom = build_bom(vault)
-    text = JsonV1Dot6(bom).output_as_string(indent=2)
+    text, count = bom_json(vault)
     write_atomically(output, text)
-    return len(bom.components)
+    return count
