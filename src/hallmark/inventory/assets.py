@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, insert, or_, select, update
 
 from hallmark.errors import InputError, NotFound
+from hallmark.inventory.walk import display
 from hallmark.ledger.log import utcnow
 from hallmark.store.tables import assets, lineage
 from hallmark.vault import Txn, Vault
@@ -90,13 +91,24 @@ def resolve(conn: Connection, ref: str) -> Asset:
     ref = ref.strip()
     if not ref:
         raise InputError("empty asset reference")
+    # A path as the shell gives it (a non-UTF-8 name arrives surrogate-escaped) is looked up in
+    # its stored form; the stored form itself, as listings show it, is found too.
+    stored = display(ref)
+    try:
+        ref.encode("utf-8")
+    except UnicodeEncodeError:
+        ref = stored  # not text any query could hold
     rows = conn.execute(select(assets).where(assets.c.id == ref)).all()
     if not rows and all(c in "0123456789abcdef" for c in ref.lower()):
         rows = conn.execute(select(assets).where(assets.c.id.startswith(ref.lower()))).all()
     if not rows:
         rows = conn.execute(
-            select(assets).where(or_(assets.c.path == ref, assets.c.name == ref))
+            select(assets).where(or_(assets.c.path == stored, assets.c.name == stored))
         ).all()
+        if not rows and stored != ref:
+            rows = conn.execute(
+                select(assets).where(or_(assets.c.path == ref, assets.c.name == ref))
+            ).all()
     if not rows:
         raise NotFound(f"no asset matches {ref!r}")
     if len(rows) > 1:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from hallmark.inventory.classify import classify
 from hallmark.inventory.code import clear_caches, code_metadata
 from hallmark.inventory.hashing import blake3_threads_for, hash_file
 from hallmark.inventory.readers import ReaderError, read_metadata
-from hallmark.inventory.walk import Found, display, walk
+from hallmark.inventory.walk import Fence, Found, display, walk
 from hallmark.ledger.log import utcnow
 from hallmark.store.tables import assets, scan_problems
 from hallmark.vault import Vault
@@ -78,13 +79,16 @@ def _folder_card(readme: str, _mtime_ns: int) -> dict[str, Any] | None:
 
 
 def _sibling_card(path: Path) -> dict[str, Any] | None:
-    """A model or dataset inherits the card of the README.md beside it (the Hugging Face layout)."""
+    """A model or dataset inherits the card of the README.md beside it (the Hugging Face layout);
+    a README.md that is a link is not read (its target could lie anywhere, even in the vault)."""
     readme = path.parent / "README.md"
     try:
-        mtime = readme.stat().st_mtime_ns
+        st = readme.lstat()
     except OSError:
         return None
-    return _folder_card(str(readme), mtime)
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return _folder_card(str(readme), st.st_mtime_ns)
 
 
 def _metadata(path: Path, kind: str) -> dict[str, Any]:
@@ -118,6 +122,10 @@ def _hash_one(found: Found, key: str, files_in_flight: int) -> _Hashed | tuple[s
             after = os.stat(found.path)
         except OSError as exc:
             return key, f"cannot read: {exc.strerror or exc}"
+        if (after.st_ino, after.st_dev) != (found.st.st_ino, found.st.st_dev):
+            # A link retargeted (or a file replaced) after the walk checked it: what was read
+            # may lie outside the fence, so none of it is kept.
+            return key, "file was replaced while it was being scanned; scan it again"
         stable = (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
         if stable and digests.size == after.st_size:
             kind = classify(found.path.name)
@@ -143,7 +151,7 @@ def scan(
     clear_caches()  # licence files and repositories may have changed since a scan in this process
     result = ScanResult()
     files: list[tuple[Found, str]] = []
-    for found in walk(roots, excludes):
+    for found in walk(roots, excludes, Fence.around(vault.dir)):
         key = path_key(vault, found.path)
         if found.problem:
             result.problems.append((key, found.problem))

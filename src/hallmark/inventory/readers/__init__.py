@@ -60,18 +60,13 @@ SUFFIXES = frozenset(
 )
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text and text[0] else type(exc).__name__
-
-
 def _dispatch(path: Path, kind: str) -> dict[str, Any]:
     """Run the reader for `path`, turning the failures parsers are expected to meet into
     ReaderError; anything else (a bug) propagates so that tests can find it."""
     from pyarrow import ArrowException
     from yaml import YAMLError
 
-    from hallmark.inventory.readers._common import Truncated
+    from hallmark.inventory.readers._common import Truncated, describe
 
     reader = _readers().get(path.suffix.lower())
     if reader is None:
@@ -87,10 +82,10 @@ def _dispatch(path: Path, kind: str) -> dict[str, Any]:
     except RecursionError:
         raise ReaderError("nested too deeply") from None
     except OSError as exc:
-        raise ReaderError(f"cannot read: {exc.strerror or _first_line(exc)}") from None
+        raise ReaderError(describe(exc)) from None
     except (ArrowException, YAMLError, zipfile.BadZipFile, zipfile.LargeZipFile, struct.error,
             json.JSONDecodeError, UnicodeDecodeError, EOFError) as exc:
-        raise ReaderError(_first_line(exc)) from None
+        raise ReaderError(describe(exc)) from None
 
 
 def read_metadata(path: Path, kind: str) -> dict[str, Any]:
@@ -100,4 +95,4 @@ def read_metadata(path: Path, kind: str) -> dict[str, Any]:
     except ReaderError:
         raise
     except Exception as exc:  # the contract: a hostile file never escapes as anything else
-        raise ReaderError(f"unreadable file ({type(exc).__name__}: {_first_line(exc)})") from None
+        raise ReaderError(f"unreadable file ({type(exc).__name__})") from None

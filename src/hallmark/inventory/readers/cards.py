@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from hallmark.inventory.readers import ReaderError
-from hallmark.inventory.readers._common import clip
+from hallmark.inventory.readers._common import clip, describe
 
 MAX_FRONT_MATTER = 256 * 1024
 MAX_ITEMS = 200
@@ -46,7 +46,7 @@ def read(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load("".join(lines[1:closing]))
     except yaml.YAMLError as exc:
-        raise ReaderError(f"front matter is not valid YAML: {str(exc).splitlines()[0]}") from None
+        raise ReaderError(f"front matter is {describe(exc)}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

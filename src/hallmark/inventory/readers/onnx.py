@@ -60,7 +60,7 @@ class _Walker:
             elif wire == 2:
                 length = self.varint(f"length of field {number} of {what}")
                 if self.cur.pos + length > end:
-                    raise Truncated(f"field {number} of {what} ({length} bytes) overruns its "
+                    raise Truncated(f"field {number} of {what} overruns its "
                                     "enclosing message")
                 start = self.cur.pos
                 yield number, wire, length

@@ -10,7 +10,7 @@ import struct
 from typing import Any
 
 from hallmark.inventory.readers import ReaderError
-from hallmark.inventory.readers._common import MAX_LISTED, Truncated
+from hallmark.inventory.readers._common import MAX_LISTED, Truncated, describe
 
 MAX_OPS = 10_000_000  # about 20 s at worst; legitimate model pickles use far fewer
 MAX_LINE = 64 * 1024
@@ -199,7 +199,7 @@ def _argument(op: pickletools.OpcodeInfo, ops: OpStream) -> Any:
             raise Truncated(f"length of {op.name} runs past the end of the stream")
         (n,) = struct.unpack(fmt, raw)
         if n < 0:
-            raise ReaderError(f"{op.name} with negative length {n}")
+            raise ReaderError(f"{op.name} with a negative length")
         if text and n <= MAX_TEXT_ARG:
             data = ops.read(n)
             if len(data) != n:
@@ -223,11 +223,11 @@ def scan_stream(ops: OpStream, scan: Scan, what: str) -> bool:
             raise Truncated(f"{what} ends before its STOP opcode")
         op = CODE2OP.get(code)
         if op is None:
-            raise ReaderError(f"{what}: unknown opcode {code!r} at byte {ops.consumed - 1}")
+            raise ReaderError(f"{what}: unknown opcode at byte {ops.consumed - 1}")
         try:
             arg = _argument(op, ops)
         except ValueError as exc:  # pickletools' readers say "expected N bytes ..."
-            raise Truncated(f"{what}: {op.name}: {str(exc).splitlines()[0]}") from None
+            raise Truncated(f"{what}: {op.name}: {describe(exc)}") from None
         effect = EFFECTS.get(code)
         if effect is not None:
             marked, below, pushed = effect

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from hallmark.inventory.readers import ReaderError
-from hallmark.inventory.readers._common import Truncated
+from hallmark.inventory.readers._common import Truncated, describe
 from hallmark.inventory.readers.pickle_ops import OpStream, Scan, scan_stream
 
 SUFFIXES = (".pt", ".pth", ".bin", ".pkl", ".pickle", ".ckpt", ".joblib")
@@ -100,8 +100,7 @@ def _read_zip(path: Path) -> dict[str, Any]:
         raise ReaderError(str(exc), exc.partial or _result("zip", scan)) from None
     except (Truncated, ValueError, zipfile.BadZipFile, EOFError, OSError, zlib.error,
             RuntimeError, NotImplementedError) as exc:  # encrypted / unknown compression
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ReaderError(f"corrupt zip container: {reason}", _result("zip", scan)) from None
+        raise ReaderError(f"corrupt zip container: {describe(exc)}", _result("zip", scan)) from None
     extra: dict[str, Any] = {"members": len(infos), "pickles_scanned": min(len(pickles),
                                                                           MAX_PICKLE_MEMBERS)}
     if code:
@@ -136,8 +135,8 @@ def _read_stream(path: Path, head: bytes) -> dict[str, Any]:
         except Truncated as exc:
             raise ReaderError(f"truncated: {exc}", _result("raw", scan, **extra)) from None
         except (EOFError, OSError, ValueError, lzma.LZMAError, zlib.error) as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ReaderError(f"corrupt stream: {reason}", _result("raw", scan, **extra)) from None
+            raise ReaderError(f"corrupt stream: {describe(exc)}",
+                              _result("raw", scan, **extra)) from None
     return _result("raw", scan, **extra)
 
 

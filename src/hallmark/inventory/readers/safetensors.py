@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hallmark.inventory.readers import ReaderError
-from hallmark.inventory.readers._common import MAX_LISTED, clip
+from hallmark.inventory.readers._common import MAX_LISTED, clip, describe
 
 MAX_HEADER = 100 * 1024 * 1024
 MAX_DIMS = 64
@@ -38,16 +38,16 @@ def _header(path: Path) -> tuple[dict[str, Any], int]:
             raise ReaderError("truncated: shorter than the 8-byte header length")
         n = int.from_bytes(head, "little")
         if n > MAX_HEADER:
-            raise ReaderError(f"header length {n} exceeds the {MAX_HEADER}-byte bound")
+            raise ReaderError(f"header length exceeds the {MAX_HEADER}-byte bound")
         if 8 + n > size:
-            raise ReaderError(f"truncated: header claims {n} bytes, file has {size - 8}")
+            raise ReaderError("truncated: the header runs past the end of the file")
         raw = f.read(n)
     if len(raw) != n:
         raise ReaderError("truncated while reading the header")
     try:
         header = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:  # ValueError: JSON errors, huge ints
-        raise ReaderError(f"header is not valid JSON: {str(exc).splitlines()[0]}") from None
+        raise ReaderError(f"header is {describe(exc)}") from None
     if not isinstance(header, dict):
         raise ReaderError("header is not a JSON object")
     return header, size - 8 - n
@@ -74,7 +74,7 @@ def read(path: Path) -> dict[str, Any]:
             raise ReaderError(f"tensor {clip(name, 100)!r}: entry is not an object")
         dtype, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
         if not isinstance(dtype, str) or dtype not in DTYPE_BITS:
-            raise ReaderError(f"tensor {clip(name, 100)!r}: unknown dtype {clip(str(dtype), 40)}")
+            raise ReaderError(f"tensor {clip(name, 100)!r}: unknown dtype")
         if (not isinstance(shape, list) or len(shape) > MAX_DIMS
                 or not all(type(d) is int and d >= 0 for d in shape)):
             raise ReaderError(f"tensor {clip(name, 100)!r}: bad shape")

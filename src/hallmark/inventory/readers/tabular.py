@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from hallmark.inventory.pii import detect_pii
 from hallmark.inventory.readers import ReaderError
-from hallmark.inventory.readers._common import MAX_LISTED, clip
+from hallmark.inventory.readers._common import MAX_LISTED, clip, describe
 
 SAMPLE_ROWS = 1000
 MAX_SAMPLE_VALUE = 1000  # characters of one sampled value
@@ -63,7 +63,7 @@ def _result(fmt: str, schema: pa.Schema, rows: int, batch: pa.RecordBatch | None
 
 def read_parquet(path: Path) -> dict[str, Any]:
     """Schema and row count from the Parquet footer; PII from the first batch."""
-    with pq.ParquetFile(path) as pf:
+    with pa.OSFile(os.fsencode(path)) as raw, pq.ParquetFile(raw) as pf:
         schema = pf.schema_arrow
         wanted = [f.name for f in schema if _sampleable(f.type)][:MAX_LISTED]
         batch = None
@@ -75,7 +75,7 @@ def read_parquet(path: Path) -> dict[str, Any]:
 
 
 def _ipc(path: Path, fmt: str) -> dict[str, Any]:
-    with pa.memory_map(str(path)) as source:
+    with pa.memory_map(os.fsencode(path)) as source:
         try:
             reader = ipc.open_file(source)
         except pa.ArrowInvalid:
@@ -131,18 +131,19 @@ def _header(path: Path, delimiter: str, encoding: str) -> list[str]:
 def _csv_pass(path: Path, delimiter: str, encoding: str, as_text: bool
               ) -> tuple[pa.Schema, int, pa.RecordBatch | None]:
     types = {n: pa.string() for n in _header(path, delimiter, encoding)} if as_text else None
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(block_size=CSV_BLOCK, encoding=encoding),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(column_types=types),
-    )
-    rows, first = 0, None
-    for batch in reader:
-        rows += batch.num_rows
-        if first is None:
-            first = batch
-    return reader.schema, rows, first
+    with pa.OSFile(os.fsencode(path)) as raw:  # bytes: a name that is not UTF-8 opens too
+        reader = pacsv.open_csv(
+            raw,
+            read_options=pacsv.ReadOptions(block_size=CSV_BLOCK, encoding=encoding),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(column_types=types),
+        )
+        rows, first = 0, None
+        for batch in reader:
+            rows += batch.num_rows
+            if first is None:
+                first = batch
+        return reader.schema, rows, first
 
 
 def _delimited(path: Path, delimiter: str, fmt: str) -> dict[str, Any]:
@@ -169,9 +170,9 @@ def _delimited(path: Path, delimiter: str, fmt: str) -> dict[str, Any]:
             elif "conversion error" in message.lower():
                 step += 1
             else:
-                raise ReaderError(message.splitlines()[0]) from None
+                raise ReaderError(describe(exc)) from None
             if step >= len(ladder):
-                raise ReaderError(message.splitlines()[0]) from None
+                raise ReaderError(describe(exc)) from None
     extra: dict[str, Any] = {"encoding": "latin-1"} if encoding != "utf8" else {}
     return _result(fmt, schema, rows, first, **extra)
 
@@ -214,8 +215,7 @@ def read_jsonl(path: Path) -> dict[str, Any]:
             try:
                 obj = json.loads(line)
             except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, huge integers
-                raise ReaderError(f"line {rows}: not valid JSON "
-                                  f"({str(exc).splitlines()[0]})") from None
+                raise ReaderError(f"line {rows}: {describe(exc)}") from None
             if not isinstance(obj, dict):
                 continue
             for key, value in obj.items():
