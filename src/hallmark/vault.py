@@ -49,8 +49,9 @@ class Txn:
 class Vault:
     """A vault on disk. Services take one of these."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, use_env_db: bool = True) -> None:
         self.root = root.resolve()
+        self.use_env_db = use_env_db  # False for a second vault in this process (a cosigner)
         self.dir = self.root / VAULT_DIR
         try:
             self.config: dict[str, Any] = tomllib.loads((self.dir / CONFIG).read_text())
@@ -60,8 +61,9 @@ class Vault:
 
     # -- finding and creating -------------------------------------------------------------
     @classmethod
-    def find(cls, start: Path | str | None = None) -> Vault:
-        """The vault named by `start`, HALLMARK_VAULT, or found upwards from the cwd like git."""
+    def find(cls, start: Path | str | None = None, use_env_db: bool = True) -> Vault:
+        """The vault named by `start`, HALLMARK_VAULT, or found upwards from the cwd like git;
+        `use_env_db=False` ignores HALLMARK_DB_URL (it names the first vault's database)."""
         named = start if start is not None else os.environ.get("HALLMARK_VAULT")
         if named:
             path = Path(named).expanduser()
@@ -69,11 +71,11 @@ class Vault:
                 path = path.parent
             if not (path / VAULT_DIR / CONFIG).is_file():
                 raise NotFound(f"no Hallmark vault at {path}")
-            return cls(path)
+            return cls(path, use_env_db)
         here = Path.cwd().resolve()
         for candidate in (here, *here.parents):
             if (candidate / VAULT_DIR / CONFIG).is_file():
-                return cls(candidate)
+                return cls(candidate, use_env_db)
         raise NotFound("not inside a Hallmark vault (run `hallmark init` or pass --vault)")
 
     @classmethod
@@ -129,7 +131,7 @@ class Vault:
     def db_url(self) -> str:
         """HALLMARK_DB_URL, else the configured URL, else the SQLite file in the vault."""
         return (
-            os.environ.get("HALLMARK_DB_URL")
+            (os.environ.get("HALLMARK_DB_URL") if self.use_env_db else None)
             or self.config.get("database", {}).get("url")
             or f"sqlite:///{self.dir / 'hallmark.db'}"
         )

@@ -61,16 +61,21 @@ class LogWriter:
 
     @classmethod
     def begin(cls, conn: Connection, signer: Signer, actor: str) -> LogWriter:
-        """Lock the log head (serialising writers) and load the frontier."""
+        """Lock the log head (serialising writers), check that the vault's key signed it, and
+        load the frontier."""
         lock = "" if conn.dialect.name == "sqlite" else " FOR UPDATE"  # SQLite: BEGIN IMMEDIATE
         cursor = conn.connection.cursor()
-        cursor.execute(f"SELECT size, frontier FROM {ledger_head.name} WHERE id = 1{lock}")
-        size, frontier = cursor.fetchone()
+        cursor.execute(f"SELECT size, root, frontier FROM {ledger_head.name} WHERE id = 1{lock}")
+        head = cursor.fetchone()
+        cursor.execute(f"SELECT size, note FROM {checkpoints.name} ORDER BY size DESC LIMIT 1")
+        latest = cursor.fetchone()
         cursor.close()
+        size, root, blob = _head_values(head)
+        _check_signed_head(size, root, latest, signer)
         writer = cls(conn=conn, signer=signer, actor=actor, size=size)
         levels = [level for level, _ in merkle.frontier_nodes(size)]
-        blob = bytes(frontier)
-        if len(blob) != 32 * len(levels):
+        if len(blob) != 32 * len(levels) or merkle.root_from_frontier(
+                [blob[32 * i:32 * i + 32] for i in range(len(levels))]) != root:
             raise IntegrityError("the log head's frontier is corrupt; run `hallmark ledger verify`")
         writer.frontier = [(lv, blob[32 * i:32 * i + 32]) for i, lv in enumerate(levels)]
         return writer
@@ -125,6 +130,48 @@ class LogWriter:
         cursor.close()
         self._events, self._subjects, self._nodes = [], [], []
         return signed
+
+
+def _head_values(head: Any) -> tuple[int, bytes, bytes]:
+    """(size, root, frontier) of the head row, refusing values of the wrong type."""
+    if head is None:
+        raise IntegrityError("the log head is missing; run `hallmark ledger verify`")
+    size, root, frontier = head
+    if isinstance(root, memoryview):
+        root = bytes(root)
+    if isinstance(frontier, memoryview):
+        frontier = bytes(frontier)
+    if (not isinstance(size, int) or isinstance(size, bool) or size < 0
+            or not isinstance(root, bytes) or not isinstance(frontier, bytes)):
+        raise IntegrityError("the log head holds values of the wrong type; run "
+                             "`hallmark ledger verify`")
+    return size, root, frontier
+
+
+def _check_signed_head(size: int, root: bytes, latest: Any, signer: Signer) -> None:
+    """Refuse to sign on top of a head the vault's key never signed: otherwise anyone who can
+    write the database could delete the newest checkpoints, rewrite entries, and have the next
+    honest write sign the forged history."""
+    if size == 0 and latest is None:
+        return
+    problem = None
+    if latest is None:
+        problem = f"the log has {size} entries but no signed checkpoint"
+    else:
+        cp_size, text = latest
+        try:
+            cp = note.open_checkpoint(text, signer.key_name, signer.private_key.public_key())
+        except (IntegrityError, TypeError, AttributeError):
+            problem = "its newest checkpoint does not verify"
+        else:
+            if (cp.origin, cp.size, cp.root) != (signer.origin, size, root):
+                problem = (f"its head (size {size}) is not the one the newest signed checkpoint "
+                           f"(size {cp.size}) names")
+        if problem is None and cp_size != size:
+            problem = "its newest checkpoint row disagrees with its signed note"
+    if problem:
+        raise IntegrityError(f"the log was tampered with: {problem}; nothing was written (run "
+                             "`hallmark ledger verify`)")
 
 
 class NodeReader:

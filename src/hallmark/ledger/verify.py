@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from hallmark.errors import IntegrityError, NotFound
 from hallmark.ledger import log, merkle, note
-from hallmark.store.tables import checkpoints, events, ledger_head, ledger_nodes
+from hallmark.store.tables import checkpoints, event_subjects, events, ledger_head, ledger_nodes
 
 BATCH = 20_000
 
@@ -29,6 +30,8 @@ class Report:
     root: bytes = merkle.EMPTY_ROOT
     nodes: int = 0
     checkpoints: int = 0
+    witnessed: int = 0
+    subjects: int = 0
     seconds: float = 0.0
     problem: str | None = None
     bad_entry: int | None = None
@@ -43,7 +46,8 @@ class Report:
         """The JSON form `ledger verify --json` prints."""
         return {
             "ok": self.ok, "size": self.size, "root": self.root.hex(), "nodes_checked": self.nodes,
-            "checkpoints_checked": self.checkpoints, "seconds": round(self.seconds, 3),
+            "checkpoints_checked": self.checkpoints, "witnessed_checked": self.witnessed,
+            "subjects_checked": self.subjects, "seconds": round(self.seconds, 3),
             "problem": self.problem, "bad_entry": self.bad_entry,
         }
 
@@ -56,6 +60,23 @@ class _Bad(Exception):
 
 def _expected_node_count(size: int) -> int:
     return sum(size >> level for level in range(size.bit_length()))
+
+
+def _fetch(conn: Connection, statement: Any, table: str) -> list[Any]:
+    """Rows of one read; a value the driver cannot even convert is a named failure, not a crash."""
+    try:
+        return list(conn.execute(statement))
+    except Exception as exc:  # noqa: BLE001 - e.g. bytes(str) in a LargeBinary result processor
+        raise _Bad(f"the {table} table holds a value of the wrong type "
+                   f"({type(exc).__name__}): it was tampered with") from exc
+
+
+def _typed(value: Any, kind: type, where: str) -> Any:
+    """`value` if it has the column's type; SQLite lets a tamperer store anything anywhere."""
+    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        raise _Bad(f"{where} holds {type(value).__name__}, not {kind.__name__}: it was "
+                   "tampered with")
+    return value
 
 
 class _Checkpoints:
@@ -72,10 +93,15 @@ class _Checkpoints:
     def _fill(self) -> None:
         if self.page or self.done:
             return
-        self.page = list(self.conn.execute(
-            select(checkpoints.c.size, checkpoints.c.root, checkpoints.c.note)
-            .where(checkpoints.c.size > self.after).order_by(checkpoints.c.size).limit(BATCH)
-        ))
+        self.page = _fetch(self.conn, select(
+            checkpoints.c.size, checkpoints.c.root, checkpoints.c.note)
+            .where(checkpoints.c.size > self.after).order_by(checkpoints.c.size).limit(BATCH),
+            "checkpoints")
+        for row in self.page:
+            where = f"the checkpoint row at size {row.size!r}"
+            _typed(row.size, int, f"{where}: its size column")
+            _typed(row.root, bytes, f"{where}: its root column")
+            _typed(row.note, str, f"{where}: its note column")
         self.page.reverse()
         self.done = not self.page
 
@@ -83,6 +109,11 @@ class _Checkpoints:
         """The size of the next unchecked checkpoint, or None."""
         self._fill()
         return self.page[-1].size if self.page else None
+
+    def due(self, seq: int) -> bool:
+        """Whether a stored checkpoint has a size of at most `seq`."""
+        size = self.peek_size()
+        return size is not None and size <= seq
 
     def check_next(self, root: bytes) -> None:
         """Check the next checkpoint against the recomputed `root` at its size."""
@@ -102,6 +133,15 @@ class _Checkpoints:
         self.last_ok = row.size
 
 
+@dataclass(frozen=True)
+class Witnessed:
+    """A checkpoint recorded outside the vault: the log must reach `size` with this `root`."""
+
+    size: int
+    root: bytes
+    label: str
+
+
 def _nodes_ending_in(conn: Connection, start: int, end: int, size: int) -> dict[tuple[int, int],
                                                                                bytes]:
     """Stored perfect-subtree hashes whose last leaf lies in [start, end)."""
@@ -114,17 +154,36 @@ def _nodes_ending_in(conn: Connection, start: int, end: int, size: int) -> dict[
                                ledger_nodes.c.idx <= hi))
     if not ranges:
         return {}
-    rows = conn.execute(select(ledger_nodes).where(or_(*ranges)))
-    return {(r.level, r.idx): r.hash for r in rows}
+    rows = _fetch(conn, select(ledger_nodes).where(or_(*ranges)), "ledger_nodes")
+    found = {}
+    for r in rows:
+        where = f"tree node ({r.level!r}, {r.idx!r})"
+        _typed(r.level, int, f"{where}: its level column")
+        _typed(r.idx, int, f"{where}: its idx column")
+        found[(r.level, r.idx)] = _typed(r.hash, bytes, f"{where}: its hash column")
+    return found
+
+
+def _subjects_in(conn: Connection, start: int, end: int) -> dict[int, set[str]]:
+    """The subject index rows for entries [start, end), by entry."""
+    rows = _fetch(conn, select(event_subjects.c.seq, event_subjects.c.subject).where(
+        event_subjects.c.seq >= start, event_subjects.c.seq < end), "event_subjects")
+    by_seq: dict[int, set[str]] = {}
+    for r in rows:
+        _typed(r.seq, int, f"a subject index row of entry {r.seq!r}: its seq column")
+        _typed(r.subject, str, f"the subject index row of entry {r.seq}: its subject column")
+        by_seq.setdefault(r.seq, set()).add(r.subject)
+    return by_seq
 
 
 def verify_log(conn: Connection, origin: str, name: str, public_key: Ed25519PublicKey,
-               batch: int = BATCH) -> Report:
-    """Recompute every leaf and node from the entries; check nodes, head and checkpoints."""
+               batch: int = BATCH, witnessed: Sequence[Witnessed] = ()) -> Report:
+    """Recompute every leaf and node from the entries; check nodes, head, the subject index,
+    every checkpoint (one must sign the head) and every witnessed checkpoint."""
     started = time.perf_counter()
     report = Report()
     try:
-        _verify(conn, origin, name, public_key, batch, report)
+        _verify(conn, origin, name, public_key, batch, report, witnessed)
     except _Bad as bad:
         report.problem, report.bad_entry = str(bad), bad.entry
     report.seconds = time.perf_counter() - started
@@ -132,31 +191,40 @@ def verify_log(conn: Connection, origin: str, name: str, public_key: Ed25519Publ
 
 
 def _verify(conn: Connection, origin: str, name: str, key: Ed25519PublicKey, batch: int,
-            report: Report) -> None:
-    head = conn.execute(
-        select(ledger_head.c.size, ledger_head.c.root, ledger_head.c.frontier)).first()
-    if head is None:
-        raise _Bad("the log head is missing")
-    size = head.size
+            report: Report, witnessed: Sequence[Witnessed]) -> None:
+    heads = _fetch(conn, select(ledger_head.c.size, ledger_head.c.root, ledger_head.c.frontier),
+                   "ledger_head")
+    if len(heads) != 1:
+        raise _Bad("the log head is missing" if not heads else "the log has several heads")
+    head = heads[0]
+    size = _typed(head.size, int, "the log head's size column")
+    _typed(head.root, bytes, "the log head's root column")
+    _typed(head.frontier, bytes, "the log head's frontier column")
+    for w in witnessed:
+        if w.size > size:
+            raise _Bad(f"the log has {size} entries but {w.label} saw size {w.size}: the log was "
+                       "cut back", size)
+    expect = {w.size: w for w in witnessed}
+    if 0 in expect and expect[0].root != merkle.EMPTY_ROOT:
+        raise _Bad(f"{expect[0].label} at size 0 has a root that no empty log has")
     cps = _Checkpoints(conn, origin, name, key)
     frontier: list[tuple[int, bytes]] = []
     seq = 0
     while True:
-        rows = list(conn.execute(
-            select(events.c.seq, events.c.time, events.c.type, events.c.actor, events.c.entry,
-                   events.c.leaf_hash)
-            .where(events.c.seq >= seq).order_by(events.c.seq).limit(batch)
-        ))
+        rows = _fetch(conn, select(events.c.seq, events.c.time, events.c.type, events.c.actor,
+                                   events.c.entry, events.c.leaf_hash)
+                      .where(events.c.seq >= seq).order_by(events.c.seq).limit(batch), "events")
         if not rows:
             break
         stored = _nodes_ending_in(conn, seq, min(seq + len(rows), size), size)
+        subjects = _subjects_in(conn, seq, seq + len(rows))
         for row in rows:
             if row.seq != seq:
-                raise _Bad(f"entry {seq} is missing (next stored entry is {row.seq})", seq)
+                raise _Bad(f"entry {seq} is missing (next stored entry is {row.seq!r})", seq)
             if seq >= size:
                 raise _Bad(f"entry {seq} lies beyond the log head (size {size}): inserted after "
                            "the fact", seq)
-            _check_entry(row, seq)
+            report.subjects += _check_entry(row, seq, subjects.pop(seq, set()))
             level, h = 0, merkle.leaf_hash(row.entry)
             _check_node(stored, 0, seq, h)
             while frontier and frontier[-1][0] == level:
@@ -166,25 +234,54 @@ def _verify(conn: Connection, origin: str, name: str, key: Ed25519PublicKey, bat
             frontier.append((level, h))
             report.nodes += level + 1
             seq += 1
-            while cps.peek_size() is not None and cps.peek_size() <= seq:  # type: ignore[operator]
-                if cps.peek_size() < seq:  # type: ignore[operator]
-                    _stray_checkpoint(cps)
-                cps.check_next(merkle.root_from_frontier([x for _, x in frontier]))
+            if seq in expect or cps.due(seq):
+                root = merkle.root_from_frontier([x for _, x in frontier])
+                _check_witnessed(expect.get(seq), root)
+                while cps.due(seq):
+                    if cps.peek_size() != seq:
+                        _stray_checkpoint(cps)
+                    cps.check_next(root)
+        if subjects:
+            stray = min(subjects)
+            raise _Bad(f"the subject index names entry {stray}, which does not exist", stray)
     if seq < size:
         raise _Bad(f"entry {seq} is missing: the log head says size {size} but the entries end "
                    f"at {seq}", seq)
     while cps.peek_size() is not None:
         _stray_checkpoint(cps)
+    _check_head(conn, head, size, frontier, cps)
+    report.size, report.root, report.checkpoints = size, head.root, cps.count
+    report.witnessed = len(witnessed)
+
+
+def _check_witnessed(w: Witnessed | None, root: bytes) -> None:
+    if w is not None and w.root != root:
+        raise _Bad(f"the log is inconsistent with {w.label} at size {w.size}: its first "
+                   f"{w.size} entries no longer hash to the witnessed root (history was "
+                   "rewritten)", w.size)
+
+
+def _check_head(conn: Connection, head: Any, size: int, frontier: list[tuple[int, bytes]],
+                cps: _Checkpoints) -> None:
     root = merkle.root_from_frontier([x for _, x in frontier])
     if root != head.root:
         raise _Bad("the log head's root does not match the entries")
-    if bytes(head.frontier) != b"".join(x for _, x in frontier):
+    if head.frontier != b"".join(x for _, x in frontier):
         raise _Bad("the log head's frontier does not match the entries")
     stored_nodes = conn.execute(select(func.count()).select_from(ledger_nodes)).scalar_one()
     if stored_nodes != _expected_node_count(size):
         raise _Bad(f"the log stores {stored_nodes} tree nodes where {size} entries make "
                    f"{_expected_node_count(size)}: nodes were inserted")
-    report.size, report.root, report.checkpoints = size, root, cps.count
+    # Every committing transaction signs the head it leaves. Without this, deleting the newest
+    # checkpoints would let anyone rewrite or append entries past the last signature.
+    if size and cps.last_ok != size:
+        raise _Bad(f"no signed checkpoint covers the log head (size {size}; the newest valid one "
+                   f"is at size {cps.last_ok}): entries {cps.last_ok}..{size - 1} carry no "
+                   "signature by the vault's key", cps.last_ok)
+    stray = conn.execute(select(func.count()).select_from(event_subjects).where(
+        or_(event_subjects.c.seq < 0, event_subjects.c.seq >= size))).scalar_one()
+    if stray:
+        raise _Bad(f"the subject index has {stray} row(s) for entries outside the log")
 
 
 def _stray_checkpoint(cps: _Checkpoints) -> None:
@@ -193,18 +290,30 @@ def _stray_checkpoint(cps: _Checkpoints) -> None:
     raise _Bad(f"checkpoint at size {row.size} has no matching entries (the log was truncated)")
 
 
-def _check_entry(row: Any, seq: int) -> None:
+def _check_entry(row: Any, seq: int, indexed: set[str]) -> int:
+    """Check one stored entry against its columns and its subject index rows; returns how many
+    subjects it names."""
     if not isinstance(row.entry, bytes):  # SQLite's dynamic typing lets a tamperer store anything
         raise _Bad(f"entry {seq}: stored value is not bytes", seq)
     if merkle.leaf_hash(row.entry) != row.leaf_hash:
         raise _Bad(f"entry {seq}: its stored leaf hash does not match its content", seq)
     try:
         parsed = json.loads(row.entry)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise _Bad(f"entry {seq}: not valid JSON", seq) from exc
     if not isinstance(parsed, dict) or (parsed.get("type"), parsed.get("time"),
                                         parsed.get("actor")) != (row.type, row.time, row.actor):
         raise _Bad(f"entry {seq}: its type/time/actor columns disagree with the entry", seq)
+    named = parsed.get("subjects", [])
+    if not isinstance(named, list) or not all(isinstance(x, str) for x in named):
+        raise _Bad(f"entry {seq}: its subjects are not a list of names", seq)
+    if set(named) != indexed:
+        lost, extra = sorted(set(named) - indexed), sorted(indexed - set(named))
+        what = (f"lost {len(lost)} of its subjects" if lost else
+                f"gained {len(extra)} subject(s) it does not name")
+        raise _Bad(f"entry {seq}: the subject index {what}, so evidence for them would miss or "
+                   "gain this event", seq)
+    return len(named)
 
 
 def _check_node(stored: dict[tuple[int, int], bytes], level: int, idx: int, h: bytes) -> None:

@@ -1,0 +1,284 @@
+"""Witnessing: signed checkpoints recorded outside the vault, so that someone who can write the
+database cannot cut the log back or rewrite it without the witness noticing.
+
+A witness file is JSON Lines, one record per `hallmark ledger witness`, appended and never
+rewritten (the user keeps it elsewhere: another disk, a repository, a partner's mailbox). Each
+record carries the vault's signed checkpoint note, optionally with a C2SP tlog-cosignature/v1
+line from a second vault that checked the log's consistency with what it cosigned before, and
+optionally an RFC 3161 token over the note. `hallmark ledger verify --witness FILE` requires the
+log to reach every witnessed size with the witnessed root.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import struct
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from hallmark.errors import InputError, IntegrityError
+from hallmark.ledger import log, note, verify
+from hallmark.vault import Vault
+
+FORMAT = "hallmark-witness/v1"
+COSIGNATURE_ALG = b"\x04"  # the C2SP signature type of an Ed25519 cosignature/v1
+MAX_FILE = 64 << 20
+MAX_LINE = 64 << 10
+
+
+@dataclass(frozen=True)
+class Record:
+    """One witnessed checkpoint, as read from a witness file (not yet checked)."""
+
+    line: int
+    origin: str
+    size: int
+    root: bytes
+    witnessed: str
+    checkpoint: str
+    cosigner: str | None
+    timestamp: dict[str, Any] | None
+
+    @property
+    def label(self) -> str:
+        """How messages name this record."""
+        return f"the checkpoint witnessed on line {self.line} ({self.witnessed})"
+
+
+# -- C2SP tlog-cosignature/v1 ----------------------------------------------------------------
+
+def _raw(public_key: Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def cosigner_key_id(name: str, public_key: Ed25519PublicKey) -> bytes:
+    """SHA-256(name || 0x0A || 0x04 || key)[:4], the key id of an Ed25519 cosigner."""
+    return hashlib.sha256(name.encode() + b"\n" + COSIGNATURE_ALG + _raw(public_key)).digest()[:4]
+
+
+def cosigner_vkey(name: str, public_key: Ed25519PublicKey) -> str:
+    """The cosigner's verifier key `<name>+<hex key id>+<base64(0x04 || key)>`."""
+    kid = cosigner_key_id(name, public_key).hex()
+    return f"{name}+{kid}+{base64.b64encode(COSIGNATURE_ALG + _raw(public_key)).decode()}"
+
+
+def parse_cosigner_vkey(vkey: str) -> tuple[str, Ed25519PublicKey]:
+    """Inverse of `cosigner_vkey`; InputError when malformed or its key id does not match."""
+    try:
+        name, kid, b64 = vkey.strip().split("+", 2)
+        raw = base64.b64decode(b64, validate=True)
+    except (ValueError, binascii.Error) as exc:
+        raise InputError("malformed cosigner key") from exc
+    if len(raw) != 33 or raw[:1] != COSIGNATURE_ALG:
+        raise InputError("the cosigner key is not an Ed25519 cosignature/v1 key")
+    public_key = Ed25519PublicKey.from_public_bytes(raw[1:])
+    if cosigner_key_id(name, public_key).hex() != kid:
+        raise InputError("the cosigner key's id does not match its key")
+    return name, public_key
+
+
+def _cosigned_message(body: str, timestamp: int) -> bytes:
+    return f"cosignature/v1\ntime {timestamp}\n{body}".encode()
+
+
+def cosign(checkpoint: str, name: str, private_key: Ed25519PrivateKey,
+           timestamp: int | None = None) -> str:
+    """`checkpoint` with one more signature line: a cosignature/v1 by `name`."""
+    body = checkpoint.partition("\n\n")[0] + "\n"
+    stamp = int(time.time()) if timestamp is None else timestamp
+    sig = private_key.sign(_cosigned_message(body, stamp))
+    blob = cosigner_key_id(name, private_key.public_key()) + struct.pack(">Q", stamp) + sig
+    return f"{checkpoint}{note.SIG_PREFIX}{name} {base64.b64encode(blob).decode()}\n"
+
+
+def open_cosignature(checkpoint: str, name: str, public_key: Ed25519PublicKey) -> int:
+    """The time of `name`'s valid cosignature on `checkpoint`; IntegrityError when none."""
+    body, _, sigs = checkpoint.partition("\n\n")
+    want = cosigner_key_id(name, public_key)
+    for line in sigs.splitlines():
+        signer, _, b64 = line.removeprefix(note.SIG_PREFIX).partition(" ")
+        try:
+            blob = base64.b64decode(b64, validate=True)
+        except (ValueError, binascii.Error):
+            continue
+        if signer != name or blob[:4] != want or len(blob) != 4 + 8 + 64:
+            continue
+        (stamp,) = struct.unpack(">Q", blob[4:12])
+        try:
+            public_key.verify(blob[12:], _cosigned_message(body + "\n", stamp))
+        except InvalidSignature as exc:
+            raise IntegrityError(f"the cosignature by {name} does not verify") from exc
+        if stamp >= 1 << 63:
+            raise IntegrityError(f"the cosignature by {name} has an impossible time")
+        return int(stamp)
+    raise IntegrityError(f"the checkpoint carries no cosignature by {name}")
+
+
+# -- reading and checking a witness file ---------------------------------------------------------
+
+def load(path: Path) -> list[Record]:
+    """Every record of a witness file; InputError naming the first line that does not parse."""
+    path = path.expanduser()
+    if not path.is_file():
+        raise InputError(f"no witness file at {path}")
+    if path.stat().st_size > MAX_FILE:
+        raise InputError(f"{path} is too large for a witness file")
+    records = []
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            records.append(_parse(raw, number, path))
+    return records
+
+
+def _parse(raw: bytes, number: int, path: Path) -> Record:
+    where = f"{path}, line {number}"
+    if len(raw) > MAX_LINE:
+        raise InputError(f"{where}: the record is too long for a witness record")
+    try:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"{where}: not a JSON witness record") from exc
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise InputError(f"{where}: not a {FORMAT} record")
+    try:
+        size, origin, checkpoint = doc["size"], doc["origin"], doc["checkpoint"]
+        root = bytes.fromhex(doc["root"])
+        witnessed = str(doc["witnessed"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{where}: the record lacks a valid size, root, origin or "
+                         "checkpoint") from exc
+    cosigner, stamp = doc.get("cosigner"), doc.get("timestamp")
+    if (not isinstance(size, int) or isinstance(size, bool) or size < 0 or len(root) != 32
+            or not isinstance(origin, str) or not isinstance(checkpoint, str)
+            or not isinstance(cosigner, str | None) or not isinstance(stamp, dict | None)):
+        raise InputError(f"{where}: the record has fields of the wrong type")
+    return Record(number, origin, size, root, witnessed[:40], checkpoint, cosigner, stamp)
+
+
+def check(vault: Vault, records: list[Record]) -> list[verify.Witnessed]:
+    """The records of this vault's log, each signature checked; IntegrityError when a record
+    is not what it claims, or when none is this log's."""
+    name, key = vault.key_name, vault.signing_key.public_key()
+    mine = [r for r in records if r.origin == vault.origin]
+    if not mine:
+        raise IntegrityError(f"the witness file holds no checkpoint of this vault's log "
+                             f"({vault.origin})")
+    out = []
+    for record in mine:
+        try:
+            cp = note.open_checkpoint(record.checkpoint, name, key)
+        except IntegrityError as exc:
+            raise IntegrityError(f"{record.label}: {exc}") from exc
+        if (cp.origin, cp.size, cp.root) != (record.origin, record.size, record.root):
+            raise IntegrityError(f"{record.label}: its fields disagree with its signed note")
+        if record.cosigner is not None:
+            cosigner_name, cosigner_key = parse_cosigner_vkey(record.cosigner)
+            open_cosignature(record.checkpoint, cosigner_name, cosigner_key)
+        out.append(verify.Witnessed(cp.size, cp.root, record.label))
+    return out
+
+
+# -- witnessing --------------------------------------------------------------------------------
+
+def witness(vault: Vault, to: Path, cosigner: Vault | None = None,
+            tsa: str | None = None, tsa_roots: list[Any] | None = None) -> dict[str, Any]:
+    """Append the log's current signed checkpoint to the witness file `to`, after checking that
+    the log is consistent with everything that file witnessed before."""
+    to = to.expanduser()
+    earlier = [r for r in (load(to) if to.exists() else []) if r.origin == vault.origin]
+    seen = check(vault, earlier) if earlier else []
+    with vault.read() as conn:
+        cp = verify.latest(conn, vault.key_name, vault.signing_key.public_key())
+        size, root = log.head(conn)
+        if (size, root) != (cp.size, cp.root):
+            raise IntegrityError("the log head is not the one its newest checkpoint signs; run "
+                                 "`hallmark ledger verify`")
+        for w in seen:
+            _consistent(conn, w, cp)
+    checkpoint = cp.note
+    doc: dict[str, Any] = {"format": FORMAT, "origin": cp.origin, "size": cp.size,
+                           "root": cp.root.hex(), "witnessed": log.utcnow()}
+    if cosigner is not None:
+        checkpoint = _cosign_from(cosigner, vault, cp)
+        doc["cosigner"] = cosigner_vkey(cosigner.key_name, cosigner.signing_key.public_key())
+    doc["checkpoint"] = checkpoint
+    if tsa:
+        from hallmark.ledger import timestamp
+
+        doc["timestamp"] = timestamp.token_for(checkpoint.encode(), tsa, tsa_roots)
+    line = (json.dumps(doc, sort_keys=True, ensure_ascii=True) + "\n").encode()
+    _append(to, line)
+    return {"witness": str(to), "origin": cp.origin, "size": cp.size, "root": cp.root.hex(),
+            "cosigner": doc.get("cosigner"), "timestamped": bool(tsa),
+            "previously_witnessed": len(seen)}
+
+
+def _consistent(conn: Any, w: verify.Witnessed, cp: note.Checkpoint) -> None:
+    if w.size > cp.size:
+        raise IntegrityError(f"the log has {cp.size} entries but {w.label} saw size {w.size}: "
+                             "the log was cut back")
+    old = note.Checkpoint(cp.origin, w.size, w.root, "")
+    try:
+        verify.consistency(conn, old, cp)
+    except IntegrityError as exc:
+        raise IntegrityError(f"the log is inconsistent with {w.label} at size {w.size}: its "
+                             "history was rewritten") from exc
+
+
+def _cosign_from(cosigner: Vault, vault: Vault, cp: note.Checkpoint) -> str:
+    """A cosignature/v1 by the second vault, which first checks the log against the largest
+    checkpoint of it that it cosigned before (kept in its own log) and then records this one."""
+    if cosigner.origin == vault.origin:
+        raise InputError("a vault cannot cosign its own log: name a second vault")
+    with cosigner.read() as conn:
+        seqs = log.events_for(conn, cp.origin)
+        last = log.event(conn, seqs[-1])["parsed"]["payload"] if seqs else None
+    if last is not None:
+        old = note.Checkpoint(cp.origin, int(last["size"]), bytes.fromhex(last["root"]), "")
+        with vault.read() as conn:
+            _consistent(conn, verify.Witnessed(old.size, old.root,
+                                               f"the checkpoint cosigned by {cosigner.origin}"), cp)
+    with cosigner.transaction() as txn:
+        signed = cosign(cp.note, cosigner.key_name, cosigner.signing_key)
+        txn.log.append("witness.cosigned", {"origin": cp.origin, "size": cp.size,
+                                            "root": cp.root.hex()}, [cp.origin])
+    return signed
+
+
+def _append(path: Path, line: bytes) -> None:
+    """One write of one whole line to the end of the file, flushed to disk before returning."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        if os.fstat(fd).st_size and not _ends_with_newline(path):
+            line = b"\n" + line  # a partial line from a crash elsewhere stays its own bad line
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) == b"\n"
+
+
+def expect(vault: Vault, paths: list[Path]) -> list[verify.Witnessed]:
+    """What `ledger verify --witness` checks the log against: every record of every file."""
+    out: list[verify.Witnessed] = []
+    for path in paths:
+        out.extend(check(vault, load(path)))
+    return out
+
