@@ -126,3 +126,17 @@ def test_hostile_repository_config_is_not_executed(repo: Path) -> None:
     assert not textconv.exists() and not clean.exists()
     git(root, "blame", "src/pkg/model.py")  # the trap is armed: plain blame springs it
     assert textconv.exists() and clean.exists()
+
+
+def test_the_repositorys_mailmap_merges_one_persons_identities(repo: Path) -> None:
+    # the missing-assignment audit counts people, so an old address must become the person's
+    root = repo_root(repo.parent)
+    assert root is not None
+    (root / ".mailmap").write_text("Alice Example <alice@example.org> <alice@old.example>\n")
+    repo.write_text(repo.read_text() + "# more\n# still more\n")
+    git(root, "commit", "-q", "-am", "old laptop", author=("A. E.", "ALICE@old.example"))
+    clear_caches()
+    assert git_authorship(repo) == [
+        {"name": "Alice Example", "email": "alice@example.org", "lines": 5, "share": "0.8333"},
+        {"name": "Bob Example", "email": "bob@example.org", "lines": 1, "share": "0.1667"},
+    ]
