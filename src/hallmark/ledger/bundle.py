@@ -56,10 +56,12 @@ as signed by the vault's key in checkpoint.txt. Check it with `hallmark verify-b
 5. If timestamp/ is present: token.tsr is an RFC 3161 TimeStampResp over SHA-256 of
    timestamp/checkpoint.txt (an earlier checkpoint, signed as in 2); tsa-chain.pem holds the
    TSA's certificates (pin your own trusted TSA root with --tsa-root); consistency.json is the
-   RFC 9162 consistency proof (section 2.1.4) from that checkpoint to checkpoint.txt;
-   event.json is the log entry "ledger.timestamped" that records the SHA-256 of token.tsr and
-   of tsa-chain.pem, with its inclusion proof event-proof.json. Entries with an index below
-   the time-stamped tree size existed no later than the token's time.
+   RFC 9162 consistency proof (section 2.1.4) from that checkpoint to checkpoint.txt, with
+   old_size/old_root and new_size/new_root equal to those two checkpoints' sizes and roots;
+   event.json is the log entry "ledger.timestamped" that records the time-stamped checkpoint's
+   size and root, the token's time and the SHA-256 of token.tsr and of tsa-chain.pem, with its
+   inclusion proof event-proof.json. Entries with an index below the time-stamped tree size
+   existed no later than the token's time. (Tokens made by older versions use SHA-512.)
    e.g. openssl ts -verify -in timestamp/token.tsr -data timestamp/checkpoint.txt
         -CAfile ROOT.pem
 
