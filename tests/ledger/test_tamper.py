@@ -315,3 +315,25 @@ def test_wrongly_typed_column_is_a_named_failure(tmp_path: Path, monkeypatch, cl
     report = json.loads(result.stdout)
     assert not report["ok"] and report["problem"]
     vault.close()
+
+
+def test_witness_with_a_time_stamp(log12: Vault, cli, tmp_path: Path, tsa_url: str,
+                                   tsa_root: Path) -> None:
+    witness_file = tmp_path / "w.jsonl"
+    result = cli("ledger", "witness", "--to", str(witness_file), "--tsa", tsa_url,
+                 "--tsa-root", str(tsa_root), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["timestamped"]
+    record = json.loads(witness_file.read_text())
+    assert record["timestamp"]["pinned"] and record["timestamp"]["gen_time"]
+    assert cli("ledger", "verify", "--witness", str(witness_file)).exit_code == 0
+    # The token stamps the exact note: a record whose note was swapped for another one fails.
+    append(log12, 1)
+    with log12.read() as conn:
+        record["checkpoint"] = conn.execute(select(checkpoints.c.note).where(
+            checkpoints.c.size == 13)).scalar_one()
+    record["size"], record["root"] = 13, note.open_checkpoint(
+        record["checkpoint"], log12.key_name, log12.signing_key.public_key()).root.hex()
+    witness_file.write_text(json.dumps(record) + "\n")
+    result = cli("ledger", "verify", "--witness", str(witness_file))
+    assert result.exit_code == 1 and "time-stamp" in result.stderr

@@ -7,13 +7,15 @@ import sys
 from typing import Any
 
 import typer
-from rich.console import Console
+from rich import box
+from rich.cells import cell_len
 from rich.table import Table
 
+from hallmark.cli.safe import SafeConsole, plain
 from hallmark.vault import Vault
 
-console = Console()
-err_console = Console(stderr=True)
+console = SafeConsole()
+err_console = SafeConsole(stderr=True, soft_wrap=True)  # an error stays one line, at any width
 
 JsonOption = typer.Option(False, "--json", help="Print exactly one JSON document on stdout.")
 
@@ -29,15 +31,28 @@ def open_vault(ctx: typer.Context) -> Vault:
     return Vault.find(named)
 
 
-def table(title: str | None, columns: list[str], rows: list[list[Any]],
+AUTO_WRAP = 32  # a column wider than this wraps even if its renderer did not say so
+WRAP_MIN = 10  # a wrapping column keeps at least this many characters (or its whole text)
+
+
+def table(title: Any, columns: list[str], rows: list[list[Any]],
           wrap: tuple[str, ...] = ()) -> Table:
-    """A Rich table with the house style; only the `wrap` columns may wrap, the rest stay whole."""
-    t = Table(title=title, header_style="bold", show_lines=False)
-    for col in columns:
-        if col in wrap:
-            t.add_column(col, overflow="fold", ratio=1)
+    """A Rich table with the house style. Cells and the title are plain text (controls escaped,
+    markup shown literally; pass a rich Text to style one). A column keeps its whole width (ids
+    never wrap) unless it is named in `wrap` or is long text; headers may wrap at their spaces.
+    Light borders leave the width to the data: the list commands stay readable at 80 columns."""
+    cells = [[plain("" if v is None else v) for v in row] for row in rows]
+    t = Table(title=plain(title) if title else None, header_style="bold", show_lines=False,
+              box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0))
+    for i, col in enumerate(columns):
+        header = plain(col)
+        header.no_wrap, header.overflow = False, "fold"
+        natural = max([cell_len(c.plain) for row in cells for c in row[i:i + 1]] or [0])
+        word = max(cell_len(w) for w in (header.plain.split() or [""]))
+        if col in wrap or natural > AUTO_WRAP:
+            t.add_column(header, overflow="fold", min_width=max(word, min(natural, WRAP_MIN)))
         else:
-            t.add_column(col, no_wrap=True)
-    for row in rows:
-        t.add_row(*("" if v is None else str(v) for v in row))
+            t.add_column(header, no_wrap=True, min_width=max(word, natural))
+    for row in cells:
+        t.add_row(*row)
     return t

@@ -134,21 +134,69 @@ def checkpoint(ctx: typer.Context, output: Optional[Path] = OutOption) -> None: 
 
 
 @ledger_app.command("verify")
-def verify_cmd(ctx: typer.Context, as_json: bool = JsonOption) -> None:
-    """Recompute the whole tree; check every node and checkpoint (exit 1 naming the first bad
-    entry)."""
+def verify_cmd(
+    ctx: typer.Context,
+    witness_files: Optional[list[Path]] = typer.Option(  # noqa: UP045
+        None, "--witness", help="A witness file (repeatable): the log must reach every size it "
+        "witnessed, with the witnessed root."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Recompute the whole tree; check every node, the subject index and every checkpoint (one
+    must sign the head), and the witnesses (exit 1 naming the first bad entry)."""
+    from hallmark.ledger import witness
+
     vault = open_vault(ctx)
+    witnessed = witness.expect(vault, list(witness_files or []))
     with vault.read() as conn:
-        report = verify.verify_log(conn, vault.origin, *_key(vault))
+        report = verify.verify_log(conn, vault.origin, *_key(vault), witnessed=witnessed)
     if as_json:
         emit_json(report.to_json())
     else:
         console.print(f"{report.size} entries, {report.nodes} nodes, {report.checkpoints} "
-                      f"checkpoints checked in {report.seconds:.2f} s")
+                      f"checkpoints, {report.subjects} subject links and {report.witnessed} "
+                      f"witnessed checkpoints checked in {report.seconds:.2f} s")
     if not report.ok:
         _fail(f"log verification failed: {report.problem}")
     if not as_json:
         console.print(f"[green]ok[/green] root {report.root.hex()}")
+        if not witness_files:
+            err_console.print("note: without --witness, a log cut back to an earlier signed "
+                              "checkpoint cannot be told from a shorter one (see `ledger witness`)")
+
+
+@ledger_app.command("witness")
+def witness_cmd(
+    ctx: typer.Context,
+    to: Path = typer.Option(..., "--to", help="The witness file to append to (keep it outside "
+                            "the vault: another disk, a repository, a partner)."),
+    cosigner: Optional[Path] = typer.Option(  # noqa: UP045
+        None, "--cosigner", help="A second vault that checks consistency and cosigns "
+        "(C2SP tlog-cosignature/v1)."),
+    tsa: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--tsa", help="An RFC 3161 time-stamping authority's URL (default: [timestamp] "
+        "tsa in hallmark.toml, if set)."),
+    tsa_root: Optional[Path] = typer.Option(  # noqa: UP045
+        None, "--tsa-root", help="PEM root certificate(s) to check the TSA against."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Record the current signed checkpoint outside the vault, after checking the log is
+    consistent with everything witnessed before (exit 1 if it was cut back or rewritten)."""
+    from hallmark.ledger import timestamp, witness
+    from hallmark.vault import Vault
+
+    vault = open_vault(ctx)
+    second = Vault.find(cosigner, use_env_db=False) if cosigner is not None else None
+    tsa = tsa or vault.config.get("timestamp", {}).get("tsa") or None
+    roots = timestamp.parse_certificates(_read_small(tsa_root, "certificate")) if tsa_root else None
+    doc = witness.witness(vault, to, second, tsa, roots)
+    if as_json:
+        emit_json(doc)
+        return
+    extra = (" cosigned by " + doc["cosigner"].split("+")[0] if doc["cosigner"] else "") + (
+        ", time-stamped" if doc["timestamped"] else "")
+    console.print(f"checkpoint of size {doc['size']}{extra} appended to {to} (consistent with "
+                  f"{doc['previously_witnessed']} earlier record(s))", highlight=False,
+                  markup=False)
 
 
 @ledger_app.command("timestamp")

@@ -186,8 +186,26 @@ def check(vault: Vault, records: list[Record]) -> list[verify.Witnessed]:
         if record.cosigner is not None:
             cosigner_name, cosigner_key = parse_cosigner_vkey(record.cosigner)
             open_cosignature(record.checkpoint, cosigner_name, cosigner_key)
+        if record.timestamp is not None:
+            _check_token(record)
         out.append(verify.Witnessed(cp.size, cp.root, record.label))
     return out
+
+
+def _check_token(record: Record) -> None:
+    """The record's RFC 3161 token must stamp its exact checkpoint note (with cosignatures)."""
+    from hallmark.ledger import timestamp
+
+    stamp = record.timestamp or {}
+    try:
+        token = base64.b64decode(str(stamp["token"]), validate=True)
+        roots = timestamp.parse_certificates(str(stamp["chain"]).encode())
+    except (KeyError, ValueError, binascii.Error, InputError) as exc:
+        raise IntegrityError(f"{record.label}: its time-stamp is malformed") from exc
+    try:
+        timestamp.verify_token(token, record.checkpoint.encode(), roots)
+    except IntegrityError as exc:
+        raise IntegrityError(f"{record.label}: {exc}") from exc
 
 
 # -- witnessing --------------------------------------------------------------------------------
