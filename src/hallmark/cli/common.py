@@ -31,8 +31,8 @@ def open_vault(ctx: typer.Context) -> Vault:
     return Vault.find(named)
 
 
-AUTO_WRAP = 32  # a column wider than this wraps even if its renderer did not say so
-WRAP_MIN = 10  # a wrapping column keeps at least this many characters (or its whole text)
+AUTO_WRAP = 24  # a column wider than this wraps even if its renderer did not say so
+WRAP_MIN = 8  # a wrapping column keeps at least this many characters (or its whole text)
 
 
 def table(title: Any, columns: list[str], rows: list[list[Any]],
