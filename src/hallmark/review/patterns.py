@@ -19,6 +19,8 @@ _RAW: dict[str, list[tuple[str, float]]] = {
          rf"confidential|secret)\b", 0.9),
         (rf"\b(shall|will|must|agrees? to|may) not{W}\b(disclose|divulge|reveal)\b", 0.9),
         (r"\bnot to (disclose|divulge|reveal)\b", 0.9),
+        # "Neither party shall disclose ...": the negation comes before the modal verb
+        (rf"\b(neither|no)\b{W}\b(shall|will|may)\b{W}\b(disclose|divulge|reveal)\b", 0.9),
         (r"\bconfidential(ity)? (obligations?|undertakings?)\b", 0.9),
         (r"\b(obligations?|duty|duties) of (confidentiality|confidence|non-disclosure)\b", 0.9),
         (rf"\b(confidential|proprietary) information\b{W}\b(disclos|use|protect|safeguard)", 0.7),
@@ -96,6 +98,16 @@ PATTERNS: dict[str, list[tuple[re.Pattern[str], float]]] = {
     for clause_type, entries in _RAW.items()
 }
 PRESENT_AT = 0.5  # a pattern score at or above this makes the clause present
+MENTION = 0.3  # the score of a sentence that only mentions the topic
+
+# Sentences that name a topic without being its clause: a severability clause's "held invalid by a
+# court or arbitrator" is no dispute-resolution clause. Such a sentence scores MENTION at most.
+MENTION_ONLY: dict[str, re.Pattern[str]] = {
+    "dispute-resolution": re.compile(
+        r"\b(held|found|deemed|declared|determined|ruled)\b[^.;]{0,80}\b(invalid|unenforceable|"
+        r"illegal|void)\b|\b(invalid|unenforceable|illegal|void)\b[^.;]{0,60}\b(by|in) (any|a) "
+        r"(competent )?(court|arbitrat)", _I),
+}
 
 RISK_PATTERNS: dict[str, re.Pattern[str]] = {
     "improvements-to-other-party": re.compile(
@@ -142,9 +154,26 @@ LASTING = re.compile(
 )
 
 
+def pattern_match(clause_type: str, text: str) -> tuple[float, int, int]:
+    """The score of the text for the type, where its strongest match starts, and how many of
+    the type's clause patterns (weight >= PRESENT_AT) it matches."""
+    score, start, strong = 0.0, 0, 0
+    for pattern, weight in PATTERNS[clause_type]:
+        match = pattern.search(text)
+        if match is None:
+            continue
+        strong += weight >= PRESENT_AT
+        if weight > score:
+            score, start = weight, match.start()
+    mention_only = MENTION_ONLY.get(clause_type)
+    if mention_only is not None and score > MENTION and mention_only.search(text):
+        score, strong = MENTION, 0
+    return score, start, strong
+
+
 def pattern_score(clause_type: str, text: str) -> float:
     """The largest weight among the type's patterns that the text matches (0.0 if none)."""
-    return max((w for p, w in PATTERNS[clause_type] if p.search(text)), default=0.0)
+    return pattern_match(clause_type, text)[0]
 
 
 def durations_in_months(text: str) -> list[int]:

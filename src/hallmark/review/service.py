@@ -17,11 +17,12 @@ import yaml
 from hallmark.errors import InputError
 from hallmark.review import patterns
 from hallmark.review.classifier import shipped_model
+from hallmark.review.evidence import MAX_EXCERPT_CHARS, excerpt, model_focus, pattern_ranks
 from hallmark.review.extract import extract
 from hallmark.review.segment import Block, Segment, paragraphs, segment_blocks
 
 MAX_EVIDENCE = 3
-MAX_EXCERPT_CHARS = 400
+__all__ = ["MAX_EXCERPT_CHARS", "review_blocks", "review_document", "review_text"]
 TYPE_ALIASES = {"license": "licence", "data-sharing": "data-use", "assignment": "work-for-hire"}
 MIN_CONFIDENTIALITY_MONTHS = 24
 
@@ -142,51 +143,66 @@ def normalise_type(agreement_type: str | None) -> str | None:
     return name
 
 
-def _excerpt(text: str) -> str:
-    return text if len(text) <= MAX_EXCERPT_CHARS else text[: MAX_EXCERPT_CHARS - 1] + "…"
+def _evidence(
+    segments: list[Segment], indices: list[int], focus: dict[int, int] | None = None
+) -> list[Evidence]:
+    """Excerpts of the segments, each cut around its focus (where its clause starts)."""
+    focus = focus or {}
+    return [Evidence(excerpt(segments[i].text, focus.get(i, 0)), segments[i].location)
+            for i in indices]
 
 
-def _evidence(segments: list[Segment], indices: list[int]) -> list[Evidence]:
-    return [Evidence(_excerpt(segments[i].text), segments[i].location) for i in indices]
+@dataclass
+class _Scores:
+    """Per clause type: every segment's score and clause-level rank, the presence threshold, and
+    (pattern types) where each segment's strongest match starts."""
+
+    score: dict[str, np.ndarray] = field(default_factory=dict)
+    rank: dict[str, np.ndarray] = field(default_factory=dict)
+    threshold: dict[str, float] = field(default_factory=dict)
+    focus: dict[str, list[int]] = field(default_factory=dict)
 
 
-def _scores(segments: list[Segment]) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    """Per clause type: a score for every segment, and the document-presence threshold."""
+def _scores(segments: list[Segment]) -> _Scores:
+    """Score every segment for every clause type, by the model or by the patterns."""
     model = shipped_model()
     texts = [s.text for s in segments]
     probabilities = model.probabilities(texts) if texts else np.zeros((0, len(model.types)))
-    scores, thresholds = {}, {}
+    out = _Scores()
     for clause_type, entry in clause_catalogue().items():
         if entry.get("detector") == "model":
             j = model.types.index(clause_type)
-            scores[clause_type] = probabilities[:, j]
-            thresholds[clause_type] = model.threshold(clause_type)
+            out.score[clause_type] = out.rank[clause_type] = probabilities[:, j]
+            out.threshold[clause_type] = model.threshold(clause_type)
         else:
-            scores[clause_type] = np.asarray(
-                [patterns.pattern_score(clause_type, t) for t in texts], dtype=np.float64
-            )
-            thresholds[clause_type] = patterns.PRESENT_AT
-    return scores, thresholds
+            score, rank, focus = pattern_ranks(clause_type, texts)
+            out.score[clause_type], out.rank[clause_type] = score, rank
+            out.focus[clause_type] = focus
+            out.threshold[clause_type] = patterns.PRESENT_AT
+    return out
 
 
-def _clause_results(
-    segments: list[Segment], scores: dict[str, np.ndarray], thresholds: dict[str, float]
-) -> list[ClauseResult]:
+def _clause_results(segments: list[Segment], scored: _Scores) -> list[ClauseResult]:
     results = []
     for clause_type in clause_catalogue():
-        column = scores[clause_type]
+        column, threshold = scored.score[clause_type], scored.threshold[clause_type]
         best = float(column.max()) if len(column) else 0.0
-        order = [int(i) for i in np.argsort(-column, kind="stable")[:MAX_EVIDENCE]]
-        supporting = [i for i in order if column[i] >= thresholds[clause_type]]
-        results.append(ClauseResult(clause_type, best >= thresholds[clause_type],
-                                    round(best, 3), _evidence(segments, supporting)))
+        # Evidence: the segments that pass the threshold, best clause-level rank first.
+        order = np.argsort(-scored.rank[clause_type], kind="stable")
+        supporting = [int(i) for i in order if column[i] >= threshold][:MAX_EVIDENCE]
+        if clause_type in scored.focus:
+            focus = {i: scored.focus[clause_type][i] for i in supporting}
+        else:
+            focus = {i: model_focus(shipped_model(), clause_type, segments[i].text)
+                     for i in supporting}
+        results.append(ClauseResult(clause_type, best >= threshold, round(best, 3),
+                                    _evidence(segments, supporting, focus)))
     return results
 
 
-def _risks(
-    segments: list[Segment], scores: dict[str, np.ndarray], thresholds: dict[str, float]
-) -> list[Risk]:
+def _risks(segments: list[Segment], scored: _Scores) -> list[Risk]:
     risks = []
+    scores, thresholds = scored.score, scored.threshold
 
     def above(clause_type: str) -> list[int]:
         column = scores[clause_type]
@@ -196,7 +212,8 @@ def _risks(
     if residuals:
         risks.append(Risk("residuals", "high", "A residuals clause lets the recipient use what "
                           "its people remember of your confidential information, models and data.",
-                          _evidence(segments, residuals[:MAX_EVIDENCE])))
+                          _evidence(segments, residuals[:MAX_EVIDENCE],
+                                    dict(enumerate(scored.focus["residuals"])))))
     for risk_id, severity, message in (
         ("improvements-to-other-party", "high", "Improvements or derivatives are assigned or "
          "licensed back; make sure improvements to your IP do not go to the other party."),
@@ -205,12 +222,17 @@ def _risks(
         ("unlimited-sublicensing", "high", "Sublicensing without limits or consent lets your IP "
          "reach parties you never agreed to."),
     ):
-        hits = [i for i, s in enumerate(segments) if patterns.RISK_PATTERNS[risk_id].search(s.text)]
+        found = {i: m.start() for i, s in enumerate(segments)
+                 if (m := patterns.RISK_PATTERNS[risk_id].search(s.text)) is not None}
+        hits = sorted(found)
         if risk_id == "perpetual-or-irrevocable-licence":
             hits = sorted(set(hits) | set(above("irrevocable-or-perpetual-license")))
         if hits:
-            risks.append(Risk(risk_id, severity, message, _evidence(segments, hits[:MAX_EVIDENCE])))
-    confidential = sorted(above("confidentiality"), key=lambda i: -scores["confidentiality"][i])
+            risks.append(Risk(risk_id, severity, message,
+                              _evidence(segments, hits[:MAX_EVIDENCE], found)))
+    conf_rank = scored.rank["confidentiality"]
+    confidential = sorted(above("confidentiality"), key=lambda i: -conf_rank[i])
+    confidential_focus = dict(enumerate(scored.focus["confidentiality"]))
     if confidential:
         lasting = sorted(set(confidential) | set(above("survival")))
         months = [m for i in lasting for m in patterns.durations_in_months(segments[i].text)]
@@ -225,7 +247,7 @@ def _risks(
             risks.append(Risk("confidentiality-not-surviving", "high",
                               "Nothing says confidentiality survives termination or expiry: once "
                               "the agreement ends, so does the protection.",
-                              _evidence(segments, confidential[:MAX_EVIDENCE])))
+                              _evidence(segments, confidential[:MAX_EVIDENCE], confidential_focus)))
     return risks
 
 
@@ -235,8 +257,8 @@ def review_blocks(blocks: list[Block], agreement_type: str | None = None) -> Rev
     segments = segment_blocks(blocks)
     if not segments:
         raise InputError("no text to review")
-    scores, thresholds = _scores(segments)
-    clauses = _clause_results(segments, scores, thresholds)
+    scored = _scores(segments)
+    clauses = _clause_results(segments, scored)
     present = {c.type for c in clauses if c.present}
     missing = []
     if kind is not None:
@@ -245,8 +267,7 @@ def review_blocks(blocks: list[Block], agreement_type: str | None = None) -> Rev
             if clause_type not in present:
                 missing.append(MissingClause(clause_type, str(reason),
                                              str(catalogue[clause_type]["covers"])))
-    return ReviewReport(clauses, missing, _risks(segments, scores, thresholds), kind,
-                        len(segments))
+    return ReviewReport(clauses, missing, _risks(segments, scored), kind, len(segments))
 
 
 def review_text(text: str, agreement_type: str | None = None) -> ReviewReport:
