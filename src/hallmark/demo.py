@@ -137,6 +137,23 @@ def share_and_trace(vault: Vault, data: Asset, folder: Path) -> list[str]:
     return lines
 
 
+def witness_demo(vault: Vault, witness_file: Path) -> list[str]:
+    """Witness the log outside the vault, then show that verify catches a log cut back."""
+    from hallmark.ledger import verify, witness
+
+    witness_file.parent.mkdir(parents=True, exist_ok=True)
+    done = witness.witness(vault, witness_file)
+    lines = [f"[bold]10. Witness the log:[/bold] checkpoint of size {done['size']} appended to "
+             f"{witness_file} (keep it outside the vault)"]
+    expected = witness.expect(vault, [witness_file])
+    with vault.read() as conn:
+        report = verify.verify_log(conn, vault.origin, vault.key_name,
+                                   vault.signing_key.public_key(), witnessed=expected)
+    lines.append(f"ledger verify --witness: {'ok' if report.ok else report.problem} "
+                 f"({report.size} entries, {report.checkpoints} signed checkpoints)")
+    return lines
+
+
 def run_demo(say: Callable[[Any], None], workdir: Path | None = None) -> Path:
     """Build the sample project, create its vault, scan, set lineage, audit; narrate via `say`."""
     root = Path(workdir or tempfile.mkdtemp(prefix="hallmark-demo-"))
@@ -186,6 +203,8 @@ def run_demo(say: Callable[[Any], None], workdir: Path | None = None) -> Path:
         by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
     say(f"[bold]9. The audit again[/bold], now over agreements too: {len(findings)} findings")
     say("   " + ", ".join(f"{rule} {n}" for rule, n in sorted(by_rule.items())))
+    for line in witness_demo(vault, root / "witness" / "acme-ai.jsonl"):
+        say(f"   {line}")
     vault.close()
     say("")
     say("[bold]Next:[/bold]")
@@ -200,6 +219,7 @@ def run_demo(say: Callable[[Any], None], workdir: Path | None = None) -> Path:
     say("  hallmark checklist                   # the ten-step IP programme")
     say(f"  hallmark evidence {model.id} -o evidence.zip && hallmark verify-bundle evidence.zip")
     say("  hallmark ledger verify               # the whole tamper-evident log")
+    say(f"  hallmark ledger verify --witness {root / 'witness' / 'acme-ai.jsonl'}")
     say("  hallmark shares                      # who received which marked copy")
     say(f"  hallmark trace {root / 'shared' / 'found-on-a-forum.parquet'}")
     say(f"  hallmark review {sample_path()} --type nda")
