@@ -170,3 +170,20 @@ def test_fuzzed_bundles_never_crash(bundle: Path, tmp_path: Path, data: st.DataO
     report = verify_bundle(path)
     assert report.ok in (True, False)
     assert report.ok or report.problem
+
+
+@pytest.mark.parametrize("edit", ["extra", "missing", "index"])
+def test_every_member_of_an_inclusion_proof_is_checked(bundle: Path, tmp_path: Path,
+                                                       edit: str) -> None:
+    from hallmark.ledger.bundle import canonical
+
+    name = next(n for n in sorted(members(bundle)) if n.startswith("proofs/"))
+    proof = json.loads(members(bundle)[name])
+    if edit == "extra":
+        proof["comment"] = "unchecked bytes"
+    elif edit == "missing":
+        del proof["leaf_hash"]
+    else:
+        proof["index"] += 1
+    report = verify_bundle(rewrite(bundle, tmp_path / "p.zip", name, canonical(proof)))
+    assert not report.ok and name.split("/")[-1][:12] in (report.problem or ""), report.problem
