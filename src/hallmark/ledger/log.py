@@ -128,6 +128,7 @@ class LogWriter:
         signed = note.sign_note(body, self.signer.key_name, self.signer.private_key)
         cursor.execute(sql(_INSERT_CHECKPOINT), (self.size, root, signed, utcnow()))
         cursor.close()
+        _opened[self.signer.key_name] = note.Checkpoint(self.signer.origin, self.size, root, signed)
         self._events, self._subjects, self._nodes = [], [], []
         return signed
 
@@ -160,7 +161,7 @@ def _check_signed_head(size: int, root: bytes, latest: Any, signer: Signer) -> N
     else:
         cp_size, text = latest
         try:
-            cp = note.open_checkpoint(text, signer.key_name, signer.private_key.public_key())
+            cp = _open_cached(text, signer)
         except (IntegrityError, TypeError, AttributeError):
             problem = "its newest checkpoint does not verify"
         else:
@@ -172,6 +173,20 @@ def _check_signed_head(size: int, root: bytes, latest: Any, signer: Signer) -> N
     if problem:
         raise IntegrityError(f"the log was tampered with: {problem}; nothing was written (run "
                              "`hallmark ledger verify`)")
+
+
+# The newest note this process signed or verified, by key name: the next transaction usually
+# finds exactly those bytes at the head, and identical bytes need no second Ed25519 check.
+_opened: dict[str, note.Checkpoint] = {}
+
+
+def _open_cached(text: str, signer: Signer) -> note.Checkpoint:
+    known = _opened.get(signer.key_name)
+    if known is not None and known.note == text:
+        return known
+    cp = note.open_checkpoint(text, signer.key_name, signer.private_key.public_key())
+    _opened[signer.key_name] = cp
+    return cp
 
 
 class NodeReader:
