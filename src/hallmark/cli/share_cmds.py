@@ -97,6 +97,27 @@ def share(
                   f"share {result.share}: {result.rows} rows, {result.marked_cells} marked cells "
                   f"in {', '.join(c.strip() for c in result.marked_columns)} -> {result.out}",
                   highlight=False)
+    console.print(_survival_line(result.survives), highlight=False)
+
+
+def _survival_line(survives: dict[str, object]) -> str:
+    """What the copy is expected to survive, in words."""
+    def grid(d: int) -> str:
+        if d > 0:
+            return f"{d} decimal{'s' if d > 1 else ''}"
+        return "whole numbers" if d == 0 else f"multiples of {10 ** -d}"
+
+    rounding = survives.get("rounding") or {}
+    assert isinstance(rounding, dict)
+    parts = [f"{name.strip()} to {grid(int(r['decimals']))}" for name, r in rounding.items()]
+    text = "Expected to survive: rounding " + (", ".join(parts) if parts else "nothing") + "; "
+    dropped = survives.get("dropped_columns", 0)
+    if dropped:
+        text += f"dropping any {dropped} column{'s' if dropped != 1 else ''} the rows are keyed " \
+            "on; "
+    fraction = float(str(survives.get("fraction_of_rows", 1.0)))
+    return text + (f"tracing needs about {survives.get('rows_needed')} rows "
+                   f"({fraction:.1%} of the copy).")
 
 
 def shares(

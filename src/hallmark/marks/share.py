@@ -7,7 +7,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ from hallmark.marks.codes import (
 )
 from hallmark.marks.columns import profile_batches
 from hallmark.marks.engines import Engine, LocalEngine
+from hallmark.marks.layout import survival
+from hallmark.marks.stats import needed_positions
 from hallmark.marks.tabular import DEFAULT_BUDGET, KeyMaterial, make_plan, mark_task
 from hallmark.store.tables import shares
 from hallmark.vault import Vault
@@ -67,6 +69,7 @@ class ShareResult:
     source_sha256: str
     copy_sha256: str
     seq: int
+    survives: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form commands print."""
@@ -167,9 +170,12 @@ def share(vault: Vault, asset_ref: str, to: str, out: Path | str, team: str | No
                 purpose=purpose, format=fmt, source_sha256=asset.sha256, copy_sha256=copy_sha,
                 scheme=plan["scheme"], params=params, params_sha256=params_sha, rows=rows,
                 marked_cells=cells, seq=seq, created=utcnow()))
+    params_t = TardosParams.from_json(plan["tardos"])
+    expected = survival(plan, rows, cells, needed_positions(params_t.recipients, params_t.epsilon,
+                                                            params_t.cutoff))
     return ShareResult(share_id, asset.id, recipient, team_id, chosen, purpose, str(out), fmt,
                        rows, cells, [m["name"] for m in plan["mark_columns"]], asset.sha256,
-                       copy_sha, seq)
+                       copy_sha, seq, expected)
 
 
 def _agreement(vault: Vault, decision: Any, wanted: str | None, recipient: str,

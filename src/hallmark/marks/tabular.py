@@ -28,10 +28,10 @@ import pyarrow.compute as pc
 from hallmark.errors import InputError
 from hallmark.marks.codes import Codebook, TardosParams, aes_blocks, derive_key
 from hallmark.marks.columns import Profile, as_float
+from hallmark.marks.layout import key_groups, key_layout, mark_spec
 
 SCHEME = "hallmark-tabular-qim/1"
 DEFAULT_BUDGET = 0.01  # of the column's robust spread (IQR / 1.349)
-MAX_KEY_COLUMNS = 6
 _CELL_TAG = 0x6D61726B
 # Scoring costs positions x recipients. Positions are keyed pseudo-random numbers, independent
 # of every codeword, so keeping the numerically smallest ones is an unbiased subsample and the
@@ -50,6 +50,31 @@ def make_plan(profiles: list[Profile], params: TardosParams, budget: float = DEF
     unknown = sorted((set(budgets) | set(ranges)) - {p.name for p in profiles})
     if unknown:
         raise InputError(f"no column named {unknown[0]!r} to set a budget or range for")
+    marks, reasons = _mark_specs(profiles, budget, budgets, ranges, False)
+    if not marks:  # sparse one-step marks on integer / one-decimal columns, only when needed
+        marks, reasons = _mark_specs(profiles, budget, budgets, ranges, True)
+    if not marks:
+        why = "; ".join(reasons) or "it has no numeric column"
+        raise InputError(f"refusing to share: no column can carry a mark within its budget ({why})")
+    for spec in marks:
+        spec["fraction"] = spec["fraction"] * fraction
+    marked = {m["index"] for m in marks}
+    candidates = [p for p in profiles if p.index not in marked and p.distinct >= 2
+                  and p.nulls < p.rows / 2 and p.fingerprint()["kind"] in ("int", "string",
+                                                                            "bool")]
+    candidates.sort(key=lambda p: (-p.entropy, _fp_digest(p.fingerprint())))
+    if not candidates:
+        raise InputError("refusing to share: no stable (categorical or integer) column to key "
+                         "the marked rows on")
+    keys, groups = key_layout(candidates, marks, {p.index: p.scale for p in profiles})
+    return {"scheme": SCHEME, "tardos": params.to_json(), "fraction": fraction,
+            "rows": profiles[0].rows if profiles else 0, "key_columns": keys,
+            "key_groups": groups, "mark_columns": marks, "unmarked": reasons}
+
+
+def _mark_specs(profiles: list[Profile], budget: float, budgets: dict[str, float],
+                ranges: dict[str, tuple[float, float]], sparse: bool
+                ) -> tuple[list[dict[str, Any]], list[str]]:
     marks: list[dict[str, Any]] = []
     reasons: list[str] = []
     for prof in profiles:
@@ -58,54 +83,18 @@ def make_plan(profiles: list[Profile], params: TardosParams, budget: float = DEF
         if prof.identifier and prof.name not in budgets:
             reasons.append(f"{prof.name.strip()}: its values are all distinct (an identifier)")
             continue
-        spec = _mark_spec(prof, budgets.get(prof.name, budget * prof.scale),
-                          ranges.get(prof.name, (prof.minimum, prof.maximum)))
+        spec = mark_spec(prof, budgets.get(prof.name, budget * prof.scale),
+                         ranges.get(prof.name, (prof.minimum, prof.maximum)), sparse)
         if isinstance(spec, str):
             reasons.append(f"{prof.name.strip()}: {spec}")
         else:
             marks.append(spec)
-    if not marks:
-        why = "; ".join(reasons) or "it has no numeric column"
-        raise InputError(f"refusing to share: no column can carry a mark within its budget ({why})")
-    marked = {m["index"] for m in marks}
-    candidates = [p for p in profiles if p.index not in marked and p.distinct >= 2
-                  and p.nulls < p.rows / 2 and p.fingerprint()["kind"] in ("int", "string",
-                                                                            "bool")]
-    candidates.sort(key=lambda p: (-p.entropy, _fp_digest(p.fingerprint())))
-    keys = [{**p.fingerprint(), "index": p.index} for p in candidates[:MAX_KEY_COLUMNS]]
-    if not keys:
-        raise InputError("refusing to share: no stable (categorical or integer) column to key "
-                         "the marked rows on")
-    return {"scheme": SCHEME, "tardos": params.to_json(), "fraction": fraction,
-            "rows": profiles[0].rows if profiles else 0, "key_columns": keys,
-            "mark_columns": marks, "unmarked": reasons}
+    return marks, reasons
 
 
 def _fp_digest(fp: dict[str, Any]) -> str:
     body = repr(sorted((k, v) for k, v in fp.items() if k != "name")).encode()
     return hashlib.sha256(body).hexdigest()
-
-
-def _mark_spec(prof: Profile, budget: float,
-               bounds: tuple[float, float]) -> dict[str, Any] | str:
-    if not budget > 0:
-        return "its spread is 0 (set a budget for it to mark it)"
-    decimals = prof.decimals
-    if prof.kind == "int":
-        decimals = min(decimals or 0, 0)
-    lo, hi = float(bounds[0]), float(bounds[1])
-    if decimals is None:
-        units, step = None, 2.0 * budget
-    else:
-        resolution = 10.0 ** -decimals
-        units = 2 * math.floor(budget / resolution + 1e-9)
-        if units < 2:
-            return f"budget {budget:.4g} is below its resolution {resolution:g}"
-        step = units * resolution
-    if hi - lo < 2 * step:
-        return f"declared range [{lo:g}, {hi:g}] is narrower than two bins of {step:g}"
-    return {**prof.fingerprint(), "index": prof.index, "budget": budget, "step": step,
-            "step_units": units, "decimals": decimals, "min": lo, "max": hi}
 
 
 @dataclass
@@ -167,9 +156,19 @@ def _aes_rows(key: bytes, blocks: np.ndarray) -> np.ndarray:
     return np.frombuffer(out, dtype="<u8").reshape(-1, 2).astype(np.uint64)
 
 
-def _key_blocks(column: pa.Array, kind: str, keys: Keys) -> np.ndarray:
+def _key_blocks(column: pa.Array, key: dict[str, Any], keys: Keys) -> np.ndarray:
     n = len(column)
     blocks = np.zeros((n, 2), dtype=np.uint64)
+    kind = key["kind"]
+    if kind == "coarse" and kind_numeric(column):
+        # the marked column's bin, in exact lattice units: its own marks never change it
+        with np.errstate(over="ignore", invalid="ignore"):  # a hostile cell near the limit
+            values = _to_units(as_float(column), int(key["decimals"]))
+        null = ~np.isfinite(values) | (np.abs(values) > 2.0 ** 62)
+        bins = np.floor_divide(np.round(np.where(null, 0.0, values)), int(key["bin_units"]))
+        blocks[:, 0] = bins.astype(np.int64).view(np.uint64)
+        blocks[:, 1] = np.where(null, 5, 4).astype(np.uint64)
+        return blocks
     if kind in ("int", "bool") and kind_numeric(column):
         values = as_float(column)
         null = np.isnan(values)
@@ -198,12 +197,31 @@ def kind_numeric(column: pa.Array) -> bool:
     return bool(pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t))
 
 
-def row_keys(columns: list[pa.Array], kinds: list[str], keys: Keys) -> np.ndarray:
+def row_keys(columns: list[pa.Array], key_specs: list[dict[str, Any]], keys: Keys,
+             group: int = 0) -> np.ndarray:
     """The (n, 2) uint64 virtual keys of a batch's rows (CBC-MAC over the key columns)."""
     state = np.zeros((len(columns[0]), 2), dtype=np.uint64)
-    for column, kind in zip(columns, kinds, strict=True):
-        state = _aes_rows(keys.row, state ^ _key_blocks(column, kind, keys))
+    state[:, 1] = np.uint64(group)  # each group its own MAC domain (group 0: the first plans')
+    for column, spec in zip(columns, key_specs, strict=True):
+        state = _aes_rows(keys.row, state ^ _key_blocks(column, spec, keys))
     return state
+
+
+def group_rows(batch: pa.RecordBatch, plan: dict[str, Any], mapping: dict[str, int] | None,
+               keys: Keys) -> list[np.ndarray | None]:
+    """Each key group's row keys, None for a group the batch lacks a column of; `mapping` is
+    plan column id -> batch column (None: the source's own layout)."""
+    out: list[np.ndarray | None] = []
+    specs = plan["key_columns"]
+    for g, members in enumerate(key_groups(plan)):
+        where = [specs[i]["index"] if mapping is None else mapping.get(f"k{i}")
+                 for i in members]
+        if any(w is None for w in where):
+            out.append(None)
+            continue
+        out.append(row_keys([batch.column(w) for w in where], [specs[i] for i in members],
+                            keys, g))
+    return out
 
 
 @dataclass
@@ -215,14 +233,30 @@ class Cells:
     selected: np.ndarray
 
 
-def cells(rows: np.ndarray, ordinal: int, keys: Keys, fraction: float) -> Cells:
-    """Code positions, dithers and selection of the cells of marked column `ordinal`."""
-    tag = np.array([ordinal + 1, _CELL_TAG], dtype=np.uint64)
-    drawn = _aes_rows(keys.cell, rows ^ tag)
-    low = drawn[:, 1]
-    dither = (low >> np.uint64(32)).astype(np.float64) / 4294967296.0
-    selected = (low & np.uint64(0xFFFFFFFF)).astype(np.float64) / 4294967296.0 < fraction
-    return Cells(drawn[:, 0].copy(), dither, selected)
+def cells(rows: list[np.ndarray | None], ordinal: int, keys: Keys, fraction: float) -> Cells:
+    """Code positions, dithers and selection of the cells of marked column `ordinal`.
+
+    Each key group draws for every cell; the cell belongs to the group with the smallest draw,
+    and is marked when that draw is below the per-group threshold that makes a `fraction` of
+    cells marked. Groups the suspect lacks (None) are left out: their cells then read as
+    noise, independent of every codeword, never as evidence."""
+    n = next(len(r) for r in rows if r is not None)
+    threshold = 1.0 - (1.0 - fraction) ** (1.0 / len(rows))
+    best = np.full(n, np.inf)
+    positions = np.zeros(n, dtype=np.uint64)
+    dither = np.zeros(n)
+    for g, row in enumerate(rows):
+        if row is None:
+            continue
+        tag = np.array([(ordinal + 1) | (g << 32), _CELL_TAG], dtype=np.uint64)
+        drawn = _aes_rows(keys.cell, row ^ tag)
+        low = drawn[:, 1]
+        draw = (low & np.uint64(0xFFFFFFFF)).astype(np.float64) / 4294967296.0
+        mine = draw < best
+        best[mine] = draw[mine]
+        positions[mine] = drawn[mine, 0]
+        dither[mine] = (low[mine] >> np.uint64(32)).astype(np.float64) / 4294967296.0
+    return Cells(positions, dither, best < threshold)
 
 
 def _lattice(spec: dict[str, Any], dither: np.ndarray) -> tuple[float, np.ndarray]:
@@ -245,13 +279,24 @@ def embed_column(column: pa.Array, spec: dict[str, Any], drawn: Cells, bits: np.
     step, offset = _lattice(spec, drawn.dither[target])
     if spec["step_units"] is not None:
         units, decimals = int(spec["step_units"]), int(spec["decimals"])
-        xu = np.round(_to_units(x[target], decimals))
+        xu = _to_units(x[target], decimals)  # not rounded: x may be finer than the unit
         ou = np.floor(drawn.dither[target] * units) + bits * (units // 2)
-        q = _from_units(units * np.round((xu - ou) / units) + ou, decimals)
+        if spec.get("pairs"):
+            # a two-unit lattice only sets the parity of the value in units: the cell goes to
+            # the point of its pair {2k, 2k+1}, so its pair (the bin it keys rows by) stays
+            qu = 2.0 * np.floor_divide(np.round(xu), 2) + np.mod(ou, 2)
+            qu = np.where(np.abs(qu - xu) <= 1.0 + 1e-9, qu, np.nan)  # never beyond a unit
+        else:
+            qu = units * np.round((xu - ou) / units) + ou
+        q = _from_units(qu, decimals)
     else:
         off = offset + bits * (step / 2)
         q = step * np.round((x[target] - off) / step) + off
     inside = (q >= spec["min"]) & (q <= spec["max"])
+    if spec.get("bin_units"):  # the column keys rows by its bin: a move never leaves it
+        scale, width = 10.0 ** int(spec["decimals"]), int(spec["bin_units"])
+        inside &= np.floor_divide(np.round(x[target] * scale), width) == \
+            np.floor_divide(np.round(q * scale), width)
     out = x.copy()
     idx = np.flatnonzero(target)[inside]
     out[idx] = q[inside]
@@ -285,12 +330,11 @@ def soft_signs(column: pa.Array, spec: dict[str, Any], drawn: Cells) -> tuple[np
 def mark_batch(batch: pa.RecordBatch, plan: dict[str, Any], keys: Keys, share_id: str
                ) -> tuple[pa.RecordBatch, int]:
     """One batch of the source with the share's codeword embedded; returns (batch, cells)."""
-    key_cols = [batch.column(k["index"]) for k in plan["key_columns"]]
-    rows = row_keys(key_cols, [k["kind"] for k in plan["key_columns"]], keys)
+    rows = group_rows(batch, plan, None, keys)
     columns = list(batch.columns)
     total = 0
     for ordinal, spec in enumerate(plan["mark_columns"]):
-        drawn = cells(rows, ordinal, keys, plan["fraction"])
+        drawn = cells(rows, ordinal, keys, spec.get("fraction", plan["fraction"]))
         column = columns[spec["index"]]
         target = drawn.selected & ~np.isnan(as_float(column))
         bits = keys.codebook.bits(share_id, drawn.positions[target]).astype(np.float64)
@@ -336,13 +380,14 @@ class Extraction:
             keys: Keys) -> None:
         """Fold in one suspect batch; `mapping` is plan column id -> suspect column index."""
         self.rows_read += batch.num_rows
-        key_cols = [batch.column(mapping[f"k{i}"]) for i in range(len(plan["key_columns"]))]
-        rows = row_keys(key_cols, [k["kind"] for k in plan["key_columns"]], keys)
+        rows = group_rows(batch, plan, mapping, keys)
+        if all(r is None for r in rows) or batch.num_rows == 0:
+            return
         seen = np.zeros(batch.num_rows, dtype=bool)
         for ordinal, spec in enumerate(plan["mark_columns"]):
             if f"m{ordinal}" not in mapping:
                 continue
-            drawn = cells(rows, ordinal, keys, plan["fraction"])
+            drawn = cells(rows, ordinal, keys, spec.get("fraction", plan["fraction"]))
             column = batch.column(mapping[f"m{ordinal}"])
             y = as_float(column)
             seen |= drawn.selected & np.isfinite(y)

@@ -18,8 +18,9 @@ from hallmark.errors import InputError, NotFound
 from hallmark.ledger.log import utcnow
 from hallmark.marks import tabular_io
 from hallmark.marks.codes import TardosParams, derive_key
-from hallmark.marks.columns import SUSPECT_TOP_VALUES, match_columns, profile_batches
+from hallmark.marks.columns import SUSPECT_TOP_VALUES, profile_batches
 from hallmark.marks.engines import Engine, LocalEngine
+from hallmark.marks.layout import locate, readable_groups, unreadable
 from hallmark.marks.share import file_sha256
 from hallmark.marks.stats import corrected_p_value, needed_positions
 from hallmark.marks.tabular import Extraction, KeyMaterial, extract_task
@@ -27,6 +28,7 @@ from hallmark.store.tables import shares, traces
 from hallmark.vault import Vault
 
 TOP_CANDIDATES = 10
+INCONCLUSIVE = "inconclusive: the suspect's values look rounded or perturbed beyond the marks"
 
 
 @dataclass
@@ -102,27 +104,50 @@ def _identify(groups: list[_Group], seen: list[dict[str, Any]]) -> list[list[_Gr
     partial: list[str] = []
     for group in groups:
         keys, marks = group.plan["key_columns"], group.plan["mark_columns"]
-        matched = match_columns(keys + marks, seen)
+        group.mapping = locate(group.plan, seen)
         nk = len(keys)
-        group.mapping = {(f"k{i}" if i < nk else f"m{i - nk}"): j for i, j in matched.items()}
-        keyed = all(f"k{i}" in group.mapping for i in range(nk))
+        keyed = bool(readable_groups(group.plan, group.mapping))
         carried = any(k.startswith("m") for k in group.mapping)
-        fraction = len(matched) / (nk + len(marks))
+        fraction = len(group.mapping) / (nk + len(marks))
         if keyed and carried:
             fractions[group.asset] = max(fraction, fractions.get(group.asset, 0.0))
         elif fraction >= 0.5:
-            lost = [keys[i]["name"].strip() for i in range(nk) if f"k{i}" not in group.mapping]
+            lost = sorted({keys[i]["name"].strip() for i in range(nk)
+                           if f"k{i}" not in group.mapping})
             what = ("the column(s) its mark is keyed on: " + ", ".join(lost)) if lost else \
                 "every marked column"
-            partial.append(f"the suspect resembles asset {group.asset} but lacks {what}")
+            gone = sorted({m["name"].strip() for j, m in enumerate(marks)
+                           if f"m{j}" not in group.mapping})
+            if gone:  # its values no longer look like the marked column's: rounded or altered
+                what = f"{INCONCLUSIVE} (the suspect resembles asset {group.asset}, but no " \
+                    f"column looks like its marked column(s) {', '.join(gone)} any more)"
+            partial.append(what if gone else
+                           f"the suspect resembles asset {group.asset} but lacks {what}")
     if not fractions:
         if partial:
-            raise InputError(partial[0] + "; its marks cannot be located")
+            raise InputError(partial[0] if partial[0].startswith(INCONCLUSIVE)
+                             else partial[0] + "; its marks cannot be located")
         raise NotFound("the suspect matches no shared dataset (compared by column content)")
     ranked = sorted(fractions, key=lambda asset: -fractions[asset])  # stable: oldest first
-    return [[g for g in groups if g.asset == asset and "k0" in g.mapping
-             and all(f"k{i}" in g.mapping for i in range(len(g.plan["key_columns"])))]
+    return [[g for g in groups if g.asset == asset and readable_groups(g.plan, g.mapping)]
             for asset in ranked]
+
+
+def _readable(group: _Group, decimals: list[int | None], why: list[str]) -> bool:
+    """Leave out of the mapping the marked columns the suspect rounded or perturbed beyond
+    reading (and the coarse keys read from them); whether any readable mark is left."""
+    for j, spec in enumerate(group.plan["mark_columns"]):
+        where = group.mapping.get(f"m{j}")
+        reason = None if where is None else unreadable(spec, decimals[where])
+        if reason is None:
+            continue
+        why.append(reason)
+        del group.mapping[f"m{j}"]
+        for i, key in enumerate(group.plan["key_columns"]):
+            if key.get("kind") == "coarse" and key["of"] == j:
+                group.mapping.pop(f"k{i}", None)
+    return any(k.startswith("m") for k in group.mapping) and \
+        bool(readable_groups(group.plan, group.mapping))
 
 
 def trace(vault: Vault, suspect: Path | str, asset_ref: str | None = None,
@@ -142,9 +167,14 @@ def trace(vault: Vault, suspect: Path | str, asset_ref: str | None = None,
         raise NotFound("no dataset has been shared yet" if asset_ref is None
                        else f"asset {asset_ref!r} has not been shared")
     digest_key = derive_key(vault.marking_key, "hallmark/fingerprint")
-    seen = [p.fingerprint() for p in profile_batches(source.schema, source.batches(),
-                                                     digest_key, SUSPECT_TOP_VALUES)]
-    matches = _identify(groups, seen)
+    profiles = profile_batches(source.schema, source.batches(), digest_key, SUSPECT_TOP_VALUES)
+    matches = _identify(groups, [p.fingerprint() for p in profiles])
+    why: list[str] = []
+    matches = [[g for g in chosen if _readable(g, [p.decimals for p in profiles], why)]
+               for chosen in matches]
+    if not any(matches):
+        raise InputError(f"{INCONCLUSIVE} ({why[0]})")
+    matches = [chosen for chosen in matches if chosen]
     scored = {chosen[0].asset for chosen in matches}
     # Bonferroni over every share scored, across all matching assets
     total = sum(len(g.shares) for g in groups if g.asset in scored)
@@ -191,7 +221,8 @@ def _score_group(vault: Vault, source: tabular_io.Source, group: _Group, total: 
         extraction.merge(part)
     pos, sigma = extraction.finish()
     per_row = extraction.distinct / extraction.rows if extraction.rows else \
-        max(1, sum(k.startswith("m") for k in group.mapping)) * group.plan["fraction"]
+        sum(spec.get("fraction", group.plan["fraction"])
+            for j, spec in enumerate(group.plan["mark_columns"]) if f"m{j}" in group.mapping)
     need_positions = needed_positions(max(total, 1), params.epsilon, params.cutoff)
     needed = math.ceil(need_positions / max(per_row, 1e-9))
     if pos.size == 0:
