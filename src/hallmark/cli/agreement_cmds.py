@@ -129,18 +129,16 @@ def show(ctx: typer.Context, agreement_id: str = typer.Argument(..., metavar="ID
 
 
 def _print_review(review: dict[str, Any]) -> None:
-    from rich.markup import escape
-
     console.print(f"review of v{review['version']} (document {review['document_sha256'][:12]}, "
                   f"{review['review_type']} checklist): {len(review['missing'])} missing, "
                   f"{len(review['risks'])} risk(s)")
     if review["missing"]:
         console.print(table("missing clauses", ["clause", "why it is required"],
-                            [[m["type"], escape(m["reason"])] for m in review["missing"]],
+                            [[m["type"], m["reason"]] for m in review["missing"]],
                             wrap=("why it is required",)))
     if review["risks"]:
         console.print(table("risks", ["risk", "severity", "message"],
-                            [[r["id"], r["severity"], escape(r["message"])]
+                            [[r["id"], r["severity"], r["message"]]
                              for r in review["risks"]], wrap=("message",)))
 
 

@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
+from hallmark.cli.safe import styled
 
 export_app = typer.Typer(help="Export the register in standard formats.", no_args_is_help=True)
 
@@ -32,7 +33,7 @@ def audit(
     if as_json:
         emit_json({"findings": [f.to_json() for f in findings]})
     else:
-        rows = [[SEVERITY_STYLE[f.severity], f.rule, f.asset or f.subject or "", f.message,
+        rows = [[styled(SEVERITY_STYLE[f.severity]), f.rule, f.asset or f.subject or "", f.message,
                  f.remedy] for f in findings]
         console.print(table(None, ["severity", "rule", "asset", "finding", "remedy"], rows,
                             wrap=("finding", "remedy")))

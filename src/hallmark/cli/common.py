@@ -52,7 +52,8 @@ def table(title: Any, columns: list[str], rows: list[list[Any]],
         if col in wrap or natural > AUTO_WRAP:
             t.add_column(header, overflow="fold", min_width=max(word, min(natural, WRAP_MIN)))
         else:
-            t.add_column(header, no_wrap=True, min_width=max(word, natural))
+            # Exactly as wide as its widest value: a long header wraps instead of widening it.
+            t.add_column(header, no_wrap=True, width=max(word, natural))
     for row in cells:
         t.add_row(*row)
     return t

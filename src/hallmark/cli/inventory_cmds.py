@@ -9,6 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from hallmark.cli.common import JsonOption, console, emit_json, err_console, open_vault, table
+from hallmark.cli.safe import safe_text
 from hallmark.inventory import assets as asset_register
 from hallmark.inventory.assets import Asset
 
@@ -58,7 +59,8 @@ def scan(
     console.print(f"{len(result.assets)} assets: {result.new} new, {result.changed} changed, "
                   f"{result.unchanged} unchanged")
     for path, reason in result.problems:
-        err_console.print(f"[yellow]skipped[/yellow] {path}: {reason}", highlight=False)
+        err_console.print(f"[yellow]skipped[/yellow] {safe_text(path)}: {safe_text(reason)}",
+                          highlight=False)
     console.print("Next: [bold]hallmark audit[/bold] to find the gaps.")
 
 
@@ -125,7 +127,7 @@ def set_fields(
     if as_json:
         emit_json(asset.to_json())
     else:
-        console.print(f"Updated [bold]{asset.id}[/bold] ({asset.path})")
+        console.print(f"Updated [bold]{asset.id}[/bold] ({safe_text(asset.path)})")
 
 
 @lineage_app.command("add")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-import rich.markup
 import typer
-from rich.table import Table
+from rich.text import Text
 
 from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
+from hallmark.cli.safe import clean, styled
 from hallmark.files import write_atomically
 
 invention_app = typer.Typer(help="Invention disclosures.", no_args_is_help=True)
@@ -96,14 +96,9 @@ def deadlines(
     if as_json:
         emit_json({"deadlines": [d.to_json() for d in found]})
         return
-    grid = Table(header_style="bold")
-    for name in ("due", "status", "days"):
-        grid.add_column(name, no_wrap=True)
-    grid.add_column("what", overflow="fold", ratio=1)
-    for d in found:
-        grid.add_row(d.due, STATUS_STYLE[d.status], str(d.days_left),
-                     f"{rich.markup.escape(d.title)} [dim]({d.basis})[/dim]")
-    console.print(grid)
+    rows = [[d.due, styled(STATUS_STYLE[d.status]), d.days_left,
+             Text.assemble(clean(d.title), (f" ({clean(d.basis)})", "dim"))] for d in found]
+    console.print(table(None, ["due", "status", "days", "what"], rows, wrap=("what",)))
     if ics is not None:
         console.print(f"Wrote {len(found)} events to {ics}")
 
@@ -117,7 +112,7 @@ def checklist(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         emit_json({"steps": [s.to_json() for s in steps],
                    "done": sum(s.status == "done" for s in steps)})
         return
-    rows = [[s.number, s.title, STATUS_STYLE[s.status], "; ".join(s.evidence),
+    rows = [[s.number, s.title, styled(STATUS_STYLE[s.status]), "; ".join(s.evidence),
              "; ".join(s.gaps)] for s in steps]
     console.print(table(None, ["#", "step", "status", "evidence", "gap"], rows,
                         wrap=("step", "evidence", "gap")))

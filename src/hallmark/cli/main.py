@@ -6,7 +6,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Optional
 
-import rich.markup
 import typer
 
 from hallmark.cli import (
@@ -19,6 +18,7 @@ from hallmark.cli import (
     vault_cmds,
 )
 from hallmark.cli.common import err_console
+from hallmark.cli.safe import safe_text
 from hallmark.errors import HallmarkError, InputError
 
 app = typer.Typer(
@@ -95,7 +95,8 @@ def vault_first(command: Any, args: Sequence[str]) -> list[str]:
 
 def report_error(exc: HallmarkError) -> int:
     """Print a typed error as one line on stderr; returns its exit code."""
-    err_console.print(f"[red]error:[/red] {rich.markup.escape(str(exc))}", highlight=False)
+    # A message can carry a scanned file's name: controls and markup in it are shown, not obeyed.
+    err_console.print(f"[red]error:[/red] {safe_text(exc)}", highlight=False)
     return exc.exit_code
 
 

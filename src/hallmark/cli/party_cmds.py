@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
+from hallmark.cli.safe import styled
 
 party_app = typer.Typer(help="Organisations, teams inside them (Org/Team) and persons.",
                         no_args_is_help=True)
@@ -54,7 +55,7 @@ def list_cmd(ctx: typer.Context, as_json: bool = JsonOption) -> None:
                                 if p.id in reviews else None} for p in found]})
         return
     rows = [[p.name, p.id, p.kind, p.role, p.member_of,
-             f"{reviews[p.id].score} {RATING_STYLE[reviews[p.id].rating]}"
+             styled(f"{reviews[p.id].score} {RATING_STYLE[reviews[p.id].rating]}")
              if p.id in reviews else ""] for p in found]
     console.print(table(None, ["name", "id", "kind", "role", "member of", "risk"], rows))
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-import rich.markup
 import typer
 
 from hallmark.cli.common import JsonOption, console, emit_json, err_console, table
@@ -17,7 +16,6 @@ EXCERPT_CHARS = 110
 
 
 def _short(text: str) -> str:
-    text = rich.markup.escape(text)
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
 
 
@@ -49,14 +47,16 @@ def review(
         where = f"{best.location}: {_short(best.text)}" if best else ""
         rows.append([titles.get(c.type, c.type), "yes" if c.present else "no", f"{c.score:.2f}",
                      where])
-    console.print(table(f"Clauses in {rich.markup.escape(file.name)}",
-                        ["clause", "present", "score", "best evidence"], rows))
+    console.print(table(f"Clauses in {file.name}",  # table cells and titles are plain text
+                        ["clause", "present", "score", "best evidence"], rows,
+                        wrap=("clause", "best evidence")))
     if report.agreement_type:
         if report.missing:
             console.print(table(f"Missing for {report.agreement_type}",
                                 ["clause", "why it matters", "a good clause covers"],
                                 [[titles.get(m.type, m.type), m.reason, m.covers]
-                                 for m in report.missing]))
+                                 for m in report.missing],
+                                wrap=("clause", "why it matters", "a good clause covers")))
         else:
             console.print(f"Every clause a {report.agreement_type} requires is present.")
     if report.risks:
@@ -64,7 +64,7 @@ def review(
             [r.id, r.severity, r.message,
              "; ".join(f"{e.location}: {_short(e.text)}" for e in r.evidence[:2])]
             for r in report.risks
-        ]))
+        ], wrap=("why", "evidence")))
     else:
         console.print("No risky clause found.")
 
