@@ -215,7 +215,7 @@ def test_pyproject_pep621_and_poetry(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ("[project\nname = 'x'", "pyproject.toml: invalid TOML"),
     ("[project]\ndependencies = 'pyyaml'", "dependencies is not a list"),
-    ("[project]\ndependencies = ['pyyaml >>> 1']", "not a valid requirement 'pyyaml >>> 1'"),
+    ("[project]\ndependencies = ['pyyaml >>> 1']", "not a valid requirement: "),
     ("project = 3", r"\[project\] is not a table"),
     ("[tool.poetry.dependencies]\nx = 3", "x has an unreadable constraint"),
     ("a = " + "[" * 50_000 + "]" * 50_000, "pyproject.toml: invalid TOML: nested too deeply"),
@@ -244,7 +244,7 @@ def test_package_json_with_installed_node_modules(tmp_path: Path) -> None:
     ("[1, 2]", "the top level is not an object"),
     ("[" * 100_000 + "]" * 100_000, "invalid JSON"),
     ('{"dependencies": ["a"]}', "dependencies is not an object of version strings"),
-    ('{"dependencies": {"../../etc": "1"}}', "not a valid package name '../../etc'"),
+    ('{"dependencies": {"../../etc": "1"}}', "not a valid package name"),
 ])
 def test_malformed_package_json(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):

@@ -183,3 +183,13 @@ def test_error_lines_neutralise_controls(capsys: pytest.CaptureFixture[str]) -> 
     err = capsys.readouterr().err
     assert code == 2
     assert "\x1b" not in err and "\\x1b[2Jgone [red]x" in err
+
+
+def test_manifest_errors_never_quote_the_manifest(vault: Vault) -> None:
+    (vault.root / "requirements.txt").write_text("numpy\nSECRET-REQ ==== garbage!\n")
+    (vault.root / "package.json").write_text('{"dependencies": {"SECRET NAME!": "1"}}')
+    (vault.root / "pyproject.toml").write_text('[project]\ndependencies = ["SECRET ;;; x"]\n')
+    errors = {a.path: a.metadata.get("error", "") for a in scan(vault, [vault.root]).assets}
+    assert set(errors) == {"requirements.txt", "package.json", "pyproject.toml"}
+    for path, message in errors.items():
+        assert message and "SECRET" not in message, (path, message)

@@ -161,7 +161,8 @@ def _pep508(text: str, where: str) -> dict[str, Any]:
         requirement = Requirement(text)
     except InvalidRequirement as error:
         reason = str(error).splitlines()[0] if str(error) else "unparsable"
-        raise ValueError(f"{where}: not a valid requirement {text[:80]!r}: {reason}") from None
+        # The parser's first line names what it expected; the requirement itself is not quoted.
+        raise ValueError(f"{where}: not a valid requirement: {reason}") from None
     spec = str(requirement.specifier) or (f"@ {requirement.url}" if requirement.url else "")
     return _pypi(requirement.name, spec)
 
@@ -264,7 +265,7 @@ def _package_json(text: str, file: str, folder: Path) -> list[dict[str, Any]]:
             raise ValueError(f"{file}: {section} is not an object of version strings")
         for name, spec in table.items():
             if not _NPM_NAME.match(name) or len(name) > 214:
-                raise ValueError(f"{file}: {section}: not a valid package name {name[:80]!r}")
+                raise ValueError(f"{file}: {section}: not a valid package name (not quoted)")
             found.append({"name": name, "spec": spec, "ecosystem": "npm",
                           "license": installed_npm_license(folder, name), **extra})
     return found
