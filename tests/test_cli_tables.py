@@ -96,3 +96,10 @@ def test_review_table_shows_present_and_score(cli, project: str,
     text = shown(cli, project, monkeypatch, "review", str(SAMPLE), "--type", "nda")
     assert_readable(text, ["clause", "present", "score", "best evidence"], scores)
     assert any(" yes " in line for line in text.splitlines())
+
+
+def test_agreement_show_prints_its_state(cli, project: str,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    state = listed(cli, project, monkeypatch, "agreement", "show", "dua-cloudco")["state"]
+    text = shown(cli, project, monkeypatch, "agreement", "show", "dua-cloudco")
+    assert f"[{state}]" in text  # once read as a markup tag and dropped

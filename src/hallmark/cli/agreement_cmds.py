@@ -13,6 +13,7 @@ from typing import Any, Optional
 import typer
 
 from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
+from hallmark.cli.safe import safe_text
 from hallmark.errors import InputError
 
 agreement_app = typer.Typer(help="Agreements: NDAs, collaborations, data use, assignments ...",
@@ -24,7 +25,7 @@ REQUEST_KEYS = ("party", "asset", "action", "team", "purpose", "at")
 
 def _summary(ag: Any) -> str:
     doc = f", document {ag.document_sha256[:12]}" if ag.document_sha256 else ""
-    return f"[bold]{ag.id}[/bold] v{ag.version} ({ag.type}, {ag.status}{doc})"
+    return f"[bold]{safe_text(ag.id)}[/bold] v{ag.version} ({ag.type}, {ag.status}{doc})"
 
 
 @agreement_app.command("add")
@@ -105,22 +106,24 @@ def show(ctx: typer.Context, agreement_id: str = typer.Argument(..., metavar="ID
     if as_json:
         emit_json({**ag.to_json(), "state": state, "history": versions, "review": review})
         return
-    console.print(f"{_summary(ag)}  {ag.title}  [{state}]")
+    # Terms come from an agreement file: every value is shown as text, never read as markup.
+    console.print(f"{_summary(ag)}  {safe_text(ag.title)}  {safe_text(f'[{state}]')}")
     t = ag.terms
-    console.print(f"parties: {', '.join(t['parties'])} (discloser {t['discloser']})")
+    console.print(f"parties: {safe_text(', '.join(t['parties']))} "
+                  f"(discloser {safe_text(t['discloser'])})")
     console.print(f"effective {ag.effective} to {ag.expires or 'open'}"
                   + (f", terminated {ag.terminated_on}" if ag.terminated_on else "")
                   + (f", confidentiality survives {t['confidentiality_survives']}"
                      if t["confidentiality_survives"] else ""))
-    console.print(f"covers: {', '.join(t['covers']) or 'nothing'}")
+    console.print(f"covers: {safe_text(', '.join(t['covers']) or 'nothing')}")
     for i, p in enumerate(t["permitted"]):
         purposes = ", ".join(p["purposes"] or ["any purpose"])
-        console.print(f"permitted[{i}]: {p['party']} teams {p['teams'] or 'any'} may "
-                      f"{', '.join(p['actions'])} for {purposes}")
+        console.print(safe_text(f"permitted[{i}]: {p['party']} teams {p['teams'] or 'any'} may "
+                                f"{', '.join(p['actions'])} for {purposes}"))
     if t["prohibited"]:
-        console.print(f"prohibited: {', '.join(t['prohibited'])}")
+        console.print(f"prohibited: {safe_text(', '.join(t['prohibited']))}")
     for o in t["ownership"]:
-        console.print(f"ownership: {o['subject']} -> {o['owner'] or o['joint']}")
+        console.print(safe_text(f"ownership: {o['subject']} -> {o['owner'] or o['joint']}"))
     rows = [[v["version"], v["change"], v["recorded"], (v["source_sha256"] or "")[:12],
              (v["document_sha256"] or "")[:12]] for v in versions]
     console.print(table("history", ["v", "change", "recorded", "terms", "document"], rows))
@@ -173,7 +176,7 @@ def ownership(
                             [[f["agreement"], f["subject"], shares(f["owners"])]
                              for f in doc["future_work"]], wrap=("owners",)))
     for c in doc["conflicts"]:
-        console.print(f"[red]conflict[/red] {c['message']}")
+        console.print(f"[red]conflict[/red] {safe_text(c['message'])}")
 
 
 def _read_batch(path: Path) -> list[Any]:
@@ -242,10 +245,11 @@ def check(
             r = d.request
             verdict = "[green]allow[/green]" if d.allowed else "[red]deny[/red]"
             who = r["team"] or r["party"]
-            console.print(f"{verdict} {who} {r['action']} {r['asset']} on {r['at']}"
-                          + (f" for {r['purpose']}" if r["purpose"] else ""))
+            asked = (f"{who} {r['action']} {r['asset']} on {r['at']}"
+                     + (f" for {r['purpose']}" if r["purpose"] else ""))
+            console.print(f"{verdict} {safe_text(asked)}")
             for reason in d.reasons:
-                console.print(f"  - {reason}", highlight=False)
+                console.print(f"  - {safe_text(reason)}", highlight=False)
     if not all(d.allowed for d in decisions):
         raise typer.Exit(3)
 

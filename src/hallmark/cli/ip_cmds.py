@@ -9,7 +9,7 @@ import typer
 from rich.text import Text
 
 from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
-from hallmark.cli.safe import clean, styled
+from hallmark.cli.safe import clean, safe_text, styled
 from hallmark.files import write_atomically
 
 invention_app = typer.Typer(help="Invention disclosures.", no_args_is_help=True)
@@ -37,7 +37,7 @@ def invention_add(
     if as_json:
         emit_json(inv.to_json())
     else:
-        console.print(f"Disclosed [bold]{inv.id}[/bold] {inv.title!r} (conceived "
+        console.print(f"Disclosed [bold]{inv.id}[/bold] {safe_text(repr(inv.title))} (conceived "
                       f"{inv.conceived}, recorded {inv.disclosed})")
 
 

@@ -11,6 +11,7 @@ import rich.markup
 import typer
 
 from hallmark.cli.common import JsonOption, console, emit_json, err_console, open_vault, table
+from hallmark.cli.safe import safe_text
 from hallmark.errors import InputError, NotFound
 from hallmark.files import write_atomically
 from hallmark.ledger import log, note, verify
@@ -309,7 +310,7 @@ def verify_attestation(
         emit_json(doc)
         return
     for subject in doc["subjects"]:
-        console.print(f"[green]verified[/green] {subject['name']} sha256:"
+        console.print(f"[green]verified[/green] {safe_text(subject['name'])} sha256:"
                       f"{subject['digest']['sha256']}")
 
 

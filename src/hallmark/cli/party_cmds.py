@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
-from hallmark.cli.safe import styled
+from hallmark.cli.safe import safe_text, styled
 
 party_app = typer.Typer(help="Organisations, teams inside them (Org/Team) and persons.",
                         no_args_is_help=True)
@@ -37,7 +37,8 @@ def add(
     if as_json:
         emit_json(party.to_json())
     else:
-        console.print(f"Added {party.kind} [bold]{party.name}[/bold] (id {party.id})")
+        console.print(f"Added {party.kind} [bold]{safe_text(party.name)}[/bold] "
+                      f"(id {safe_text(party.id)})")
 
 
 @party_app.command("list")
@@ -71,15 +72,15 @@ def show(ctx: typer.Context, name: str = typer.Argument(..., help="Party id or n
         emit_json(report)
         return
     p = report["party"]
-    console.print(f"[bold]{p['name']}[/bold]  {p['kind']}  id {p['id']}"
-                  + (f"  role {p['role']}" if p["role"] else ""))
+    console.print(f"[bold]{safe_text(p['name'])}[/bold]  {p['kind']}  id {safe_text(p['id'])}"
+                  + (f"  role {safe_text(p['role'])}" if p["role"] else ""))
     if report["groups"]:
-        console.print(f"in: {' / '.join(report['groups'])}")
+        console.print(f"in: {safe_text(' / '.join(report['groups']))}")
     if report["members"]:
-        console.print(f"members: {', '.join(report['members'])}")
+        console.print(f"members: {safe_text(', '.join(report['members']))}")
     agreements = ", ".join(f"{a['id']} ({a['type']}, {a['status']})"
                            for a in report["agreements"]) or "none"
-    console.print(f"agreements: {agreements}")
+    console.print(f"agreements: {safe_text(agreements)}")
     _print_diligence(report["diligence"])
 
 

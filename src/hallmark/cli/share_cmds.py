@@ -9,6 +9,7 @@ import rich.markup
 import typer
 
 from hallmark.cli.common import JsonOption, console, emit_json, err_console, open_vault, table
+from hallmark.cli.safe import safe_text
 from hallmark.errors import InputError
 
 
@@ -93,10 +94,11 @@ def share(
     if as_json:
         emit_json(result.to_json())
         return
-    console.print(f"Shared [bold]{result.asset}[/bold] with [bold]{result.recipient}[/bold] as "
-                  f"share {result.share}: {result.rows} rows, {result.marked_cells} marked cells "
-                  f"in {', '.join(c.strip() for c in result.marked_columns)} -> {result.out}",
-                  highlight=False)
+    columns = ", ".join(c.strip() for c in result.marked_columns)  # the dataset's own names
+    console.print(f"Shared [bold]{safe_text(result.asset)}[/bold] with "
+                  f"[bold]{safe_text(result.recipient)}[/bold] as share {result.share}: "
+                  f"{result.rows} rows, {result.marked_cells} marked cells in "
+                  f"{safe_text(columns)} -> {safe_text(result.out)}", highlight=False)
     console.print(_survival_line(result.survives), highlight=False)
 
 
@@ -175,7 +177,8 @@ def _render(result: object) -> None:
     from hallmark.marks.trace import TraceResult
 
     assert isinstance(result, TraceResult)
-    console.print(f"Suspect matches asset [bold]{result.asset}[/bold]: {result.rows_matched} rows "
+    console.print(f"Suspect matches asset [bold]{safe_text(result.asset)}[/bold]: "
+                  f"{result.rows_matched} rows "
                   f"with marks, {result.positions} code positions, {result.recipients} "
                   f"recipients scored (about {result.needed_rows} rows needed).",
                   highlight=False)
