@@ -2,7 +2,9 @@
 
 (a) CUAD's span metric, reimplemented (hallmark.review.metrics), over the CUAD-mapped types;
 (b) document-level presence per type (precision, recall, F1; macro-F1);
-(c) the time to review a 30-page contract PDF on one core.
+(c) clause-level evidence precision: of the evidence sentences `hallmark review` shows for the
+    CUAD-mapped types it finds present, the fraction that overlap a lawyer-marked excerpt;
+(d) the time to review a 30-page contract PDF on one core.
 Writes bench/results/review_cuad.json and prints a markdown table.
 Run: `python bench/review_cuad.py` (or `make bench-review`).
 """
@@ -23,7 +25,13 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from hallmark.review.classifier import load_model_file, shipped_model  # noqa: E402
-from hallmark.review.cuad import CUAD_MAP, default_dir, load_contracts, split_of  # noqa: E402
+from hallmark.review.cuad import (  # noqa: E402
+    CUAD_MAP,
+    default_dir,
+    load_contracts,
+    marked_segments,
+    split_of,
+)
 from hallmark.review.metrics import (  # noqa: E402
     aupr,
     precision_at_recall,
@@ -130,7 +138,41 @@ def evaluate(model_path: Path | None, data_dir: Path) -> dict:
         "presence_macro_f1_headline": round(
             statistics.fmean(presence[t].f1 for t in HEADLINE_TYPES), 3),
         "presence_macro_f1_all_mapped": round(statistics.fmean(s.f1 for s in presence.values()), 3),
+        "evidence_precision": evidence_precision(contracts),
         "contracts_text": [c.text for c in contracts[:12]],
+    }
+
+
+def evidence_precision(contracts: list) -> dict:
+    """Of the evidence shown for present CUAD-mapped clauses, how much overlaps a marked excerpt.
+
+    Runs the service itself (the shipped model), so it measures what a user is shown."""
+    from hallmark.review.service import review_text
+
+    shown = {"all": [0, 0], "first": [0, 0], "true_present_all": [0, 0],
+             "true_present_first": [0, 0]}
+    per_type: dict[str, list[int]] = {t: [0, 0] for t in CUAD_MAP}
+    for contract in contracts:
+        report = review_text(contract.text)
+        marked = marked_segments(contract, segment_text(contract.text), any_overlap=True)
+        for t in CUAD_MAP:
+            clause = report.clause(t)
+            if not clause.present:
+                continue
+            for rank, evidence in enumerate(clause.evidence):
+                hit = int(bool(marked[t][evidence.segment]))
+                keys = ["all"] + (["first"] if rank == 0 else [])
+                if contract.labels[t]:
+                    keys += ["true_present_all"] + (["true_present_first"] if rank == 0 else [])
+                for key in keys:
+                    shown[key][0] += hit
+                    shown[key][1] += 1
+                per_type[t][0] += hit
+                per_type[t][1] += 1
+    return {
+        **{k: {"precision": round(h / n, 3) if n else None, "shown": n} for k, (h, n) in
+           shown.items()},
+        "per_type": {t: round(h / n, 3) if n else None for t, (h, n) in per_type.items()},
     }
 
 
@@ -213,6 +255,11 @@ def main() -> int:
               f"{s['recall']} | {s['f1']} | {s['support']} |")
     print(f"\nMacro-F1 over the 8 headline types (*): {result['presence_macro_f1_headline']}; "
           f"over all mapped types: {result['presence_macro_f1_all_mapped']}")
+    e = result["evidence_precision"]
+    print(f"Evidence precision (shown sentences overlapping a marked excerpt): "
+          f"{e['all']['precision']} of {e['all']['shown']} shown, first sentence "
+          f"{e['first']['precision']}; where the clause is truly present: "
+          f"{e['true_present_all']['precision']} (first {e['true_present_first']['precision']})")
     h = result["hand_labelled_patterns"]
     print(f"Patterns on {h['sentences']} hand-labelled sentences: precision {h['precision']}, "
           f"recall {h['recall']}")

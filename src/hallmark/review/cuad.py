@@ -102,6 +102,14 @@ def load_contracts(directory: Path | None = None) -> list[Contract]:
 def segment_targets(contract: Contract) -> tuple[list[Segment], dict[str, np.ndarray]]:
     """The contract's segments and, per type, which of them carry a marked excerpt."""
     segments = segment_text(contract.text)
+    return segments, marked_segments(contract, segments)
+
+
+def marked_segments(
+    contract: Contract, segments: list[Segment], any_overlap: bool = False
+) -> dict[str, np.ndarray]:
+    """Per type, the segments that carry a marked excerpt: half of the segment or of the excerpt
+    in common (training targets), or with `any_overlap` any text in common (evidence precision)."""
     starts, position = [], 0
     for segment in segments:
         starts.append(position)
@@ -121,9 +129,9 @@ def segment_targets(contract: Contract) -> tuple[list[Segment], dict[str, np.nda
             for i, segment in enumerate(segments):
                 seg_start, seg_end = starts[i], starts[i] + len(segment.text)
                 overlap = min(end, seg_end) - max(at, seg_start)
-                if overlap > 0 and (
+                if overlap > 0 and (any_overlap or
                     overlap >= 0.5 * len(segment.text) or overlap >= 0.5 * len(excerpt)
                 ):
                     positive[i] = True
         targets[clause_type] = positive
-    return segments, targets
+    return targets

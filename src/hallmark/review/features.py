@@ -1,5 +1,9 @@
 """Text features shared by training and inference: words and word pairs, TF-IDF, L2-normalised.
 
+Besides words, a few marker terms ("<nc0>", ...) say that a sentence has the shape of a clause type
+whose words alone mislead a bag of words ("exclusive" is also in "exclusive jurisdiction"; a
+non-compete often never says "compete"). Markers cannot collide with words (tokens have no "<").
+
 Pure numpy, so that the shipped model loads without scikit-learn and without unpickling.
 """
 
@@ -14,6 +18,48 @@ import numpy as np
 
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+")
 _NUMBER = "<n>"
+_W = r"[^.;]{0,160}"  # within one clause
+_MARKER_PATTERNS: dict[str, list[str]] = {
+    "nc": [
+        r"\bnon-?compet\w*",
+        rf"\b(shall|will|agrees? (not )?to|may|covenants?)\b{_W}\bnot\b{_W}\b(compet\w*|engage|"
+        r"competitive|competing|rival)\b",
+        rf"\b(compet(e|es|ing|itive)|competitor'?s?)\b{_W}\b(products?|business|services?|"
+        r"activit\w+)\b",
+        rf"\bdirectly or indirectly\b{_W}\b(engage|own|manage|operate|participate|develop|market|"
+        r"sell)\b",
+        rf"\bnot\b{_W}\b(develop|market|sell|distribute|manufacture|promote|commerciali[sz]e)\w*"
+        rf"{_W}\b(similar|competing|competitive|substitut\w*)\b",
+    ],
+    "ex": [
+        r"\bexclusive (rights?|distributor\w*|agen\w+|licen[cs]\w*|suppl\w+|basis|provider|"
+        r"reseller|representative|partner|dealer|manufacturer|marketing|territory)\b",
+        r"\bsole and exclusive\b(?! (remedy|property|jurisdiction|liability))",
+        r"\bexclusivity\b",
+        r"\bexclusively (from|to|through|with|for)\b",
+        rf"\b(shall|will) not\b{_W}\b(appoint|purchase|buy|procure|obtain|source|sell|engage|"
+        rf"grant)\b{_W}\b(any other|other|third part\w+|anyone|any person)\b",
+        rf"\b(all|one hundred percent|100%) of\b{_W}\b(requirements|needs)\b",
+    ],
+    "exneg": [r"\bexclusive (jurisdiction|remedy|remedies|of|venue|forum)\b",
+              r"\bnon-?exclusive\b"],
+    "ip": [
+        r"\bhereby (irrevocably )?(assigns?|transfers?|conveys?)\b",
+        r"\b(shall|will) (be |become )?(the )?(sole |exclusive )?(and exclusive )?(own|owner|"
+        r"property)\w*\b",
+        r"\ball (right|rights), title,? and interest\b",
+        r"\bworks? made for hire\b|\bwork[- ]for[- ]hire\b",
+        r"\b(shall|will) vest\b",
+        rf"\b(intellectual property|inventions?|improvements?|patents?|copyrights?|deliverables|"
+        rf"work product|results|developments?)\b{_W}\b(own|owned|property|assign\w*|vest\w*|"
+        r"belong\w*)\b",
+    ],
+}
+_MARKERS = [
+    (f"<{group}{i}>", f"<{group}>", re.compile(pattern, re.IGNORECASE))
+    for group, patterns in _MARKER_PATTERNS.items()
+    for i, pattern in enumerate(patterns)
+]
 
 
 def tokens(text: str) -> list[str]:
@@ -26,6 +72,10 @@ def terms(text: str) -> Counter[str]:
     words = tokens(text)
     counts: Counter[str] = Counter(words)
     counts.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+    for marker, group, pattern in _MARKERS:
+        if pattern.search(text):
+            counts[marker] = 1
+            counts[group] = 1
     return counts
 
 

@@ -33,6 +33,7 @@ class Evidence:
 
     text: str
     location: str
+    segment: int = -1  # which segment of the document (for benchmarks; not in the JSON)
 
     def to_json(self) -> dict[str, str]:
         """The JSON form."""
@@ -148,7 +149,7 @@ def _evidence(
 ) -> list[Evidence]:
     """Excerpts of the segments, each cut around its focus (where its clause starts)."""
     focus = focus or {}
-    return [Evidence(excerpt(segments[i].text, focus.get(i, 0)), segments[i].location)
+    return [Evidence(excerpt(segments[i].text, focus.get(i, 0)), segments[i].location, i)
             for i in indices]
 
 
