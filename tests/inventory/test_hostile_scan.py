@@ -9,9 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
-from hallmark.inventory.readers import ReaderError, _dispatch
+from hallmark.inventory.readers import SUFFIXES, ReaderError, _dispatch
 from hallmark.inventory.scan import scan
 from hallmark.store.tables import metadata
 from hallmark.vault import Vault
@@ -193,3 +195,24 @@ def test_manifest_errors_never_quote_the_manifest(vault: Vault) -> None:
     assert set(errors) == {"requirements.txt", "package.json", "pyproject.toml"}
     for path, message in errors.items():
         assert message and "SECRET" not in message, (path, message)
+
+
+MARK = b"QZXJVKW"
+# Starts that take each parser past its magic, so that the marker lands where a parser reads.
+SEEDS = [b"", b"PAR1", b"ARROW1\x00\x00", b"GGUF\x03\x00\x00\x00\x01" + b"\x00" * 15,
+         (40).to_bytes(8, "little") + b'{"', b"\x80\x04\x95", b"---\nname: ", b"a,b\n",
+         b'{"a": ', b"PK\x03\x04", b"\x08\x07\x12"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(SUFFIXES)), st.sampled_from(SEEDS), st.binary(max_size=64),
+       st.binary(max_size=64))
+def test_no_reader_error_quotes_the_file(tmp_path_factory: pytest.TempPathFactory, suffix: str,
+                                         seed: bytes, before: bytes, after: bytes) -> None:
+    path = tmp_path_factory.mktemp("q") / f"f{suffix}"
+    path.write_bytes(seed + before + MARK + after)
+    try:
+        message = str(_dispatch(path, "other").get("error", ""))
+    except ReaderError as exc:
+        message = str(exc)
+    assert MARK.decode() not in message, message

@@ -91,10 +91,11 @@ def read(path: Path) -> dict[str, Any]:
                               "file can hold", result)
         kept: dict[str, Any] = {}
         try:
-            for _ in range(int(kv_count)):
+            for index in range(int(kv_count)):
                 key = _string(cur, "key", MAX_KEY) or ""
-                (vtype,) = cur.ints("<I", f"type of {clip(key, 80)}")
-                value = _value(cur, vtype, clip(key, 80), key in KEPT)
+                where = f"key #{index}"  # errors never quote the file, not even a key's name
+                (vtype,) = cur.ints("<I", f"type of {where}")
+                value = _value(cur, vtype, where, key in KEPT)
                 if key in KEPT:
                     kept[key] = value
             _apply(result, kept)

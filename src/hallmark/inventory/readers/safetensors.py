@@ -69,37 +69,40 @@ def read(path: Path) -> dict[str, Any]:
     tensors: list[dict[str, Any]] = []
     dtypes: dict[str, int] = {}
     parameters = 0
-    for name, info in header.items():
+    # Errors name a tensor by its place in the header, never by its name: a message must not
+    # quote the file (the names are listed in the metadata when the header is sound).
+    for index, (name, info) in enumerate(header.items()):
+        tensor = f"tensor #{index}"
         if not isinstance(info, dict):
-            raise ReaderError(f"tensor {clip(name, 100)!r}: entry is not an object")
+            raise ReaderError(f"{tensor}: entry is not an object")
         dtype, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
         if not isinstance(dtype, str) or dtype not in DTYPE_BITS:
-            raise ReaderError(f"tensor {clip(name, 100)!r}: unknown dtype")
+            raise ReaderError(f"{tensor}: unknown dtype")
         if (not isinstance(shape, list) or len(shape) > MAX_DIMS
                 or not all(type(d) is int and d >= 0 for d in shape)):
-            raise ReaderError(f"tensor {clip(name, 100)!r}: bad shape")
+            raise ReaderError(f"{tensor}: bad shape")
         if (not isinstance(offsets, list) or len(offsets) != 2
                 or not all(type(o) is int for o in offsets)):
-            raise ReaderError(f"tensor {clip(name, 100)!r}: bad data_offsets")
+            raise ReaderError(f"{tensor}: bad data_offsets")
         begin, end = offsets
         numel = math.prod(shape)
         bits = numel * DTYPE_BITS[dtype]
         if not 0 <= begin <= end <= data_len:
-            raise ReaderError(f"tensor {clip(name, 100)!r}: offsets {begin}..{end} outside "
-                              f"the {data_len}-byte data section")
+            raise ReaderError(f"{tensor}: offsets outside the {data_len}-byte data "
+                              "section")
         if bits % 8 or end - begin != bits // 8:
-            raise ReaderError(f"tensor {clip(name, 100)!r}: {end - begin} bytes for "
+            raise ReaderError(f"{tensor}: {end - begin} bytes for "
                               f"{numel} elements of {dtype}")
-        spans.append((begin, end, name))
+        spans.append((begin, end, tensor))
         parameters += numel
         dtypes[dtype] = dtypes.get(dtype, 0) + 1
         if len(tensors) < MAX_LISTED:
             tensors.append({"name": clip(name, 500), "dtype": dtype, "shape": shape})
     spans.sort()
     expected = 0
-    for begin, end, name in spans:
+    for begin, end, tensor in spans:
         if begin != expected:
-            raise ReaderError(f"tensor {clip(name, 100)!r}: data does not start where the "
+            raise ReaderError(f"{tensor}: data does not start where the "
                               f"previous tensor ends (hole or overlap at byte {begin})")
         expected = end
     if expected != data_len:
