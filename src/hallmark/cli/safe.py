@@ -55,6 +55,6 @@ class SafeConsole(Console):
     """A Rich console that never lets a control character through to the terminal; line breaks
     and tabs in a renderer's own strings are kept."""
 
-    def render_str(self, text: str, **kwargs: Any) -> Text:  # type: ignore[override]
+    def render_str(self, text: str, **kwargs: Any) -> Text:
         """Neutralise controls before Rich parses the markup (markup itself uses none)."""
         return super().render_str(_IN_LINES.sub(_escape, text), **kwargs)
