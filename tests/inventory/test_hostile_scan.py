@@ -216,3 +216,28 @@ def test_no_reader_error_quotes_the_file(tmp_path_factory: pytest.TempPathFactor
     except ReaderError as exc:
         message = str(exc)
     assert MARK.decode() not in message, message
+
+
+def test_what_was_read_through_a_path_now_refused_is_dropped(vault: Vault, tmp_path: Path) -> None:
+    """A register scanned before links were fenced may hold a target's content (a column named
+    after /etc/shadow's first line); the next scan that refuses the path drops it, and logs so."""
+    from hallmark.ledger import log
+
+    leaked = vault.root / "shadow.csv"
+    leaked.write_bytes(SECRET_LINE)  # stands in for what an unfenced scan read through a link
+    (before,) = scan(vault, [vault.root]).assets
+    assert "TOPSECRET" in json.dumps(before.metadata)
+    (tmp_path / "outside.csv").write_bytes(SECRET_LINE)
+    leaked.unlink()
+    os.symlink(tmp_path / "outside.csv", leaked)
+    result = scan(vault, [vault.root])
+    assert [p for p, _ in result.problems] == ["shadow.csv"]
+    with vault.read() as conn:
+        from hallmark.inventory.assets import resolve
+
+        after = resolve(conn, before.id)
+        assert "TOPSECRET" not in json.dumps(after.metadata)
+        assert "outside the scanned folder" in after.metadata["error"]
+        last = log.event(conn, log.events_for(conn, before.id)[-1])["parsed"]
+    assert (last["type"], last["payload"]["changed"]) == ("asset.updated", ["metadata"])
+    assert leaks([database_text(vault)], SECRET_LINE) == []

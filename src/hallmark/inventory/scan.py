@@ -24,10 +24,10 @@ from hallmark.inventory.classify import classify
 from hallmark.inventory.code import clear_caches, code_metadata
 from hallmark.inventory.hashing import blake3_threads_for, hash_file
 from hallmark.inventory.readers import ReaderError, read_metadata
-from hallmark.inventory.walk import Fence, Found, display, walk
+from hallmark.inventory.walk import IN_VAULT, OUTSIDE, Fence, Found, display, walk
 from hallmark.ledger.log import utcnow
 from hallmark.store.tables import assets, scan_problems
-from hallmark.vault import Vault
+from hallmark.vault import Txn, Vault
 
 Progress = Callable[[int, int], None]
 
@@ -251,3 +251,16 @@ def _record(vault: Vault, hashed: list[_Hashed], known: dict[str, Any], result: 
         for key, reason in result.problems:
             txn.conn.execute(delete(scan_problems).where(scan_problems.c.path == key))
             txn.conn.execute(insert(scan_problems).values(path=key, reason=reason, seen=now))
+            if reason in (OUTSIDE, IN_VAULT) and key in known:
+                _forget_content(txn, known[key], reason, now)
+
+
+def _forget_content(txn: Txn, row: Any, reason: str, now: str) -> None:
+    """A registered path that the fence now refuses may hold what an older scan read through
+    it (a link to /etc/shadow, to the vault's key): its metadata goes, and the log says so."""
+    if json.loads(row.meta) == {"error": reason}:
+        return
+    txn.conn.execute(update(assets).where(assets.c.id == row.id).values(
+        meta=json.dumps({"error": reason}), updated=now))
+    asset = Asset.from_row(txn.conn.execute(select(assets).where(assets.c.id == row.id)).one())
+    txn.log.append("asset.updated", {"asset": record(asset), "changed": ["metadata"]}, [row.id])
