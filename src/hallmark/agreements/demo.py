@@ -41,7 +41,7 @@ parties: [Acme AI, Nova Labs]
 effective: {start}
 term: 2y
 confidentiality_survives: 5y
-covers: [{dataset}, {model}]
+covers: ["{dataset}", "{model}"]
 prohibited: [redistribute, reverse-engineer, train]
 ownership:
   - subject: derivatives
@@ -58,7 +58,7 @@ parties: [Acme AI, CloudCo]
 effective: {start}
 expires: {end}
 confidentiality_survives: 3y
-covers: [{dataset}]
+covers: ["{dataset}"]
 permitted:
   - party: CloudCo
     teams: [CloudCo/research]
