@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hallmark.review.cuad import default_dir
+from hallmark.review.evidence import excerpt, excerpt_bounds
 from hallmark.review.service import MAX_EXCERPT_CHARS, review_text
 
 # Our own words, shaped like a development agreement whose early sentences mention the topics
@@ -96,3 +99,18 @@ def test_ibio_development_agreement_evidence() -> None:
     dispute = _first_evidence(text, "dispute-resolution").lower()
     assert any(word in dispute for word in ("arbitrat", "dispute", "court"))
     assert "agreement administrator" not in dispute
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["shall", "arbitration;", "the", "Party,", "and", "x" * 30, "."]),
+                min_size=1, max_size=300).map(" ".join), st.integers(0, 3000))
+def test_excerpts_are_bounded_pieces_that_hold_their_focus(text: str, focus: int) -> None:
+    focus = min(focus, max(len(text) - 1, 0))
+    begin, end = excerpt_bounds(text, focus)
+    cut = excerpt(text, focus)
+    assert len(cut) <= MAX_EXCERPT_CHARS
+    assert cut == ("\u2026" if begin else "") + text[begin:end] + ("\u2026" if end < len(text)
+                                                                  else "")
+    assert begin <= focus < end or not text
+    if len(text) <= MAX_EXCERPT_CHARS:
+        assert cut == text

@@ -107,22 +107,31 @@ def model_focus(model: ClauseModel, clause_type: str, text: str) -> int:
     return spans[starts[best]][0]
 
 
-def excerpt(text: str, focus: int = 0) -> str:
-    """At most MAX_EXCERPT_CHARS of the text, starting at the clause boundary before `focus`."""
+def excerpt_bounds(text: str, focus: int = 0) -> tuple[int, int]:
+    """Where the excerpt of a long text starts and ends: from the clause boundary before `focus`
+    (at most LEAD_IN_CHARS before it), as much as fits with the ellipses, cut at a space."""
     if len(text) <= MAX_EXCERPT_CHARS:
-        return text
+        return 0, len(text)
+    focus = max(0, min(focus, len(text) - 1))
     begin = 0
     if focus > LEAD_IN_CHARS // 2:
-        window = _CLAUSE_BOUNDARY.finditer(text, max(0, focus - LEAD_IN_CHARS), focus + 1)
+        window = _CLAUSE_BOUNDARY.finditer(text, max(0, focus - LEAD_IN_CHARS), focus)
         boundaries = [m.end() for m in window]
         if boundaries:
             begin = boundaries[-1]
         else:
-            space = text.find(" ", max(0, focus - LEAD_IN_CHARS // 4))
-            begin = space + 1 if 0 <= space < focus else focus
-    room = MAX_EXCERPT_CHARS - (1 if begin else 0) - 1
-    piece = text[begin:]
-    if len(piece) > room + 1:
-        cut = piece.rfind(" ", 0, room)
-        piece = piece[: cut if cut > room // 2 else room].rstrip() + "\u2026"
-    return ("\u2026" if begin else "") + piece
+            space = text.find(" ", max(0, focus - LEAD_IN_CHARS // 4), focus)
+            begin = space + 1 if space >= 0 else focus
+    room = MAX_EXCERPT_CHARS - (1 if begin else 0)
+    if len(text) - begin <= room:
+        return begin, len(text)
+    room -= 1  # the closing ellipsis
+    cut = text.rfind(" ", begin + room // 2, begin + room)
+    end = cut if cut > focus else begin + room
+    return begin, end
+
+
+def excerpt(text: str, focus: int = 0) -> str:
+    """At most MAX_EXCERPT_CHARS of the text around `focus`, with "…" where text was left out."""
+    begin, end = excerpt_bounds(text, focus)
+    return ("\u2026" if begin else "") + text[begin:end] + ("\u2026" if end < len(text) else "")
