@@ -17,12 +17,12 @@ import yaml
 from hallmark.errors import InputError
 from hallmark.review import patterns
 from hallmark.review.classifier import shipped_model
-from hallmark.review.evidence import MAX_EXCERPT_CHARS, excerpt, model_focus, pattern_ranks
+from hallmark.review.evidence import MAX_EXCERPT_CHARS as MAX_EXCERPT_CHARS  # re-exported
+from hallmark.review.evidence import excerpt, model_focus, pattern_ranks
 from hallmark.review.extract import extract
 from hallmark.review.segment import Block, Segment, paragraphs, segment_blocks
 
 MAX_EVIDENCE = 3
-__all__ = ["MAX_EXCERPT_CHARS", "review_blocks", "review_document", "review_text"]
 TYPE_ALIASES = {"license": "licence", "data-sharing": "data-use", "assignment": "work-for-hire"}
 MIN_CONFIDENTIALITY_MONTHS = 24
 
