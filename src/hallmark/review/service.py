@@ -189,8 +189,9 @@ def _clause_results(segments: list[Segment], scored: _Scores) -> list[ClauseResu
         column, threshold = scored.score[clause_type], scored.threshold[clause_type]
         best = float(column.max()) if len(column) else 0.0
         # Evidence: the segments that pass the threshold, best clause-level rank first.
-        order = np.argsort(-scored.rank[clause_type], kind="stable")
-        supporting = [int(i) for i in order if column[i] >= threshold][:MAX_EVIDENCE]
+        passing = np.flatnonzero(column >= threshold)
+        order = passing[np.argsort(-scored.rank[clause_type][passing], kind="stable")]
+        supporting = [int(i) for i in order[:MAX_EVIDENCE]]
         if clause_type in scored.focus:
             focus = {i: scored.focus[clause_type][i] for i in supporting}
         else:
