@@ -14,7 +14,7 @@ import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, select
 
-from hallmark.errors import IntegrityError, NotFound
+from hallmark.errors import InputError, IntegrityError, NotFound
 from hallmark.ledger import merkle, note
 from hallmark.store.tables import checkpoints, event_subjects, events, ledger_head, ledger_nodes
 
@@ -43,6 +43,10 @@ _INSERT_NODE = f"INSERT INTO {ledger_nodes.name} (level, idx, hash) VALUES (?, ?
 _UPDATE_HEAD = f"UPDATE {ledger_head.name} SET size = ?, root = ?, frontier = ? WHERE id = 1"
 _INSERT_CHECKPOINT = (f"INSERT INTO {checkpoints.name} (size, root, note, created) "
                       "VALUES (?, ?, ?, ?)")
+# PostgreSQL refuses a longer value only at commit, with a driver error; SQLite stores it. Both
+# refuse it up front instead, so the log means the same on either and nothing half-writes.
+_MAX_SUBJECT = event_subjects.c.subject.type.length or 64  # type: ignore[attr-defined]
+_MAX_TYPE = events.c.type.type.length or 64  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -83,6 +87,10 @@ class LogWriter:
     def append(self, type_: str, payload: dict[str, Any], subjects: Iterable[str] = ()) -> int:
         """Add one event; returns its sequence number (leaf index)."""
         subjects = sorted(set(subjects))
+        if len(type_) > _MAX_TYPE:
+            raise InputError(f"a log event type is longer than {_MAX_TYPE} characters")
+        if any(len(s) > _MAX_SUBJECT for s in subjects):
+            raise InputError(f"a log subject is longer than {_MAX_SUBJECT} characters")
         time = utcnow()
         entry = rfc8785.dumps(
             {"type": type_, "time": time, "actor": self.actor, "subjects": subjects,
@@ -128,7 +136,8 @@ class LogWriter:
         signed = note.sign_note(body, self.signer.key_name, self.signer.private_key)
         cursor.execute(sql(_INSERT_CHECKPOINT), (self.size, root, signed, utcnow()))
         cursor.close()
-        _opened[self.signer.key_name] = note.Checkpoint(self.signer.origin, self.size, root, signed)
+        _opened[_cache_key(self.signer)] = note.Checkpoint(self.signer.origin, self.size, root,
+                                                           signed)
         self._events, self._subjects, self._nodes = [], [], []
         return signed
 
@@ -175,17 +184,23 @@ def _check_signed_head(size: int, root: bytes, latest: Any, signer: Signer) -> N
                              "`hallmark ledger verify`)")
 
 
-# The newest note this process signed or verified, by key name: the next transaction usually
-# finds exactly those bytes at the head, and identical bytes need no second Ed25519 check.
-_opened: dict[str, note.Checkpoint] = {}
+# The newest note this process signed or verified, by key name and public key: the next
+# transaction usually finds exactly those bytes at the head, and identical bytes need no second
+# Ed25519 check. The key is part of the cache key: by name alone, a note opened for one vault
+# would be vouched for under another key that shares the name (a restored vault with a new key).
+_opened: dict[tuple[str, bytes], note.Checkpoint] = {}
+
+
+def _cache_key(signer: Signer) -> tuple[str, bytes]:
+    return signer.key_name, signer.private_key.public_key().public_bytes_raw()
 
 
 def _open_cached(text: str, signer: Signer) -> note.Checkpoint:
-    known = _opened.get(signer.key_name)
+    known = _opened.get(_cache_key(signer))
     if known is not None and known.note == text:
         return known
     cp = note.open_checkpoint(text, signer.key_name, signer.private_key.public_key())
-    _opened[signer.key_name] = cp
+    _opened[_cache_key(signer)] = cp
     return cp
 
 

@@ -85,7 +85,9 @@ class _Checkpoints:
     def __init__(self, conn: Connection, origin: str, name: str, key: Ed25519PublicKey) -> None:
         self.conn, self.origin, self.name, self.key = conn, origin, name, key
         self.page: list[Any] = []
-        self.after = -1
+        # None: the first page has no lower bound, so a row at a negative size (never signed by
+        # a writer) is read and reported as stray rather than skipped.
+        self.after: int | None = None
         self.done = False
         self.count = 0
         self.last_ok = 0
@@ -93,10 +95,11 @@ class _Checkpoints:
     def _fill(self) -> None:
         if self.page or self.done:
             return
-        self.page = _fetch(self.conn, select(
-            checkpoints.c.size, checkpoints.c.root, checkpoints.c.note)
-            .where(checkpoints.c.size > self.after).order_by(checkpoints.c.size).limit(BATCH),
-            "checkpoints")
+        query = select(checkpoints.c.size, checkpoints.c.root, checkpoints.c.note)
+        if self.after is not None:
+            query = query.where(checkpoints.c.size > self.after)
+        self.page = _fetch(self.conn, query.order_by(checkpoints.c.size).limit(BATCH),
+                           "checkpoints")
         for row in self.page:
             where = f"the checkpoint row at size {row.size!r}"
             _typed(row.size, int, f"{where}: its size column")
@@ -192,11 +195,14 @@ def verify_log(conn: Connection, origin: str, name: str, public_key: Ed25519Publ
 
 def _verify(conn: Connection, origin: str, name: str, key: Ed25519PublicKey, batch: int,
             report: Report, witnessed: Sequence[Witnessed]) -> None:
-    heads = _fetch(conn, select(ledger_head.c.size, ledger_head.c.root, ledger_head.c.frontier),
-                   "ledger_head")
+    heads = _fetch(conn, select(ledger_head.c.id, ledger_head.c.size, ledger_head.c.root,
+                                ledger_head.c.frontier), "ledger_head")
     if len(heads) != 1:
         raise _Bad("the log head is missing" if not heads else "the log has several heads")
     head = heads[0]
+    # Writers read and lock only the row with id 1: verify must vouch for that same row.
+    if _typed(head.id, int, "the log head's id column") != 1:
+        raise _Bad(f"the log head row has id {head.id!r}, not 1: it was tampered with")
     size = _typed(head.size, int, "the log head's size column")
     _typed(head.root, bytes, "the log head's root column")
     _typed(head.frontier, bytes, "the log head's frontier column")
@@ -204,9 +210,14 @@ def _verify(conn: Connection, origin: str, name: str, key: Ed25519PublicKey, bat
         if w.size > size:
             raise _Bad(f"the log has {size} entries but {w.label} saw size {w.size}: the log was "
                        "cut back", size)
-    expect = {w.size: w for w in witnessed}
-    if 0 in expect and expect[0].root != merkle.EMPTY_ROOT:
-        raise _Bad(f"{expect[0].label} at size 0 has a root that no empty log has")
+    # Every record counts, several at one size included: keeping one per size let a second
+    # witness of a rewritten history (same size, other root) hide the honest one.
+    expect: dict[int, list[Witnessed]] = {}
+    for w in witnessed:
+        expect.setdefault(w.size, []).append(w)
+    for w in expect.get(0, []):
+        if w.root != merkle.EMPTY_ROOT:
+            raise _Bad(f"{w.label} at size 0 has a root that no empty log has")
     cps = _Checkpoints(conn, origin, name, key)
     frontier: list[tuple[int, bytes]] = []
     seq = 0
@@ -236,7 +247,8 @@ def _verify(conn: Connection, origin: str, name: str, key: Ed25519PublicKey, bat
             seq += 1
             if seq in expect or cps.due(seq):
                 root = merkle.root_from_frontier([x for _, x in frontier])
-                _check_witnessed(expect.get(seq), root)
+                for w in expect.get(seq, []):
+                    _check_witnessed(w, root)
                 while cps.due(seq):
                     if cps.peek_size() != seq:
                         _stray_checkpoint(cps)
@@ -254,8 +266,8 @@ def _verify(conn: Connection, origin: str, name: str, key: Ed25519PublicKey, bat
     report.witnessed = len(witnessed)
 
 
-def _check_witnessed(w: Witnessed | None, root: bytes) -> None:
-    if w is not None and w.root != root:
+def _check_witnessed(w: Witnessed, root: bytes) -> None:
+    if w.root != root:
         raise _Bad(f"the log is inconsistent with {w.label} at size {w.size}: its first "
                    f"{w.size} entries no longer hash to the witnessed root (history was "
                    "rewritten)", w.size)
@@ -268,6 +280,12 @@ def _check_head(conn: Connection, head: Any, size: int, frontier: list[tuple[int
         raise _Bad("the log head's root does not match the entries")
     if head.frontier != b"".join(x for _, x in frontier):
         raise _Bad("the log head's frontier does not match the entries")
+    # The paged reads start at seq 0, so rows at a negative (or otherwise out-of-line) seq are
+    # never visited; other code still reads them (e.g. the first event by `ORDER BY seq`).
+    stored_events = conn.execute(select(func.count()).select_from(events)).scalar_one()
+    if stored_events != size:
+        raise _Bad(f"the log stores {stored_events} entries where its head says {size}: entries "
+                   "were inserted outside the sequence")
     stored_nodes = conn.execute(select(func.count()).select_from(ledger_nodes)).scalar_one()
     if stored_nodes != _expected_node_count(size):
         raise _Bad(f"the log stores {stored_nodes} tree nodes where {size} entries make "

@@ -171,7 +171,11 @@ def check(vault: Vault, records: list[Record]) -> list[verify.Witnessed]:
     """The records of this vault's log, each signature checked; IntegrityError when a record
     is not what it claims, or when none is this log's."""
     name, key = vault.key_name, vault.signing_key.public_key()
-    mine = [r for r in records if r.origin == vault.origin]
+    # A record is this log's if either its `origin` field or its note's origin line says so:
+    # the field is not signed, and relabelling a record must not make verify skip it (the
+    # check below then fails it, as its fields disagree with its note).
+    mine = [r for r in records
+            if vault.origin in (r.origin, r.checkpoint.partition("\n")[0])]
     if not mine:
         raise IntegrityError(f"the witness file holds no checkpoint of this vault's log "
                              f"({vault.origin})")
