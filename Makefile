@@ -26,7 +26,8 @@ typecheck: $(STAMP)
 	  src/hallmark/review/segment.py src/hallmark/review/patterns.py \
 	  src/hallmark/marks/codes.py src/hallmark/marks/stats.py src/hallmark/marks/columns.py \
 	  src/hallmark/marks/tabular.py src/hallmark/policy/compile.py src/hallmark/policy/decide.py \
-	  src/hallmark/ledger/note.py src/hallmark/files.py
+	  src/hallmark/ledger/note.py src/hallmark/files.py \
+	  src/hallmark/review/evidence.py src/hallmark/cli/safe.py
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 tests
