@@ -322,3 +322,71 @@ def test_wrongly_typed_event_seq_is_a_named_failure(tmp_path: Path, monkeypatch,
                           "WHERE seq = 3"))
     _verify_fails(cli)
     vault.close()
+
+
+def test_write_between_verify_pages_reads_one_snapshot(log6: Vault, monkeypatch) -> None:
+    """An honest write that commits while verify pages through the log must not read as
+    tampering (on PostgreSQL each statement used to see the newest commits)."""
+    from hallmark.ledger import verify
+
+    if log6.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite's read transaction holds the write lock: the writer would wait")
+    real = verify._subjects_in
+    calls = []
+
+    def write_then_read(conn, start, end):  # type: ignore[no-untyped-def]
+        if not calls:
+            append(log6, 3)
+        calls.append(start)
+        return real(conn, start, end)
+
+    monkeypatch.setattr(verify, "_subjects_in", write_then_read)
+    with log6.read() as conn:
+        report = verify.verify_log(conn, log6.origin, log6.key_name,
+                                   log6.signing_key.public_key(), batch=2)
+    assert report.ok, report.problem
+    assert report.size == 6 and len(calls) == 3
+    with log6.read() as conn:
+        assert verify.verify_log(conn, log6.origin, log6.key_name,
+                                 log6.signing_key.public_key()).size == 9
+
+
+def test_junk_time_stamp_in_a_witness_record_is_a_named_failure(log6: Vault, cli, tmp_path: Path,
+                                                                tsa_root: Path) -> None:
+    import base64
+
+    path = tmp_path / "w.jsonl"
+    _witness(cli, path)
+    doc = json.loads(path.read_text())
+    for token in (base64.b64encode(b"\x30\x03\x02\x01\x00").decode(), "AAAA", "not base64"):
+        doc["timestamp"] = {"tsa": "http://x", "gen_time": "now", "pinned": True,
+                            "token": token, "chain": tsa_root.read_text()}
+        path.write_text(json.dumps(doc) + "\n")
+        result = cli("ledger", "verify", "--witness", str(path))
+        assert result.exit_code == 1 and "time-stamp" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_unknown_extra_signature_line_is_harmless(log6: Vault, cli) -> None:
+    """C2SP verifiers ignore signatures by keys they do not know: an added line by another name
+    changes nothing that is signed, so verify still passes and writers still extend the head."""
+    cp = _newest(log6)
+    extra = f"{cp}\u2014 someone.else/key {'A' * 92}\n"
+    _sql(log6, update(checkpoints).where(checkpoints.c.size == 6).values(note=extra))
+    log._opened.clear()
+    assert cli("ledger", "verify").exit_code == 0
+    append(log6, 1)
+    assert cli("ledger", "verify").exit_code == 0
+
+
+def test_rows_planted_past_the_head_fail_verify_and_the_next_write(log6: Vault, cli) -> None:
+    forged = _forged_entry(6)
+    _sql(log6, insert(events).values(seq=6, time="2020-01-01T00:00:00.000000Z",
+                                     type="test.event", actor="mallory", entry=forged,
+                                     leaf_hash=merkle.leaf_hash(forged)))
+    assert "beyond the log head" in _verify_fails(cli)
+    with pytest.raises(Exception):  # noqa: B017 - the primary key refuses the honest row
+        append(log6, 1)
+    assert "beyond the log head" in _verify_fails(cli)
+    result = cli("lineage", "add", "aaaa", "--from", "bbbb", "--relation", "trained-on")
+    assert "Traceback" not in result.stderr and result.exit_code != 0

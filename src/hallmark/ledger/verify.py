@@ -185,6 +185,12 @@ def verify_log(conn: Connection, origin: str, name: str, public_key: Ed25519Publ
     every checkpoint (one must sign the head) and every witnessed checkpoint."""
     started = time.perf_counter()
     report = Report()
+    if conn.dialect.name == "postgresql" and not conn.in_transaction():
+        # One snapshot for every paged read: under PostgreSQL's default READ COMMITTED each
+        # statement saw the newest commits, so an honest write landing between two pages read
+        # as entries "beyond the head" or a stray checkpoint. (SQLite's reads already run in
+        # one BEGIN IMMEDIATE transaction: store/db.py.)
+        conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
     try:
         _verify(conn, origin, name, public_key, batch, report, witnessed)
     except _Bad as bad:
