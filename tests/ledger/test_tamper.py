@@ -337,3 +337,25 @@ def test_witness_with_a_time_stamp(log12: Vault, cli, tmp_path: Path, tsa_url: s
     witness_file.write_text(json.dumps(record) + "\n")
     result = cli("ledger", "verify", "--witness", str(witness_file))
     assert result.exit_code == 1 and "time-stamp" in result.stderr
+
+
+def test_pinned_cosigner_and_tsa(log12: Vault, cli, tmp_path: Path, tsa_url: str,
+                                 tsa_root: Path) -> None:
+    """A record's own cosigner key proves only that it is intact; pinning says who."""
+    Vault.create(tmp_path / "cosigner", db_url=f"sqlite:///{tmp_path / 'c.db'}")
+    Vault.create(tmp_path / "impostor", db_url=f"sqlite:///{tmp_path / 'i.db'}")
+    witness_file, plain_file = tmp_path / "w.jsonl", tmp_path / "plain.jsonl"
+    done = json.loads(cli("ledger", "witness", "--to", str(witness_file), "--cosigner",
+                          str(tmp_path / "cosigner"), "--tsa", tsa_url, "--tsa-root",
+                          str(tsa_root), "--json").stdout)
+    vkey = done["cosigner"]
+    args = ("ledger", "verify", "--witness", str(witness_file))
+    assert cli(*args, "--cosigner-key", vkey, "--tsa-root", str(tsa_root)).exit_code == 0
+    impostor = json.loads(cli("ledger", "witness", "--to", str(plain_file), "--cosigner",
+                              str(tmp_path / "impostor"), "--json").stdout)["cosigner"]
+    result = cli(*args, "--cosigner-key", impostor)
+    assert result.exit_code == 1 and "no cosignature" in result.stderr
+    # A record with no token fails once a TSA root is pinned.
+    result = cli("ledger", "verify", "--witness", str(plain_file), "--tsa-root", str(tsa_root))
+    assert result.exit_code == 1 and "no time-stamp" in result.stderr
+    assert cli("ledger", "verify", "--cosigner-key", vkey).exit_code == 2

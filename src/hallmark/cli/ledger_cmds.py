@@ -140,14 +140,24 @@ def verify_cmd(
     witness_files: Optional[list[Path]] = typer.Option(  # noqa: UP045
         None, "--witness", help="A witness file (repeatable): the log must reach every size it "
         "witnessed, with the witnessed root."),
+    cosigner_key: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--cosigner-key", help="Require every witnessed checkpoint to carry a valid "
+        "cosignature by this cosigner vkey (`ledger witness --json` prints it)."),
+    tsa_root: Optional[Path] = typer.Option(  # noqa: UP045
+        None, "--tsa-root", help="Require every witnessed checkpoint to carry an RFC 3161 token "
+        "that verifies against these PEM roots."),
     as_json: bool = JsonOption,
 ) -> None:
     """Recompute the whole tree; check every node, the subject index and every checkpoint (one
     must sign the head), and the witnesses (exit 1 naming the first bad entry)."""
-    from hallmark.ledger import witness
+    from hallmark.ledger import timestamp, witness
 
     vault = open_vault(ctx)
-    witnessed = witness.expect(vault, list(witness_files or []))
+    if (cosigner_key or tsa_root) and not witness_files:
+        raise InputError("--cosigner-key and --tsa-root pin what a witness file holds: name one "
+                         "with --witness")
+    roots = timestamp.parse_certificates(_read_small(tsa_root, "certificate")) if tsa_root else None
+    witnessed = witness.expect(vault, list(witness_files or []), cosigner_key, roots)
     with vault.read() as conn:
         report = verify.verify_log(conn, vault.origin, *_key(vault), witnessed=witnessed)
     if as_json:

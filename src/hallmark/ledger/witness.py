@@ -167,9 +167,13 @@ def _parse(raw: bytes, number: int, path: Path) -> Record:
     return Record(number, origin, size, root, witnessed[:40], checkpoint, cosigner, stamp)
 
 
-def check(vault: Vault, records: list[Record]) -> list[verify.Witnessed]:
+def check(vault: Vault, records: list[Record], cosigner: str | None = None,
+          tsa_roots: list[Any] | None = None) -> list[verify.Witnessed]:
     """The records of this vault's log, each signature checked; IntegrityError when a record
-    is not what it claims, or when none is this log's."""
+    is not what it claims, or when none is this log's. A record's own cosigner key and
+    certificate chain only show it is intact; `cosigner` (a vkey) and `tsa_roots` pin who must
+    have cosigned and stamped every record."""
+    pinned = parse_cosigner_vkey(cosigner) if cosigner else None
     name, key = vault.key_name, vault.signing_key.public_key()
     # A record is this log's if either its `origin` field or its note's origin line says so:
     # the field is not signed, and relabelling a record must not make verify skip it (the
@@ -190,20 +194,28 @@ def check(vault: Vault, records: list[Record]) -> list[verify.Witnessed]:
         if record.cosigner is not None:
             cosigner_name, cosigner_key = parse_cosigner_vkey(record.cosigner)
             open_cosignature(record.checkpoint, cosigner_name, cosigner_key)
-        if record.timestamp is not None:
-            _check_token(record)
+        if pinned is not None:
+            try:
+                open_cosignature(record.checkpoint, *pinned)
+            except IntegrityError as exc:
+                raise IntegrityError(f"{record.label}: {exc}") from exc
+        if record.timestamp is not None or tsa_roots:
+            _check_token(record, tsa_roots)
         out.append(verify.Witnessed(cp.size, cp.root, record.label))
     return out
 
 
-def _check_token(record: Record) -> None:
-    """The record's RFC 3161 token must stamp its exact checkpoint note (with cosignatures)."""
+def _check_token(record: Record, pinned: list[Any] | None = None) -> None:
+    """The record's RFC 3161 token must stamp its exact checkpoint note (with cosignatures),
+    checked against the `pinned` roots when given, else against the chain the record carries."""
     from hallmark.ledger import timestamp
 
-    stamp = record.timestamp or {}
+    if record.timestamp is None:
+        raise IntegrityError(f"{record.label}: it carries no time-stamp")
+    stamp = record.timestamp
     try:
         token = base64.b64decode(str(stamp["token"]), validate=True)
-        roots = timestamp.parse_certificates(str(stamp["chain"]).encode())
+        roots = pinned or timestamp.parse_certificates(str(stamp["chain"]).encode())
     except (KeyError, ValueError, binascii.Error, InputError) as exc:
         raise IntegrityError(f"{record.label}: its time-stamp is malformed") from exc
     try:
@@ -297,10 +309,11 @@ def _ends_with_newline(path: Path) -> bool:
         return fh.read(1) == b"\n"
 
 
-def expect(vault: Vault, paths: list[Path]) -> list[verify.Witnessed]:
+def expect(vault: Vault, paths: list[Path], cosigner: str | None = None,
+           tsa_roots: list[Any] | None = None) -> list[verify.Witnessed]:
     """What `ledger verify --witness` checks the log against: every record of every file."""
     out: list[verify.Witnessed] = []
     for path in paths:
-        out.extend(check(vault, load(path)))
+        out.extend(check(vault, load(path), cosigner, tsa_roots))
     return out
 
