@@ -93,8 +93,11 @@ def file_sha256(path: Path) -> str:
 
 
 def source_path(vault: Vault, stored: str) -> Path:
-    """Where a registered asset's file is (paths are stored relative to the vault's folder)."""
-    path = Path(stored)
+    """Where a registered asset's file is (paths are stored relative to the vault's folder, in
+    the register's display form: backslashes doubled, undecodable bytes as \\xHH)."""
+    from hallmark.inventory.walk import from_display
+
+    path = Path(from_display(stored))
     return path if path.is_absolute() else vault.root / path
 
 

@@ -98,7 +98,7 @@ def open_table(path: Path | str, fmt: str | None = None) -> Source:
     fmt = fmt or format_of(path)
     try:
         if fmt == "parquet":
-            with pq.ParquetFile(path) as pf:
+            with _open(path) as raw, pq.ParquetFile(raw) as pf:
                 schema = pf.schema_arrow
         else:
             reader = _text_reader(path, fmt, None)
@@ -121,21 +121,27 @@ def open_table(path: Path | str, fmt: str | None = None) -> Source:
     return Source(path, fmt, schema)
 
 
+def _open(path: Path) -> pa.NativeFile:
+    """The file as an Arrow stream, opened by its bytes: a name that is not UTF-8 opens too
+    (Arrow's own path handling insists on UTF-8)."""
+    return pa.OSFile(os.fsencode(path))
+
+
 def _text_reader(path: Path, fmt: str, schema: pa.Schema | None) -> Any:
     if fmt == "jsonl":
         parse = pajson.ParseOptions(explicit_schema=schema) if schema is not None else None
-        return pajson.open_json(path, read_options=pajson.ReadOptions(block_size=BLOCK),
+        return pajson.open_json(_open(path), read_options=pajson.ReadOptions(block_size=BLOCK),
                                 parse_options=parse)
     types = {f.name: f.type for f in schema} if schema is not None else None
     return pacsv.open_csv(
-        path, read_options=pacsv.ReadOptions(block_size=BLOCK),
+        _open(path), read_options=pacsv.ReadOptions(block_size=BLOCK),
         parse_options=pacsv.ParseOptions(delimiter="\t" if fmt == "tsv" else ","),
         convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False))
 
 
 def _batches(path: Path, fmt: str, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
     if fmt == "parquet":
-        with pq.ParquetFile(path) as pf:
+        with _open(path) as raw, pq.ParquetFile(raw) as pf:
             yield from pf.iter_batches(batch_size=MAX_ROWS_PER_BATCH)
         return
     reader = _text_reader(path, fmt, schema)
