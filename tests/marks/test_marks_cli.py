@@ -49,7 +49,8 @@ def test_share_then_trace_names_the_leaker(cli, world: World) -> None:
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     assert set(doc) == {"asset", "rows_matched", "accused", "needed_rows"}
-    assert doc["asset"] == world.dataset and doc["rows_matched"] == 500
+    # 80% of each marked column's cells carry a mark (several key blocks): most rows do
+    assert doc["asset"] == world.dataset and 450 <= doc["rows_matched"] <= 500
     assert [set(c) for c in doc["accused"]] == [{"recipient", "share", "score", "p_value"}]
     assert doc["accused"][0]["recipient"] == "beta-labs"
     assert doc["accused"][0]["share"] == b["share"] and doc["accused"][0]["p_value"] <= 1e-6
@@ -124,7 +125,7 @@ def test_too_few_rows_says_how_many_are_needed(cli, world: World) -> None:
     result = cli("trace", str(world.root / "few.csv"), "--json")
     assert result.exit_code == 2 and "too few rows to decide" in result.stderr
     doc = json.loads(result.stdout)
-    assert doc["rows_matched"] == 5 and doc["needed_rows"] > 5 and doc["accused"] == []
+    assert doc["rows_matched"] <= 5 and doc["needed_rows"] > 5 and doc["accused"] == []
     assert str(doc["needed_rows"]) in result.stderr
     assert _count(world, traces) == 0
 

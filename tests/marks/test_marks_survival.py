@@ -194,3 +194,39 @@ def test_share_says_what_its_copy_is_expected_to_survive(cli, world: World) -> N
     text = " ".join(human.stdout.split())
     assert "Expected to survive: rounding spend to whole numbers, score to 1 decimal" in text
     assert "dropping any 2 columns" in text and "rows (" in text
+
+
+@pytest.mark.parametrize("make, dropped", [(cohort, ("patient", "bmi")), (narrow, ("plan",)),
+                                           (cohort, ())])
+def test_innocent_p_values_stay_calibrated_when_columns_are_dropped(make, dropped) -> None:
+    """Shares that were never issued, scored against a leak with key columns gone (so some cells
+    are read under the wrong block and are noise): P(p <= a) <= a at every level."""
+    import math
+
+    from hallmark.marks.codes import TardosParams
+    from hallmark.marks.columns import profile_batches
+    from hallmark.marks.layout import locate
+    from hallmark.marks.stats import log_tail_bound
+    from hallmark.marks.tabular import Extraction, Keys, make_plan, mark_batch
+
+    key = bytes(range(32))
+    table = make()
+    plan = make_plan(profile_batches(table.schema, table.to_batches(), key), TardosParams())
+    keys = Keys.derive(key, "asset", plan)
+    leak = pa.Table.from_batches([mark_batch(b, plan, keys, "sh-guilty")[0]
+                                  for b in table.to_batches(max_chunksize=1000)])
+    leak = leak.select([c for c in leak.column_names if c not in dropped])
+    seen = [p.fingerprint() for p in profile_batches(leak.schema, leak.to_batches(), key)]
+    extraction = Extraction()
+    for batch in leak.to_batches(max_chunksize=700):
+        extraction.add(batch, plan, locate(plan, seen), keys)
+    pos, sigma = extraction.finish()
+    bias = keys.codebook.bias(pos)
+    n = 400
+    p = np.array([math.exp(log_tail_bound(keys.codebook.score(f"sh-innocent-{i}", pos, sigma,
+                                                                bias), sigma, bias))
+                  for i in range(n)])
+    for level in (0.01, 0.05, 0.1, 0.25, 0.5):
+        assert (p <= level).mean() <= level + 3 * math.sqrt(level * (1 - level) / n), level
+    guilty = log_tail_bound(keys.codebook.score("sh-guilty", pos, sigma, bias), sigma, bias)
+    assert guilty < math.log(1e-9)

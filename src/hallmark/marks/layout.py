@@ -28,6 +28,11 @@ SPARSE_MAX_SHARE = 0.1  # a sparse step is at most this share of the column's ro
 BIN_MOVES = 10  # a coarse key bin is at least this many largest moves wide
 KEY_BLOCKS = 3
 MIN_BLOCK_BITS = 7.0  # about 128 distinct keys
+FULL_KEY_SHARE = 0.5
+# Dense columns with several key groups mark this share of their cells, not all: a tracer that
+# lacks some groups then reads mostly cells its own groups marked, far less noise
+SHARED_FRACTION = 0.8
+SURVIVAL_MARGIN = 3.0  # positions beyond a perfect read's need before a promise is made
 MAX_STABLE_KEYS = 9
 MAX_COARSE_KEYS = 3
 
@@ -75,9 +80,23 @@ def _bin_units(spec: dict[str, Any], scale: float) -> tuple[int, float]:
     return width, math.log2(spread) if spread > 1 else 0.0
 
 
-def key_layout(stable: list[Profile], marks: list[dict[str, Any]],
-               scales: dict[int, float]) -> tuple[list[dict[str, Any]], list[list[int]]]:
-    """Key columns (stable ones by entropy, then coarse bins of marked columns) and groups."""
+def key_layout(stable: list[Profile], marks: list[dict[str, Any]], scales: dict[int, float],
+               rows: int) -> tuple[list[dict[str, Any]], list[list[int]], list[float]]:
+    """Key columns (stable ones by entropy, then coarse bins of marked columns), the key groups
+    (the disjoint blocks, then every key column together when the blocks' keys repeat over the
+    table's rows) and the share of cells each owns."""
+    keys, blocks = _blocks(stable, marks, scales)
+    distinct = sum(2.0 ** sum(float(keys[i]["bits"]) for i in b) for b in blocks)
+    if len(blocks) == 1 or distinct >= rows:
+        return keys, blocks, [1.0] * len(blocks)
+    # the whole key tells rows apart best (most distinct positions) but is lost with any one
+    # column; the blocks are what survives, and need fewer cells: their keys repeat
+    share = (1.0 - FULL_KEY_SHARE) / len(blocks)
+    return keys, blocks + [list(range(len(keys)))], [share] * len(blocks) + [FULL_KEY_SHARE]
+
+
+def _blocks(stable: list[Profile], marks: list[dict[str, Any]], scales: dict[int, float]
+            ) -> tuple[list[dict[str, Any]], list[list[int]]]:
     keys: list[dict[str, Any]] = [{**p.fingerprint(), "index": p.index, "bits": p.entropy}
                                   for p in stable[:MAX_STABLE_KEYS]]
     coarse = []
@@ -129,32 +148,53 @@ def readable_groups(plan: dict[str, Any], mapping: dict[str, int]) -> list[int]:
             if all(f"k{i}" in mapping for i in members)]
 
 
-def unreadable(spec: dict[str, Any], suspect_decimals: int | None) -> str | None:
-    """Why a suspect column cannot show this column's marks (rounded coarser than the lattice
-    unit, or off the source's own grid: perturbed), or None."""
+def survived_decimals(spec: dict[str, Any]) -> int:
+    """The coarsest rounding (in decimals) the column's marks survive: exactly to their grid,
+    and softly (each sign still read right) to any grid up to a quarter of the step."""
+    quarter = -math.floor(math.log10(float(spec["step"]) / 4.0) + 1e-9)
+    return min(int(spec["decimals"]), quarter)
+
+
+def unreadable(spec: dict[str, Any], suspect_decimals: int | None) -> tuple[str, str] | None:
+    """("rounded", why) when the suspect column is rounded beyond the marks (they cannot be
+    read), ("perturbed", why) when it is off the source's own grid (they may still be), or
+    None."""
     if spec.get("step_units") is None:
         return None
-    mine = int(spec["decimals"])
+    name, mine = spec["name"].strip(), survived_decimals(spec)
     if suspect_decimals is not None and suspect_decimals < mine:
-        return f"{spec['name'].strip()} is rounded to 10^{-suspect_decimals:g}, its marks " \
-               f"need 10^{-mine:g}"
+        return "rounded", f"{name} is rounded to 10^{-suspect_decimals:g}, its marks need " \
+            f"10^{-mine:g}"
     source = spec.get("source_decimals")
-    if source is not None and (suspect_decimals is None or suspect_decimals > max(source,
-                                                                                   mine)):
-        return f"{spec['name'].strip()} is off its own grid of 10^{-source:g}"
+    if source is not None and (suspect_decimals is None or suspect_decimals > max(
+            source, int(spec["decimals"]))):
+        return "perturbed", f"{name} is off its own grid of 10^{-source:g}"
     return None
 
 
 def survival(plan: dict[str, Any], rows: int, cells: int, needed_positions: int
              ) -> dict[str, Any]:
-    """What a copy is expected to survive: per column the rounding (to `decimals`, a grid of
-    `step`), how many of its rows tracing needs, and how many key columns can be dropped."""
-    rounding = {m["name"]: {"decimals": int(m["decimals"]),
-                            "step": float(10.0 ** -int(m["decimals"]))}
+    """What a copy is expected to survive: per column the coarsest rounding (to `decimals`, a
+    grid of `step`), how many of its rows tracing needs, and how many key columns can be dropped."""
+    rounding = {m["name"]: {"decimals": survived_decimals(m),
+                            "step": float(10.0 ** -survived_decimals(m))}
                 for m in plan["mark_columns"] if m.get("step_units") is not None}
     per_row = cells / rows if rows else 0.0
     needed = min(rows, math.ceil(needed_positions / per_row)) if per_row else rows
-    dropped = len(key_groups(plan)) - 1
+    groups = key_groups(plan)
+    weights = plan.get("key_weights") or [1.0] * len(groups)
+    blocks = [(g, w) for g, w in zip(groups, weights, strict=True)
+              if len(groups) == 1 or len(g) < len(plan["key_columns"])]
+    # distinct code positions each block can give: its share of the cells, but no more than
+    # its distinct keys times the marked share of a row's cells (a key repeats its positions)
+    share = sum(float(m.get("fraction", plan["fraction"])) for m in plan["mark_columns"])
+    capacity = sorted(min(cells * w / sum(weights), 2.0 ** sum(float(plan["key_columns"][i].get(
+        "bits", 0.0)) for i in g) * share) for g, w in blocks)
+    dropped = 0
+    for lost in range(1, len(blocks)):  # losing any `lost` columns loses at most that many blocks
+        if sum(capacity[: len(blocks) - lost]) < SURVIVAL_MARGIN * needed_positions:
+            break
+        dropped = lost
     return {"rounding": rounding, "rows_needed": needed,
             "fraction_of_rows": round(needed / rows, 4) if rows else 1.0,
             "dropped_columns": dropped}

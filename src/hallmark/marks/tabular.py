@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 from hallmark.errors import InputError
 from hallmark.marks.codes import Codebook, TardosParams, aes_blocks, derive_key
 from hallmark.marks.columns import Profile, as_float
-from hallmark.marks.layout import key_groups, key_layout, mark_spec
+from hallmark.marks.layout import SHARED_FRACTION, key_groups, key_layout, mark_spec
 
 SCHEME = "hallmark-tabular-qim/1"
 DEFAULT_BUDGET = 0.01  # of the column's robust spread (IQR / 1.349)
@@ -66,10 +66,15 @@ def make_plan(profiles: list[Profile], params: TardosParams, budget: float = DEF
     if not candidates:
         raise InputError("refusing to share: no stable (categorical or integer) column to key "
                          "the marked rows on")
-    keys, groups = key_layout(candidates, marks, {p.index: p.scale for p in profiles})
+    keys, groups, weights = key_layout(candidates, marks, {p.index: p.scale for p in profiles},
+                                       profiles[0].rows)
+    if len(groups) > 1:
+        for spec in marks:  # a tracer missing blocks then reads fewer cells of other blocks
+            spec["fraction"] = min(spec["fraction"], SHARED_FRACTION)
     return {"scheme": SCHEME, "tardos": params.to_json(), "fraction": fraction,
             "rows": profiles[0].rows if profiles else 0, "key_columns": keys,
-            "key_groups": groups, "mark_columns": marks, "unmarked": reasons}
+            "key_groups": groups, "key_weights": weights, "mark_columns": marks,
+            "unmarked": reasons}
 
 
 def _mark_specs(profiles: list[Profile], budget: float, budgets: dict[str, float],
@@ -233,15 +238,17 @@ class Cells:
     selected: np.ndarray
 
 
-def cells(rows: list[np.ndarray | None], ordinal: int, keys: Keys, fraction: float) -> Cells:
+def cells(rows: list[np.ndarray | None], ordinal: int, keys: Keys, fraction: float,
+          weights: list[float] | None = None) -> Cells:
     """Code positions, dithers and selection of the cells of marked column `ordinal`.
 
-    Each key group draws for every cell; the cell belongs to the group with the smallest draw,
-    and is marked when that draw is below the per-group threshold that makes a `fraction` of
-    cells marked. Groups the suspect lacks (None) are left out: their cells then read as
-    noise, independent of every codeword, never as evidence."""
+    Each key group draws for every cell; the cell belongs to the group that wins an exponential
+    race (draw -ln(u) / weight: group g wins with probability weight_g / total), and is marked
+    when the winning time is below the one that marks a `fraction` of cells. Groups the
+    suspect lacks (None) are left out: their cells then read as noise, independent of every
+    codeword, never as evidence."""
     n = next(len(r) for r in rows if r is not None)
-    threshold = 1.0 - (1.0 - fraction) ** (1.0 / len(rows))
+    weights = weights or [1.0] * len(rows)
     best = np.full(n, np.inf)
     positions = np.zeros(n, dtype=np.uint64)
     dither = np.zeros(n)
@@ -251,12 +258,17 @@ def cells(rows: list[np.ndarray | None], ordinal: int, keys: Keys, fraction: flo
         tag = np.array([(ordinal + 1) | (g << 32), _CELL_TAG], dtype=np.uint64)
         drawn = _aes_rows(keys.cell, row ^ tag)
         low = drawn[:, 1]
-        draw = (low & np.uint64(0xFFFFFFFF)).astype(np.float64) / 4294967296.0
+        u = (low & np.uint64(0xFFFFFFFF)).astype(np.float64) / 4294967296.0
+        # one group: the draw itself (as plans before groups); several: the race's time
+        draw = u if len(rows) == 1 else -np.log1p(-u) / weights[g]
         mine = draw < best
         best[mine] = draw[mine]
         positions[mine] = drawn[mine, 0]
         dither[mine] = (low[mine] >> np.uint64(32)).astype(np.float64) / 4294967296.0
-    return Cells(positions, dither, best < threshold)
+    if len(rows) == 1:
+        return Cells(positions, dither, best < fraction)
+    limit = math.inf if fraction >= 1.0 else -math.log1p(-fraction) / sum(weights)
+    return Cells(positions, dither, best < limit)
 
 
 def _lattice(spec: dict[str, Any], dither: np.ndarray) -> tuple[float, np.ndarray]:
@@ -334,7 +346,8 @@ def mark_batch(batch: pa.RecordBatch, plan: dict[str, Any], keys: Keys, share_id
     columns = list(batch.columns)
     total = 0
     for ordinal, spec in enumerate(plan["mark_columns"]):
-        drawn = cells(rows, ordinal, keys, spec.get("fraction", plan["fraction"]))
+        drawn = cells(rows, ordinal, keys, spec.get("fraction", plan["fraction"]),
+                      plan.get("key_weights"))
         column = columns[spec["index"]]
         target = drawn.selected & ~np.isnan(as_float(column))
         bits = keys.codebook.bits(share_id, drawn.positions[target]).astype(np.float64)
@@ -387,7 +400,8 @@ class Extraction:
         for ordinal, spec in enumerate(plan["mark_columns"]):
             if f"m{ordinal}" not in mapping:
                 continue
-            drawn = cells(rows, ordinal, keys, spec.get("fraction", plan["fraction"]))
+            drawn = cells(rows, ordinal, keys, spec.get("fraction", plan["fraction"]),
+                      plan.get("key_weights"))
             column = batch.column(mapping[f"m{ordinal}"])
             y = as_float(column)
             seen |= drawn.selected & np.isfinite(y)

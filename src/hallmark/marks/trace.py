@@ -133,15 +133,19 @@ def _identify(groups: list[_Group], seen: list[dict[str, Any]]) -> list[list[_Gr
             for asset in ranked]
 
 
-def _readable(group: _Group, decimals: list[int | None], why: list[str]) -> bool:
-    """Leave out of the mapping the marked columns the suspect rounded or perturbed beyond
-    reading (and the coarse keys read from them); whether any readable mark is left."""
+def _readable(group: _Group, decimals: list[int | None], why: list[str],
+              doubts: list[str]) -> bool:
+    """Leave out of the mapping the marked columns the suspect rounded beyond reading (and the
+    coarse keys read from them), note those it perturbed; whether any readable mark is left."""
     for j, spec in enumerate(group.plan["mark_columns"]):
         where = group.mapping.get(f"m{j}")
-        reason = None if where is None else unreadable(spec, decimals[where])
-        if reason is None:
+        found = None if where is None else unreadable(spec, decimals[where])
+        if found is None:
             continue
-        why.append(reason)
+        if found[0] == "perturbed":  # read anyway: noise below the step leaves the signs
+            doubts.append(found[1])
+            continue
+        why.append(found[1])
         del group.mapping[f"m{j}"]
         for i, key in enumerate(group.plan["key_columns"]):
             if key.get("kind") == "coarse" and key["of"] == j:
@@ -170,7 +174,8 @@ def trace(vault: Vault, suspect: Path | str, asset_ref: str | None = None,
     profiles = profile_batches(source.schema, source.batches(), digest_key, SUSPECT_TOP_VALUES)
     matches = _identify(groups, [p.fingerprint() for p in profiles])
     why: list[str] = []
-    matches = [[g for g in chosen if _readable(g, [p.decimals for p in profiles], why)]
+    doubts: list[str] = []
+    matches = [[g for g in chosen if _readable(g, [p.decimals for p in profiles], why, doubts)]
                for chosen in matches]
     if not any(matches):
         raise InputError(f"{INCONCLUSIVE} ({why[0]})")
@@ -185,6 +190,8 @@ def trace(vault: Vault, suspect: Path | str, asset_ref: str | None = None,
     result = min((r for r, _ in outcomes), key=lambda r: r.top[0].p_value
                  if r.top and r.top[0].p_value <= epsilon else 1.0)
     result.accused = [c for c in result.top if c.p_value <= epsilon]
+    if not result.accused and (why or doubts):  # "nobody" would read as "not leaked"
+        raise InputError(f"{INCONCLUSIVE} ({(why + doubts)[0]})")
     if not result.conclusive:
         return result
     result.trace = "tr-" + uuid.uuid4().hex[:16]
