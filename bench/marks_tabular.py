@@ -11,6 +11,7 @@ writers; the baseline is a pyarrow read+write of the same file in the same run.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import sys
@@ -30,8 +31,15 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from hallmark.marks import tabular_io  # noqa: E402
 from hallmark.marks.codes import TardosParams  # noqa: E402
-from hallmark.marks.columns import match_columns, profile_batches  # noqa: E402
+from hallmark.marks.columns import SUSPECT_TOP_VALUES, profile_batches  # noqa: E402
 from hallmark.marks.engines import LocalEngine  # noqa: E402
+from hallmark.marks.layout import (  # noqa: E402
+    locate,
+    readable_groups,
+    survival,
+    survived_decimals,
+    unreadable,
+)
 from hallmark.marks.stats import log_tail_bound, needed_positions  # noqa: E402
 from hallmark.marks.tabular import (  # noqa: E402
     Extraction,
@@ -43,6 +51,7 @@ from hallmark.marks.tabular import (  # noqa: E402
 )
 
 KEY = bytes(range(32))
+START = time.perf_counter()
 ADULT = ROOT.parent / "shared" / "data" / "tabular" / "adult.csv"
 
 
@@ -59,19 +68,33 @@ class Lab:
 
     def mark(self, share: str, table: pa.Table | None = None) -> pa.Table:
         source = self.table if table is None else table
-        return pa.Table.from_batches([mark_batch(b, self.plan, self.keys, share)[0]
-                                      for b in source.to_batches(max_chunksize=65536)])
+        done = [mark_batch(b, self.plan, self.keys, share)
+                for b in source.to_batches(max_chunksize=65536)]
+        self.cells = sum(count for _, count in done)
+        return pa.Table.from_batches([batch for batch, _ in done])
 
     def trace(self, suspect: pa.Table, guilty: list[str]) -> dict[str, Any]:
-        """Rank and p-values of the guilty, innocents accused, rows and positions."""
-        seen = [p.fingerprint() for p in profile_batches(suspect.schema, suspect.to_batches(),
-                                                         KEY)]
-        keys, marks = self.plan["key_columns"], self.plan["mark_columns"]
-        matched = match_columns(keys + marks, seen)
-        nk = len(keys)
-        mapping = {(f"k{i}" if i < nk else f"m{i - nk}"): j for i, j in matched.items()}
-        if not all(f"k{i}" in mapping for i in range(nk)) or len(mapping) == nk:
-            return {"located": False, "guilty_accused": 0, "innocents_accused": 0}
+        """Rank and p-values of the guilty, innocents accused, rows and positions; as `trace`
+        does, marked columns rounded or perturbed beyond reading are left out, and a suspect
+        with none left is inconclusive."""
+        profiles = profile_batches(suspect.schema, suspect.to_batches(), KEY,
+                                   SUSPECT_TOP_VALUES)  # as `trace` profiles a suspect
+        seen = [p.fingerprint() for p in profiles]
+        mapping = locate(self.plan, seen)
+        why = []
+        for j, spec in enumerate(self.plan["mark_columns"]):
+            found = unreadable(spec, profiles[mapping[f"m{j}"]].decimals) \
+                if f"m{j}" in mapping else None
+            if found and found[0] == "rounded":
+                why.append(found[1])
+                del mapping[f"m{j}"]
+                for i, k in enumerate(self.plan["key_columns"]):
+                    if k.get("kind") == "coarse" and k["of"] == j:
+                        mapping.pop(f"k{i}", None)
+        if not any(k.startswith("m") for k in mapping) or \
+                not readable_groups(self.plan, mapping):
+            return {"located": False, "inconclusive": bool(why), "guilty_accused": 0,
+                    "innocents_accused": 0}
         extraction = Extraction()
         for batch in suspect.to_batches(max_chunksize=65536):
             extraction.add(batch, self.plan, mapping, self.keys)
@@ -182,12 +205,116 @@ def dedup(t: pa.Table) -> pa.Table:
     return t.group_by(t.column_names).aggregate([])
 
 
-def adult_section(args: argparse.Namespace, rng: np.random.Generator) -> dict[str, Any]:
+TABULAR = ROOT.parent / "shared" / "data" / "tabular"
+PUBLIC = {"adult": "adult.csv", "california_housing": "california_housing.csv",
+          "bank_marketing": "bank_marketing.csv"}
+
+
+def round_marks(lab: Lab, t: pa.Table, decimals: Any) -> pa.Table:
+    """Every marked column rounded to `decimals(spec)` decimals (None: left alone)."""
+    for spec in lab.plan["mark_columns"]:
+        d = decimals(spec)
+        if d is None:
+            continue
+        typ = t.schema.field(spec["name"]).type
+        t = with_column(t, spec["name"], pc.cast(pc.round(t.column(spec["name"]), int(d)), typ,
+                                                 safe=False))
+    return t
+
+
+def key_sources(lab: Lab) -> list[str]:
+    """The source columns the row keys read (stable keys, and marked columns' coarse bins)."""
+    return list(dict.fromkeys(k["name"] for k in lab.plan["key_columns"]))
+
+
+def leaker_attacks(lab: Lab, copy: pa.Table, rng: np.random.Generator,
+                   run: Any) -> None:
+    """What the issue lists on every table: subsets, rounding (3 decimals, the column's own
+    resolution, the grid the marks promise, one decimal coarser), dropping any one or two key
+    columns, noise, alteration, foreign rows, dedup, format change, collusion."""
+    for frac in (0.5, 0.1, 0.05, 0.01):
+        run(f"subset {frac:.0%}", subset(copy, frac, rng))
+    run("shuffle", copy.take(pa.array(rng.permutation(len(copy)))))
+    run("round marked columns to 3 decimals", round_marks(lab, copy, lambda s: 3))
+    run("round marked columns to their own resolution",
+        round_marks(lab, copy, lambda s: s.get("source_decimals")))
+    run("round marked columns to the promised grid",
+        round_marks(lab, copy, lambda s: survived_decimals(s)))
+    run("round marked columns one decimal coarser than promised",
+        round_marks(lab, copy, lambda s: survived_decimals(s) - 1))
+    ten = subset(copy, 0.1, rng)
+    run("10% + equal-power noise", noisy(lab, ten, rng, "additive"))
+    run("alter 10% of marked cells", alter(lab, copy, 0.1, rng))
+    run("+50% foreign rows", foreign(copy, 0.5, rng))
+    run("dedup", dedup(copy))
+    with tempfile.TemporaryDirectory() as tmp:
+        pq.write_table(copy.cast(pa.schema([pa.field(f.name, pa.float32())
+                                            if pa.types.is_integer(f.type) else f
+                                            for f in copy.schema])), Path(tmp) / "c.parquet")
+        run("CSV -> Parquet, integers as float32", pq.read_table(Path(tmp) / "c.parquet"))
+    sources = key_sources(lab)
+    marked = {m["name"] for m in lab.plan["mark_columns"]}
+    # a drop that leaves no marked column leaves nothing to read: not a test of the keys
+    for name in sources:
+        if marked - {name}:
+            run(f"drop {name!r}", copy.drop_columns([name]))
+    for a, b in itertools.combinations(sources, 2):
+        if marked - {a, b}:
+            run(f"drop {a!r} and {b!r}", copy.drop_columns([a, b]))
+    copies = [copy] + [lab.mark(s) for s in lab.shares[1:5]]
+    run("collusion of 3: majority", collude(copies[:3], lab, "majority", rng), lab.shares[:3])
+    run("collusion of 5: mix", collude(copies[:5], lab, "mix", rng), lab.shares[:5])
+
+
+def table_section(name: str, table: pa.Table, args: argparse.Namespace,
+                  rng: np.random.Generator, model: bool = True) -> dict[str, Any]:
+    """Every attack on one table, the innocent trials, utility and what share promises."""
+    lab = Lab(table, args.recipients, asset=f"bench-{name}")
+    leaker = lab.shares[0]
+    copy = lab.mark(leaker)
+    runs: dict[str, Any] = {}
+
+    def run(attack: str, suspect: pa.Table, guilty: list[str] | None = None) -> None:
+        runs[attack] = lab.trace(suspect, guilty or [leaker])
+
+    leaker_attacks(lab, copy, rng, run)
+    copy = lab.mark(leaker)  # again: lab.cells now counts this copy's marked cells
+    promised = survival(lab.plan, len(table), lab.cells, needed_positions(
+        args.recipients, lab.params.epsilon, lab.params.cutoff))
+    return {"rows": len(table), "plan": describe(lab), "promised": promised, "attacks": runs,
+            "innocent_trials": innocent_trials(lab, args.innocent_traces, rng),
+            "utility": utility(table, copy, lab, model)}
+
+
+def cohort(rows: int = 3000, seed: int = 11) -> pa.Table:
+    """Generated: a clinical cohort of integers and one-decimal measurements."""
+    r = np.random.default_rng(seed)
+    return pa.table({
+        "patient": np.arange(50_000, 50_000 + rows, dtype=np.int64),
+        "sex": r.choice(["F", "M"], rows).tolist(),
+        "site": r.choice([f"site{i}" for i in range(6)], rows).tolist(),
+        "age": r.integers(18, 90, rows).astype(np.int64),
+        "bmi": np.round(r.normal(27.0, 4.5, rows), 1),
+        "glucose": np.round(r.normal(100.0, 18.0, rows)).astype(np.int64)})
+
+
+def narrow(rows: int = 3000, seed: int = 12) -> pa.Table:
+    """Generated: the only float column has a small spread (a ratio near 1, five decimals)."""
+    r = np.random.default_rng(seed)
+    return pa.table({
+        "order": np.arange(10_000, 10_000 + rows, dtype=np.int64),
+        "region": r.choice(["north", "south", "east", "west"], rows).tolist(),
+        "plan": r.choice(["basic", "plus", "pro"], rows).tolist(),
+        "ratio": np.round(1.0 + r.normal(0.0, 0.02, rows), 5)})
+
+
+def adult_extra(args: argparse.Namespace, rng: np.random.Generator) -> dict[str, Any]:
+    """The Adult-only attacks of issue 5 (fnlwgt rounding, sort, wider collusion)."""
     if not ADULT.is_file():
         return {"skipped": f"{ADULT} is absent"}
     table = pacsv.read_csv(ADULT)
     table = table.rename_columns([c.strip() for c in table.column_names])
-    lab = Lab(table, args.recipients)
+    lab = Lab(table, args.recipients, asset="bench-adult")
     leaker = lab.shares[0]
     copy = lab.mark(leaker)
     runs: dict[str, Any] = {}
@@ -195,30 +322,17 @@ def adult_section(args: argparse.Namespace, rng: np.random.Generator) -> dict[st
     def run(name: str, suspect: pa.Table, guilty: list[str] | None = None) -> None:
         runs[name] = lab.trace(suspect, guilty or [leaker])
 
-    for frac in (0.9, 0.5, 0.1, 0.05, 0.01):
-        run(f"subset {frac:.0%}", subset(copy, frac, rng))
     ten = subset(copy, 0.1, rng)
     run("10% + rounding (nearest 10) + equal-power noise",
         noisy(lab, ten, rng, "additive", round_to=1))
     run("10% + multiplicative equal-power noise", noisy(lab, ten, rng, "multiplicative"))
-    run("shuffle", copy.take(pa.array(rng.permutation(len(copy)))))
     run("sort by fnlwgt", copy.sort_by("fnlwgt"))
     keep = [c for c in copy.column_names if c != "race"][::-1]
     run("drop 'race', reverse columns, rename", copy.select(keep).rename_columns(
         [f"c{i}" for i in range(len(keep))]))
-    key_name = lab.plan["key_columns"][0]["name"]
-    run(f"drop key column {key_name!r}", copy.drop_columns([key_name]))
-    with tempfile.TemporaryDirectory() as tmp:
-        pq.write_table(copy.cast(pa.schema([pa.field(f.name, pa.float32())
-                                            if pa.types.is_integer(f.type) else f
-                                            for f in copy.schema])), Path(tmp) / "c.parquet")
-        run("CSV -> Parquet, integers as float32", pq.read_table(Path(tmp) / "c.parquet"))
     run("round fnlwgt to 100", with_column(copy, "fnlwgt", pc.cast(
         pc.round(copy.column("fnlwgt"), -2), pa.int64())))
-    for frac in (0.1, 0.3):
-        run(f"alter {frac:.0%} of marked cells", alter(lab, copy, frac, rng))
-    run("+50% foreign rows", foreign(copy, 0.5, rng))
-    run("dedup", dedup(copy))
+    run("alter 30% of marked cells", alter(lab, copy, 0.3, rng))
     copies = [copy] + [lab.mark(s) for s in lab.shares[1:5]]
     for k in (2, 3, 5):
         for how in ("majority", "mix", "average"):
@@ -227,9 +341,24 @@ def adult_section(args: argparse.Namespace, rng: np.random.Generator) -> dict[st
     run("collusion of 3: majority, 10% subset", subset(collude(copies[:3], lab, "majority",
                                                                 rng), 0.1, rng),
         lab.shares[:3])
-    innocent = innocent_trials(lab, args.innocent_traces, rng)
-    return {"rows": len(table), "plan": describe(lab), "attacks": runs,
-            "innocent_trials": innocent, "utility": utility(table, copy, lab)}
+    return runs
+
+
+def tables_section(args: argparse.Namespace, rng: np.random.Generator) -> dict[str, Any]:
+    """Every public table present, and the two generated ones."""
+    out: dict[str, Any] = {}
+    for name, file in PUBLIC.items():
+        path = TABULAR / file
+        if not path.is_file():
+            out[name] = {"skipped": f"{file} is absent from ../shared/data/tabular"}
+            continue
+        table = pacsv.read_csv(path)
+        out[name] = table_section(name, table.rename_columns([c.strip() for c in
+                                                              table.column_names]), args, rng)
+        print(f"{name}: done at {time.perf_counter() - START:.0f} s", file=sys.stderr)
+    out["cohort (generated)"] = table_section("cohort", cohort(), args, rng, model=False)
+    out["narrow ratio (generated)"] = table_section("narrow", narrow(), args, rng, model=False)
+    return out
 
 
 def innocent_trials(lab: Lab, traces: int, rng: np.random.Generator) -> dict[str, Any]:
@@ -244,15 +373,21 @@ def innocent_trials(lab: Lab, traces: int, rng: np.random.Generator) -> dict[str
 
 
 def describe(lab: Lab) -> dict[str, Any]:
-    return {"marked": {m["name"]: {"budget": round(m["budget"], 3), "step": m["step"]}
+    return {"marked": {m["name"]: {"budget": round(m["budget"], 3), "step": m["step"],
+                                   "grid_decimals": m.get("decimals"),
+                                   "fraction": m.get("fraction", 1.0)}
                        for m in lab.plan["mark_columns"]},
-            "keys": [k["name"] for k in lab.plan["key_columns"]],
+            "keys": [k["name"] + (" (bins)" if k.get("kind") == "coarse" else "")
+                     for k in lab.plan["key_columns"]],
+            "key_blocks": [[lab.plan["key_columns"][i]["name"] for i in g]
+                           for g in lab.plan.get("key_groups", [])],
             "unmarked": lab.plan["unmarked"],
             "needed_positions_lone_leaker": needed_positions(
                 len(lab.shares), lab.params.epsilon, lab.params.cutoff)}
 
 
-def utility(original: pa.Table, marked: pa.Table, lab: Lab) -> dict[str, Any]:
+def utility(original: pa.Table, marked: pa.Table, lab: Lab, model: bool = True
+            ) -> dict[str, Any]:
     cols = {}
     for spec in lab.plan["mark_columns"]:
         a = original.column(spec["name"]).to_numpy().astype(float)
@@ -261,8 +396,16 @@ def utility(original: pa.Table, marked: pa.Table, lab: Lab) -> dict[str, Any]:
                               "mean_rel_change": float((np.abs(a - b) / np.maximum(np.abs(a), 1))
                                                        .mean()),
                               "max_abs_change": float(np.abs(a - b).max()),
+                              "changed_fraction": float((a != b).mean()),
+                              "mean_shift": float(b.mean() - a.mean()),
+                              "std_shift": float(b.std() - a.std()),
+                              "max_quantile_shift": float(np.abs(
+                                  np.quantile(b, np.linspace(0.05, 0.95, 19))
+                                  - np.quantile(a, np.linspace(0.05, 0.95, 19))).max()),
                               "std": float(a.std())}
     out: dict[str, Any] = {"columns": cols}
+    if not model:
+        return out
     try:
         from sklearn.ensemble import HistGradientBoostingClassifier
         from sklearn.linear_model import LogisticRegression
@@ -279,7 +422,8 @@ def utility(original: pa.Table, marked: pa.Table, lab: Lab) -> dict[str, Any]:
         for name in t.column_names[:-1]:
             col = t.column(name)
             if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
-                feats.append(col.to_numpy().astype(float)[:, None])
+                values = col.to_numpy(zero_copy_only=False).astype(float)
+                feats.append(np.nan_to_num(values)[:, None])  # California lacks some bedrooms
             else:
                 codes = pc.dictionary_encode(col).combine_chunks().indices.to_numpy()
                 feats.append(np.eye(int(codes.max()) + 1)[codes])
@@ -378,7 +522,8 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     started = time.perf_counter()
     results: dict[str, Any] = {"recipients": args.recipients, "epsilon": 1e-6,
-                               "adult": adult_section(args, rng)}
+                               "tables": tables_section(args, rng),
+                               "adult_extra": adult_extra(args, rng)}
     with tempfile.TemporaryDirectory() as tmp:
         results["throughput"] = [throughput(n, args.recipients, Path(tmp))
                                  for n in [args.rows] + ([args.big_rows] if args.big_rows else [])]
@@ -393,26 +538,56 @@ def _p(value: float) -> str:
     return "<1e-300" if value <= 1e-300 else f"{value:.2g}"
 
 
+def _row(name: str, a: dict[str, Any]) -> str:
+    if not a["located"]:
+        what = "inconclusive (rounded beyond the marks)" if a.get("inconclusive") else \
+            "marks not located"
+        return f"| {name} | - | {what} | - | 0 | 0 |"
+    return (f"| {name} | {a['rows_matched']} | {a['guilty_rank']} | {_p(a['guilty_best_p'])} "
+            f"| {a['guilty_accused']} | {a['innocents_accused']} |")
+
+
+def worst(attacks: dict[str, Any], prefix: str) -> str:
+    """The weakest outcome among attacks whose names start with `prefix`."""
+    found = {k: v for k, v in attacks.items() if k.startswith(prefix)}
+    if not found:
+        return "-"
+    name, a = max(found.items(), key=lambda kv: (not kv[1]["located"],
+                                                  kv[1].get("guilty_best_p") or 1.0))
+    accused = sum(1 for v in found.values() if v["guilty_accused"])
+    p = "not located" if not a["located"] else f"p = {_p(a['guilty_best_p'])}"
+    return f"{accused}/{len(found)} accuse the leaker; worst {name}: {p}"
+
+
 def report(r: dict[str, Any]) -> None:
-    adult = r["adult"]
-    if "attacks" in adult:
-        print(f"\n### Adult ({adult['rows']} rows), {r['recipients']} recipients, eps 1e-6\n")
+    for name, sec in r["tables"].items():
+        if "skipped" in sec:
+            print(f"\n{name}: {sec['skipped']}")
+            continue
+        print(f"\n### {name} ({sec['rows']} rows), {r['recipients']} recipients, eps 1e-6\n")
+        print(f"Plan: {json.dumps(sec['plan']['marked'])}; blocks {sec['plan']['key_blocks']}")
+        print(f"Promised: {json.dumps(sec['promised'])}\n")
         print("| attack | rows | true rank | true p (corrected) | guilty accused | "
               "innocents accused |")
         print("|---|---|---|---|---|---|")
-        for name, a in adult["attacks"].items():
-            if not a["located"]:
-                print(f"| {name} | - | marks not located | - | 0 | 0 |")
-                continue
-            print(f"| {name} | {a['rows_matched']} | {a['guilty_rank']} | "
-                  f"{_p(a['guilty_best_p'])} | {a['guilty_accused']} | "
-                  f"{a['innocents_accused']} |")
-        inn = adult["innocent_trials"]
-        print(f"\nInnocent trials: {inn['trials']}, false accusations: "
-              f"{inn['false_accusations']}")
-        print(f"\nUtility: {json.dumps(adult['utility'], default=float)}")
-    else:
-        print(f"Adult: {adult['skipped']}")
+        for attack, a in sec["attacks"].items():
+            print(_row(attack, a))
+        singles = {k: v for k, v in sec["attacks"].items() if k.startswith("drop ")
+                   and " and " not in k}
+        pairs = {k: v for k, v in sec["attacks"].items() if k.startswith("drop ") and " and " in k}
+        print(f"\nDrop one key column: {worst(singles, 'drop ')}")
+        print(f"Drop two key columns: {worst(pairs, 'drop ')}")
+        inn = sec["innocent_trials"]
+        print(f"Innocent trials: {inn['trials']}, false accusations: {inn['false_accusations']}")
+        print(f"Utility: {json.dumps(sec['utility'], default=float)}")
+    extra = r["adult_extra"]
+    if "skipped" not in extra:
+        print("\n### Adult, the issue-5 attacks\n")
+        print("| attack | rows | true rank | true p (corrected) | guilty accused | "
+              "innocents accused |")
+        print("|---|---|---|---|---|---|")
+        for attack, a in extra.items():
+            print(_row(attack, a))
     print("\n| rows | format | pyarrow r+w rows/s | mark rows/s (ratio) | profile+mark (ratio) "
           "| trace rows/s |")
     print("|---|---|---|---|---|---|")
