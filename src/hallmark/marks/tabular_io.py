@@ -98,7 +98,7 @@ def open_table(path: Path | str, fmt: str | None = None) -> Source:
     fmt = fmt or format_of(path)
     try:
         if fmt == "parquet":
-            with _open(path) as raw, pq.ParquetFile(raw) as pf:
+            with pq.ParquetFile(_open(path)) as pf:
                 schema = pf.schema_arrow
         else:
             reader = _text_reader(path, fmt, None)
@@ -121,10 +121,15 @@ def open_table(path: Path | str, fmt: str | None = None) -> Source:
     return Source(path, fmt, schema)
 
 
-def _open(path: Path) -> pa.NativeFile:
-    """The file as an Arrow stream, opened by its bytes: a name that is not UTF-8 opens too
-    (Arrow's own path handling insists on UTF-8)."""
-    return pa.OSFile(os.fsencode(path))
+def _open(path: Path) -> str | pa.NativeFile:
+    """What Arrow opens: the path itself, or, for a name that is not UTF-8 (Arrow's own path
+    handling insists on UTF-8), a stream opened by the name's bytes. Only then: Arrow manages
+    the lifetime of a file it opened itself, which its threaded readers rely on."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return pa.OSFile(os.fsencode(path))
+    return str(path)
 
 
 def _text_reader(path: Path, fmt: str, schema: pa.Schema | None) -> Any:
@@ -141,7 +146,7 @@ def _text_reader(path: Path, fmt: str, schema: pa.Schema | None) -> Any:
 
 def _batches(path: Path, fmt: str, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
     if fmt == "parquet":
-        with _open(path) as raw, pq.ParquetFile(raw) as pf:
+        with pq.ParquetFile(_open(path)) as pf:
             yield from pf.iter_batches(batch_size=MAX_ROWS_PER_BATCH)
         return
     reader = _text_reader(path, fmt, schema)
