@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -60,3 +61,24 @@ def test_jsonl(data: bytes) -> None:
 @settings(max_examples=60, deadline=None)
 def test_parquet(data: bytes) -> None:
     _read(data, ".parquet")
+
+
+@pytest.mark.parametrize("data", [b" null}\n", b"null\n", b"\n\nnull\n", b'{"a": 1}\n null \n',
+                                  b'{"a": 1}\n' * 2000 + b"null\n" + b'{"a": 2}\n' * 10])
+def test_top_level_null_line_is_refused_not_a_crash(data: bytes) -> None:
+    """Arrow 26 segfaults on a JSON Lines `null` record (found by the fuzz test above); the
+    reader refuses such a file first, naming the line, in this process and without crashing."""
+    import subprocess
+    import sys
+
+    script = ("import sys; from pathlib import Path; from hallmark.marks import tabular_io;\n"
+              "from hallmark.errors import InputError\n"
+              "try:\n    s = tabular_io.open_table(Path(sys.argv[1]))\n"
+              "    [b for b in s.batches()]\nexcept InputError as e:\n    print(e)\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "suspect.jsonl"
+        path.write_bytes(data)
+        done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
+                              text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert "must be an object" in done.stdout
