@@ -179,18 +179,23 @@ def _subjects_in(conn: Connection, start: int, end: int) -> dict[int, set[str]]:
     return by_seq
 
 
+def one_snapshot(conn: Connection) -> None:
+    """Make every later read on `conn` see one snapshot: under PostgreSQL's default READ
+    COMMITTED each statement saw the newest commits, so an honest write landing between two
+    reads looked like entries "beyond the head", a stray checkpoint or a head its checkpoint
+    does not sign. (SQLite's reads already run in one BEGIN IMMEDIATE transaction: store/db.py.)
+    """
+    if conn.dialect.name == "postgresql" and not conn.in_transaction():
+        conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+
+
 def verify_log(conn: Connection, origin: str, name: str, public_key: Ed25519PublicKey,
                batch: int = BATCH, witnessed: Sequence[Witnessed] = ()) -> Report:
     """Recompute every leaf and node from the entries; check nodes, head, the subject index,
     every checkpoint (one must sign the head) and every witnessed checkpoint."""
     started = time.perf_counter()
     report = Report()
-    if conn.dialect.name == "postgresql" and not conn.in_transaction():
-        # One snapshot for every paged read: under PostgreSQL's default READ COMMITTED each
-        # statement saw the newest commits, so an honest write landing between two pages read
-        # as entries "beyond the head" or a stray checkpoint. (SQLite's reads already run in
-        # one BEGIN IMMEDIATE transaction: store/db.py.)
-        conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    one_snapshot(conn)
     try:
         _verify(conn, origin, name, public_key, batch, report, witnessed)
     except _Bad as bad:

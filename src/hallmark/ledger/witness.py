@@ -234,6 +234,7 @@ def witness(vault: Vault, to: Path, cosigner: Vault | None = None,
     earlier = [r for r in (load(to) if to.exists() else []) if r.origin == vault.origin]
     seen = check(vault, earlier) if earlier else []
     with vault.read() as conn:
+        verify.one_snapshot(conn)  # the newest checkpoint and the head, read as of one moment
         cp = verify.latest(conn, vault.key_name, vault.signing_key.public_key())
         size, root = log.head(conn)
         if (size, root) != (cp.size, cp.root):
