@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import delete, insert, select, text, update
 
 from hallmark.ledger import merkle, note
-from hallmark.store.tables import checkpoints, event_subjects, events, ledger_head, ledger_nodes
+from hallmark.store.tables import checkpoints, event_subjects, events, ledger_head
 from hallmark.vault import Vault
 
 from .conftest import append
-from .test_verify import rebuild_and_resign
+from .test_verify import rebuild_and_resign, rebuild_tree
 
 
 @pytest.fixture
@@ -32,18 +32,7 @@ def _rebuild_unsigned(vault: Vault, keep_checkpoints_below: int) -> None:
     """An attacker without the key: recompute leaves, nodes and head from the (edited) entries,
     and delete the checkpoints that no longer match, i.e. those at or above the cut."""
     with vault.engine.begin() as conn:
-        entries = [r.entry for r in conn.execute(select(events.c.entry).order_by(events.c.seq))]
-        leaves = [merkle.leaf_hash(e) for e in entries]
-        for seq, leaf in enumerate(leaves):
-            conn.execute(update(events).where(events.c.seq == seq).values(leaf_hash=leaf))
-        conn.execute(delete(ledger_nodes))
-        nodes = merkle.perfect_nodes_from_leaves(leaves)
-        if nodes:
-            conn.execute(insert(ledger_nodes), [{"level": lv, "idx": i, "hash": h}
-                                                for (lv, i), h in nodes.items()])
-        root = merkle.root_hash(len(leaves), lambda lv, i: nodes[(lv, i)])
-        frontier = b"".join(nodes[key] for key in merkle.frontier_nodes(len(leaves)))
-        conn.execute(update(ledger_head).values(size=len(leaves), root=root, frontier=frontier))
+        rebuild_tree(conn, vault)
         conn.execute(delete(checkpoints).where(checkpoints.c.size >= keep_checkpoints_below))
 
 

@@ -28,24 +28,31 @@ def sql(vault: Vault, statement) -> None:  # type: ignore[no-untyped-def]
         conn.execute(statement)
 
 
+def rebuild_tree(conn, vault: Vault) -> tuple[int, bytes]:  # type: ignore[no-untyped-def]
+    """Recompute leaves, nodes and head from the entries as stored; returns (size, root)."""
+    entries = [r.entry for r in conn.execute(select(events.c.entry).order_by(events.c.seq))]
+    leaves = [merkle.leaf_hash(e) for e in entries]
+    for seq, leaf in enumerate(leaves):
+        conn.execute(update(events).where(events.c.seq == seq).values(leaf_hash=leaf))
+    conn.execute(delete(ledger_nodes))
+    nodes = merkle.perfect_nodes_from_leaves(leaves)
+    if nodes:
+        conn.execute(insert(ledger_nodes), [{"level": lv, "idx": i, "hash": h}
+                                            for (lv, i), h in nodes.items()])
+    root = merkle.root_hash(len(leaves), lambda lv, i: nodes[(lv, i)])
+    frontier = b"".join(nodes[key] for key in merkle.frontier_nodes(len(leaves)))
+    conn.execute(update(ledger_head).values(size=len(leaves), root=root, frontier=frontier))
+    return len(leaves), root
+
+
 def rebuild_and_resign(vault: Vault) -> None:
     """What an insider holding the key could do: recompute nodes, head and checkpoints."""
     with vault.engine.begin() as conn:
-        entries = [r.entry for r in conn.execute(select(events.c.entry).order_by(events.c.seq))]
-        leaves = [merkle.leaf_hash(e) for e in entries]
-        for seq, leaf in enumerate(leaves):
-            conn.execute(update(events).where(events.c.seq == seq).values(leaf_hash=leaf))
-        conn.execute(delete(ledger_nodes))
-        nodes = merkle.perfect_nodes_from_leaves(leaves)
-        conn.execute(insert(ledger_nodes), [{"level": lv, "idx": i, "hash": h}
-                                            for (lv, i), h in nodes.items()])
-        root = merkle.root_hash(len(leaves), lambda lv, i: nodes[(lv, i)])
-        frontier = b"".join(nodes[key] for key in merkle.frontier_nodes(len(leaves)))
-        conn.execute(update(ledger_head).values(size=len(leaves), root=root, frontier=frontier))
+        size, root = rebuild_tree(conn, vault)
         conn.execute(delete(checkpoints))
-        body = note.checkpoint_body(vault.origin, len(leaves), root)
+        body = note.checkpoint_body(vault.origin, size, root)
         conn.execute(insert(checkpoints).values(
-            size=len(leaves), root=root, created=utcnow(),
+            size=size, root=root, created=utcnow(),
             note=note.sign_note(body, vault.key_name, vault.signing_key)))
 
 

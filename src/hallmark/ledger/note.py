@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hallmark.errors import InputError, IntegrityError
 
 ED25519_ALG = b"\x01"
+COSIGNATURE_ALG = b"\x04"  # an Ed25519 key used for C2SP tlog-cosignature/v1
 SIG_PREFIX = "\u2014 "
 
 
@@ -25,29 +26,31 @@ def _raw(public_key: Ed25519PublicKey) -> bytes:
     return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
-def key_id(name: str, public_key: Ed25519PublicKey) -> bytes:
-    """The 4-byte key hash: SHA-256(name || 0x0A || 0x01 || public key)[:4]."""
-    return hashlib.sha256(name.encode() + b"\n" + ED25519_ALG + _raw(public_key)).digest()[:4]
+def key_id(name: str, public_key: Ed25519PublicKey, alg: bytes = ED25519_ALG) -> bytes:
+    """The 4-byte key hash: SHA-256(name || 0x0A || alg || public key)[:4] (alg 0x01 for a
+    note signer, 0x04 for a cosigner)."""
+    return hashlib.sha256(name.encode() + b"\n" + alg + _raw(public_key)).digest()[:4]
 
 
-def verifier_key(name: str, public_key: Ed25519PublicKey) -> str:
-    """The vkey string `<name>+<hex key id>+<base64(0x01 || key)>` that verifiers configure."""
-    kid = key_id(name, public_key).hex()
-    return f"{name}+{kid}+{base64.b64encode(ED25519_ALG + _raw(public_key)).decode()}"
+def verifier_key(name: str, public_key: Ed25519PublicKey, alg: bytes = ED25519_ALG) -> str:
+    """The vkey string `<name>+<hex key id>+<base64(alg || key)>` that verifiers configure."""
+    kid = key_id(name, public_key, alg).hex()
+    return f"{name}+{kid}+{base64.b64encode(alg + _raw(public_key)).decode()}"
 
 
-def parse_verifier_key(vkey: str) -> tuple[str, Ed25519PublicKey]:
-    """Inverse of `verifier_key`; checks that the key id matches."""
+def parse_verifier_key(vkey: str, alg: bytes = ED25519_ALG) -> tuple[str, Ed25519PublicKey]:
+    """Inverse of `verifier_key`; checks the signature type and that the key id matches."""
+    what = "cosigner key" if alg == COSIGNATURE_ALG else "verifier key"
     try:
         name, kid, b64 = vkey.strip().split("+", 2)  # base64 may itself contain "+"
         raw = base64.b64decode(b64, validate=True)
     except (ValueError, binascii.Error) as exc:
-        raise InputError("malformed verifier key") from exc
-    if len(raw) != 33 or raw[:1] != ED25519_ALG:
-        raise InputError("verifier key is not an Ed25519 key")
+        raise InputError(f"malformed {what}") from exc
+    if len(raw) != 33 or raw[:1] != alg:
+        raise InputError(f"{what} is not an Ed25519 key of signature type 0x{alg.hex()}")
     public_key = Ed25519PublicKey.from_public_bytes(raw[1:])
-    if key_id(name, public_key).hex() != kid:
-        raise InputError("verifier key id does not match its key")
+    if key_id(name, public_key, alg).hex() != kid:
+        raise InputError(f"{what} id does not match its key")
     return name, public_key
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import os
 import struct
@@ -24,14 +23,12 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from hallmark.errors import InputError, IntegrityError
 from hallmark.ledger import log, note, verify
 from hallmark.vault import Vault
 
 FORMAT = "hallmark-witness/v1"
-COSIGNATURE_ALG = b"\x04"  # the C2SP signature type of an Ed25519 cosignature/v1
 MAX_FILE = 64 << 20
 MAX_LINE = 64 << 10
 
@@ -57,34 +54,19 @@ class Record:
 
 # -- C2SP tlog-cosignature/v1 ----------------------------------------------------------------
 
-def _raw(public_key: Ed25519PublicKey) -> bytes:
-    return public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
-
-
 def cosigner_key_id(name: str, public_key: Ed25519PublicKey) -> bytes:
     """SHA-256(name || 0x0A || 0x04 || key)[:4], the key id of an Ed25519 cosigner."""
-    return hashlib.sha256(name.encode() + b"\n" + COSIGNATURE_ALG + _raw(public_key)).digest()[:4]
+    return note.key_id(name, public_key, note.COSIGNATURE_ALG)
 
 
 def cosigner_vkey(name: str, public_key: Ed25519PublicKey) -> str:
     """The cosigner's verifier key `<name>+<hex key id>+<base64(0x04 || key)>`."""
-    kid = cosigner_key_id(name, public_key).hex()
-    return f"{name}+{kid}+{base64.b64encode(COSIGNATURE_ALG + _raw(public_key)).decode()}"
+    return note.verifier_key(name, public_key, note.COSIGNATURE_ALG)
 
 
 def parse_cosigner_vkey(vkey: str) -> tuple[str, Ed25519PublicKey]:
     """Inverse of `cosigner_vkey`; InputError when malformed or its key id does not match."""
-    try:
-        name, kid, b64 = vkey.strip().split("+", 2)
-        raw = base64.b64decode(b64, validate=True)
-    except (ValueError, binascii.Error) as exc:
-        raise InputError("malformed cosigner key") from exc
-    if len(raw) != 33 or raw[:1] != COSIGNATURE_ALG:
-        raise InputError("the cosigner key is not an Ed25519 cosignature/v1 key")
-    public_key = Ed25519PublicKey.from_public_bytes(raw[1:])
-    if cosigner_key_id(name, public_key).hex() != kid:
-        raise InputError("the cosigner key's id does not match its key")
-    return name, public_key
+    return note.parse_verifier_key(vkey, note.COSIGNATURE_ALG)
 
 
 def _cosigned_message(body: str, timestamp: int) -> bytes:
