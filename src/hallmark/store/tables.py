@@ -3,6 +3,7 @@
 from sqlalchemy import (
     BigInteger,
     Column,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -70,6 +71,7 @@ event_subjects = Table(
     metadata,
     Column("subject", String(64), primary_key=True),
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Index("ix_event_subjects_seq", "seq"),  # verify reads the index by entry range
 )
 
 # Hashes of perfect subtrees: (level, idx) covers leaves [idx * 2**level, (idx + 1) * 2**level).
