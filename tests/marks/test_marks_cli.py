@@ -147,7 +147,7 @@ def test_bad_inputs_are_clear_and_record_nothing(cli, world: World) -> None:
 def test_unmarkable_table_is_refused(cli, vault) -> None:
     data = vault.root / "data"
     data.mkdir()
-    (data / "names.csv").write_text("name,city\n" + "".join(f"n{i},c{i % 3}\n"
+    (data / "names.csv").write_text("name,city\n" + "".join(f"n{i},c{i // 40}\n"
                                                              for i in range(50)))
     asset = scan(vault, [data]).assets[0].id
     from hallmark.agreements.agreements import add_agreement

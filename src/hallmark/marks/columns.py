@@ -26,6 +26,7 @@ MAX_DECIMALS = 6
 NUMERIC_MATCH = 0.12
 CATEGORY_MATCH = 0.4
 SHAPE_VALUES = 2_000
+NAME_TIEBREAK = 0.1
 
 
 def value_digest(key: bytes, text: str) -> str:
@@ -77,6 +78,10 @@ class Profile:
     # characters. Survives subsets, shuffles and renames, and tells identifier columns apart
     # (an e-mail, a patient number and a phone number are all unique, but not alike).
     shape: list[float] = field(default_factory=list)
+    # Text only: frequencies and entropy of the values trimmed and lower-cased (`fold`), which
+    # categorical marks and their keys use, so that relabelling the case finds them still
+    folded: dict[str, float] = field(default_factory=dict)
+    folded_entropy: float = 0.0
 
     @property
     def identifier(self) -> bool:
@@ -94,7 +99,8 @@ class Profile:
                 "entropy": round(self.entropy, 4), "distinct": self.distinct,
                 "unique": self.identifier, "sampled": self.sampled, "shape": self.shape,
                 "range": [self.minimum, self.maximum] if self.kind in ("int", "float")
-                and self.rows > self.nulls else None}
+                and self.rows > self.nulls else None,
+                **({"ftop": self.folded} if self.kind == "string" else {})}
 
 
 class Profiler:
@@ -177,6 +183,21 @@ def _describe(prof: Profile, column: pa.ChunkedArray, key: bytes, top_values: in
         top = np.argsort(-counts, kind="stable")[:top_values]
         prof.top = {value_digest(key, texts(int(i))): round(float(counts[i]) / total, 5)
                     for i in top}
+        if prof.kind == "string":
+            found = pc.value_counts(pc.drop_null(fold(column)))
+            n = np.asarray(found.field("counts").to_numpy(zero_copy_only=False), dtype=float)
+            folded = found.field("values").to_pylist()
+            share = n / max(float(n.sum()), 1.0)
+            prof.folded_entropy = float(-(share * np.log2(share)).sum()) if n.size else 0.0
+            prof.folded = {value_digest(key, str(folded[i])): round(float(share[i]), 5)
+                           for i in np.argsort(-n, kind="stable")[:top_values]}
+
+
+def fold(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Text trimmed and lower-cased: what a relabelling of case or surrounding spaces keeps."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    return pc.utf8_lower(pc.utf8_trim_whitespace(column.cast(pa.string())))
 
 
 def _distinct_counts(column: pa.ChunkedArray) -> tuple[Callable[[int], str], np.ndarray]:
@@ -268,8 +289,11 @@ def distance(stored: dict[str, Any], seen: dict[str, Any]) -> float:
                 return math.inf
         d += _shape_distance(stored, seen)
         return d + 0.05 if d <= CATEGORY_MATCH + slack else math.inf
-    top_mass = sum(stored["top"].values())
-    overlap = sum(min(f, seen["top"].get(k, 0.0)) for k, f in stored["top"].items())
+    top, their = stored["top"], seen["top"]
+    if stored.get("ftop") and seen.get("ftop"):  # plans since categorical marks: case-blind
+        top, their = stored["ftop"], seen["ftop"]
+    top_mass = sum(top.values())
+    overlap = sum(min(f, their.get(k, 0.0)) for k, f in top.items())
     if stored["kind"] in numeric:
         qa, qb = np.array(stored["quantiles"]), np.array(seen["quantiles"])
         if qa.size != qb.size or qa.size == 0:
@@ -287,8 +311,10 @@ def distance(stored: dict[str, Any], seen: dict[str, Any]) -> float:
 
 def match_columns(stored: list[dict[str, Any]], seen: list[dict[str, Any]]) -> dict[int, int]:
     """Stored column index -> suspect column index, greedily by fingerprint distance."""
-    pairs = sorted((distance(s, t), i, j) for i, s in enumerate(stored)
-                   for j, t in enumerate(seen))
+    # columns alike in content (answers to several questions on one scale) are told apart by
+    # name where the suspect kept the names; content alone decides otherwise
+    pairs = sorted((distance(s, t) + (0.0 if _same_name(s, t) else NAME_TIEBREAK), i, j)
+                   for i, s in enumerate(stored) for j, t in enumerate(seen))
     taken_s: set[int] = set()
     taken_t: set[int] = set()
     out: dict[int, int] = {}
@@ -299,3 +325,8 @@ def match_columns(stored: list[dict[str, Any]], seen: list[dict[str, Any]]) -> d
         taken_s.add(i)
         taken_t.add(j)
     return out
+
+
+def _same_name(stored: dict[str, Any], seen: dict[str, Any]) -> bool:
+    return str(stored.get("name", "")).strip().casefold() == \
+        str(seen.get("name", "")).strip().casefold()

@@ -81,11 +81,12 @@ def _bin_units(spec: dict[str, Any], scale: float) -> tuple[int, float]:
 
 
 def key_layout(stable: list[Profile], marks: list[dict[str, Any]], scales: dict[int, float],
-               rows: int) -> tuple[list[dict[str, Any]], list[list[int]], list[float]]:
+               rows: int, overrides: dict[int, dict[str, Any]] | None = None
+               ) -> tuple[list[dict[str, Any]], list[list[int]], list[float]]:
     """Key columns (stable ones by entropy, then coarse bins of marked columns), the key groups
     (the disjoint blocks, then every key column together when the blocks' keys repeat over the
     table's rows) and the share of cells each owns."""
-    keys, blocks = _blocks(stable, marks, scales)
+    keys, blocks = _blocks(stable, marks, scales, overrides or {})
     distinct = sum(2.0 ** sum(float(keys[i]["bits"]) for i in b) for b in blocks)
     if len(blocks) == 1 or distinct >= rows:
         return keys, blocks, [1.0] * len(blocks)
@@ -95,9 +96,10 @@ def key_layout(stable: list[Profile], marks: list[dict[str, Any]], scales: dict[
     return keys, blocks + [list(range(len(keys)))], [share] * len(blocks) + [FULL_KEY_SHARE]
 
 
-def _blocks(stable: list[Profile], marks: list[dict[str, Any]], scales: dict[int, float]
-            ) -> tuple[list[dict[str, Any]], list[list[int]]]:
-    keys: list[dict[str, Any]] = [{**p.fingerprint(), "index": p.index, "bits": p.entropy}
+def _blocks(stable: list[Profile], marks: list[dict[str, Any]], scales: dict[int, float],
+            overrides: dict[int, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[list[int]]]:
+    keys: list[dict[str, Any]] = [overrides.get(p.index) or {**p.fingerprint(), "index": p.index,
+                                                             "bits": p.entropy}
                                   for p in stable[:MAX_STABLE_KEYS]]
     coarse = []
     for ordinal, spec in enumerate(marks):
@@ -131,14 +133,18 @@ def key_groups(plan: dict[str, Any]) -> list[list[int]]:
 def locate(plan: dict[str, Any], seen: list[dict[str, Any]]) -> dict[str, int]:
     """Plan column id (k<i>, m<j>) -> suspect column index, matched by content; a coarse key
     is read from wherever its marked column was found."""
-    stable = [i for i, k in enumerate(plan["key_columns"]) if k.get("kind") != "coarse"]
-    stored = [plan["key_columns"][i] for i in stable] + list(plan["mark_columns"])
+    stable = [i for i, k in enumerate(plan["key_columns"])
+              if k.get("kind") not in ("coarse", "cpair")]
+    marks, carriers = list(plan["mark_columns"]), list(plan.get("cat_columns") or [])
+    stored = [plan["key_columns"][i] for i in stable] + marks + carriers
     mapping: dict[str, int] = {}
     for i, j in match_columns(stored, seen).items():
-        mapping[f"k{stable[i]}" if i < len(stable) else f"m{i - len(stable)}"] = j
+        mapping[f"k{stable[i]}" if i < len(stable) else f"m{i - len(stable)}"
+                if i < len(stable) + len(marks) else f"c{i - len(stable) - len(marks)}"] = j
     for i, k in enumerate(plan["key_columns"]):
-        if k.get("kind") == "coarse" and f"m{k['of']}" in mapping:
-            mapping[f"k{i}"] = mapping[f"m{k['of']}"]
+        source = {"coarse": "m", "cpair": "c"}.get(k.get("kind", ""))
+        if source and f"{source}{k['of']}" in mapping:
+            mapping[f"k{i}"] = mapping[f"{source}{k['of']}"]
     return mapping
 
 
@@ -187,7 +193,8 @@ def survival(plan: dict[str, Any], rows: int, cells: int, needed_positions: int
               if len(groups) == 1 or len(g) < len(plan["key_columns"])]
     # distinct code positions each block can give: its share of the cells, but no more than
     # its distinct keys times the marked share of a row's cells (a key repeats its positions)
-    share = sum(float(m.get("fraction", plan["fraction"])) for m in plan["mark_columns"])
+    share = sum(float(m.get("fraction", plan["fraction"])) for m in plan["mark_columns"]) + \
+        sum(float(c["fraction"]) for c in plan.get("cat_columns") or [])
     capacity = sorted(min(cells * w / sum(weights), 2.0 ** sum(float(plan["key_columns"][i].get(
         "bits", 0.0)) for i in g) * share) for g, w in blocks)
     dropped = 0

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, insert, select
 from hallmark.errors import InputError, PolicyDenied
 from hallmark.ledger.log import utcnow
 from hallmark.marks import tabular_io
+from hallmark.marks.categorical import survival as categorical_survival
 from hallmark.marks.codes import (
     DEFAULT_COLLUDERS,
     DEFAULT_EPSILON,
@@ -70,6 +71,7 @@ class ShareResult:
     copy_sha256: str
     seq: int
     survives: dict[str, Any] = field(default_factory=dict)
+    categorical_columns: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form commands print."""
@@ -146,7 +148,8 @@ def share(vault: Vault, asset_ref: str, to: str, out: Path | str, team: str | No
             raise InputError(f"{src.name} has no rows to mark")
         plan = make_plan(profiles, TardosParams(options.recipients, options.colluders,
                                                 options.epsilon),
-                         options.budget, options.budgets, options.ranges)
+                         options.budget, options.budgets, options.ranges,
+                         pair_key=derive_key(vault.marking_key, "hallmark/catpairs", asset.id))
         plan["options"] = options.to_json()
     share_id = "sh-" + uuid.uuid4().hex[:16]
     material = KeyMaterial(vault.marking_key, asset.id, plan)
@@ -174,11 +177,14 @@ def share(vault: Vault, asset_ref: str, to: str, out: Path | str, team: str | No
                 scheme=plan["scheme"], params=params, params_sha256=params_sha, rows=rows,
                 marked_cells=cells, seq=seq, created=utcnow()))
     params_t = TardosParams.from_json(plan["tardos"])
-    expected = survival(plan, rows, cells, needed_positions(params_t.recipients, params_t.epsilon,
-                                                            params_t.cutoff))
+    need = needed_positions(params_t.recipients, params_t.epsilon, params_t.cutoff)
+    expected = survival(plan, rows, cells, need)
+    carriers = [c["name"] for c in plan.get("cat_columns") or []]
+    if carriers:
+        expected["categorical"] = categorical_survival(plan, rows, need)
     return ShareResult(share_id, asset.id, recipient, team_id, chosen, purpose, str(out), fmt,
                        rows, cells, [m["name"] for m in plan["mark_columns"]], asset.sha256,
-                       copy_sha, seq, expected)
+                       copy_sha, seq, expected, carriers)
 
 
 def _agreement(vault: Vault, decision: Any, wanted: str | None, recipient: str,

@@ -26,9 +26,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hallmark.errors import InputError
+from hallmark.marks import categorical
 from hallmark.marks.codes import Codebook, TardosParams, aes_blocks, derive_key
-from hallmark.marks.columns import Profile, as_float
-from hallmark.marks.layout import SHARED_FRACTION, key_groups, key_layout, mark_spec
+from hallmark.marks.columns import Profile, as_float, fold
+from hallmark.marks.layout import (
+    FULL_KEY_SHARE,
+    SHARED_FRACTION,
+    key_groups,
+    key_layout,
+    mark_spec,
+)
 
 SCHEME = "hallmark-tabular-qim/1"
 DEFAULT_BUDGET = 0.01  # of the column's robust spread (IQR / 1.349)
@@ -42,8 +49,9 @@ MAX_POSITIONS = 65_536
 def make_plan(profiles: list[Profile], params: TardosParams, budget: float = DEFAULT_BUDGET,
               budgets: dict[str, float] | None = None,
               ranges: dict[str, tuple[float, float]] | None = None,
-              fraction: float = 1.0) -> dict[str, Any]:
-    """Which columns carry the mark (with step, grid and range) and which key the rows."""
+              fraction: float = 1.0, pair_key: bytes = b"") -> dict[str, Any]:
+    """Which columns carry the mark (with step, grid and range), which text columns carry
+    categorical marks (pairs keyed by `pair_key`) and which key the rows."""
     budgets, ranges = budgets or {}, ranges or {}
     if not 0.0 < fraction <= 1.0:
         raise InputError("the marked fraction must lie in (0, 1]")
@@ -53,9 +61,11 @@ def make_plan(profiles: list[Profile], params: TardosParams, budget: float = DEF
     marks, reasons = _mark_specs(profiles, budget, budgets, ranges, False)
     if not marks:  # sparse one-step marks on integer / one-decimal columns, only when needed
         marks, reasons = _mark_specs(profiles, budget, budgets, ranges, True)
-    if not marks:
+    carriers = categorical.carrier_specs(profiles, pair_key)
+    if not marks and not carriers:
         why = "; ".join(reasons) or "it has no numeric column"
-        raise InputError(f"refusing to share: no column can carry a mark within its budget ({why})")
+        raise InputError(f"refusing to share: no column can carry a mark within its budget ({why}"
+                         "; no text column has two categories of similar frequency)")
     for spec in marks:
         spec["fraction"] = spec["fraction"] * fraction
     marked = {m["index"] for m in marks}
@@ -66,14 +76,36 @@ def make_plan(profiles: list[Profile], params: TardosParams, budget: float = DEF
     if not candidates:
         raise InputError("refusing to share: no stable (categorical or integer) column to key "
                          "the marked rows on")
-    keys, groups, weights = key_layout(candidates, marks, {p.index: p.scale for p in profiles},
-                                       profiles[0].rows)
+    scales = {p.index: p.scale for p in profiles}
+
+    def layout(chosen: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[list[int]],
+                                                      list[float]]:
+        overrides = {p.index: {**p.fingerprint(), "index": p.index, "bits": p.folded_entropy,
+                               "fold": True} for p in candidates if p.kind == "string"}
+        for c, spec in enumerate(chosen):
+            overrides[spec["index"]] = {"name": spec["name"], "kind": "cpair", "of": c,
+                                        "index": spec["index"], "pairs": spec["pairs"],
+                                        "bits": spec["bits"]}
+        return key_layout(candidates, marks, scales, profiles[0].rows, overrides)
+
+    carriers = categorical.fit(carriers, layout, bool(marks))
+    keys, groups, weights = layout(carriers)
+    # the carriers' cells are keyed by groups of text columns only: a leak dropping every
+    # numeric column keeps them
+    text = [i for i, k in enumerate(keys) if k["kind"] in ("string", "cpair")]
+    plain = [g for g in groups if set(g) <= set(text) and g != text]
+    share = (1.0 - FULL_KEY_SHARE) / max(len(plain), 1)
+    # the text blocks survive a dropped text column; all text columns together tell more rows
+    # apart (most distinct positions)
+    plain, cat_weights = ([*plain, text], [share] * len(plain) + [FULL_KEY_SHARE]) if plain \
+        else ([text], [1.0]) if text else ([], [])
     if len(groups) > 1:
         for spec in marks:  # a tracer missing blocks then reads fewer cells of other blocks
             spec["fraction"] = min(spec["fraction"], SHARED_FRACTION)
     return {"scheme": SCHEME, "tardos": params.to_json(), "fraction": fraction,
             "rows": profiles[0].rows if profiles else 0, "key_columns": keys,
             "key_groups": groups, "key_weights": weights, "mark_columns": marks,
+            "cat_columns": carriers, "cat_groups": plain, "cat_weights": cat_weights,
             "unmarked": reasons}
 
 
@@ -110,6 +142,7 @@ class Keys:
     cell: bytes = field(repr=False)
     values: bytes = field(repr=False)
     codebook: Codebook = field(repr=False)
+    fingerprint: bytes = field(default=b"", repr=False)  # digests of folded category values
     _cache: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -118,7 +151,8 @@ class Keys:
         return cls(derive_key(marking_key, "hallmark/rowkey", asset_id),
                    derive_key(marking_key, "hallmark/cell", asset_id),
                    derive_key(marking_key, "hallmark/rowvalue", asset_id),
-                   Codebook(marking_key, asset_id, TardosParams.from_json(plan["tardos"])))
+                   Codebook(marking_key, asset_id, TardosParams.from_json(plan["tardos"])),
+                   derive_key(marking_key, "hallmark/fingerprint"))
 
     def text_digest(self, text: str) -> bytes:
         """16 bytes per distinct normalised text value (cached, bounded)."""
@@ -181,10 +215,14 @@ def _key_blocks(column: pa.Array, key: dict[str, Any], keys: Keys) -> np.ndarray
             np.uint64)
         blocks[:, 1] = np.where(null, 2, 1).astype(np.uint64)
         return blocks
+    if kind == "cpair":  # a categorical carrier keys rows by its pair, which its marks keep
+        return categorical.class_blocks(column, key, keys.fingerprint, keys.text_digest)
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         column = pc.cast(column, pa.string())
+    if key.get("fold"):  # plans since categorical marks: blind to case and spaces around
+        column = fold(column)
     encoded = pc.dictionary_encode(column)
     digests = np.frombuffer(b"".join(keys.text_digest(str(v).strip())
                                      for v in encoded.dictionary.to_pylist()) or b"",
@@ -353,6 +391,13 @@ def mark_batch(batch: pa.RecordBatch, plan: dict[str, Any], keys: Keys, share_id
         bits = keys.codebook.bits(share_id, drawn.positions[target]).astype(np.float64)
         columns[spec["index"]], marked = embed_column(column, spec, drawn, bits)
         total += marked
+    if plan.get("cat_columns"):
+        rows = categorical.cat_rows(batch, plan, None, keys)
+        for c, spec in enumerate(plan["cat_columns"]):
+            drawn = categorical.cat_selection(rows, c, plan, keys)
+            columns[spec["index"]], marked = categorical.embed(columns[spec["index"]], spec,
+                                                               drawn, keys, share_id)
+            total += marked
     return pa.RecordBatch.from_arrays(columns, schema=batch.schema), total
 
 
@@ -393,10 +438,14 @@ class Extraction:
             keys: Keys) -> None:
         """Fold in one suspect batch; `mapping` is plan column id -> suspect column index."""
         self.rows_read += batch.num_rows
-        rows = group_rows(batch, plan, mapping, keys)
-        if all(r is None for r in rows) or batch.num_rows == 0:
+        if batch.num_rows == 0:
             return
         seen = np.zeros(batch.num_rows, dtype=bool)
+        self._add_categorical(batch, plan, mapping, keys, seen)
+        rows = group_rows(batch, plan, mapping, keys)
+        if all(r is None for r in rows):
+            self.rows += int(seen.sum())
+            return
         for ordinal, spec in enumerate(plan["mark_columns"]):
             if f"m{ordinal}" not in mapping:
                 continue
@@ -407,6 +456,21 @@ class Extraction:
             seen |= drawn.selected & np.isfinite(y)
             self._push(*soft_signs(column, spec, drawn))
         self.rows += int(seen.sum())
+
+    def _add_categorical(self, batch: pa.RecordBatch, plan: dict[str, Any],
+                         mapping: dict[str, int], keys: Keys, seen: np.ndarray) -> None:
+        carriers = [c for c in range(len(plan.get("cat_columns") or [])) if f"c{c}" in mapping]
+        if not carriers:
+            return
+        rows = categorical.cat_rows(batch, plan, mapping, keys)
+        if all(r is None for r in rows):
+            return
+        for c in carriers:
+            drawn = categorical.cat_selection(rows, c, plan, keys)
+            pos, sigma, read = categorical.read(batch.column(mapping[f"c{c}"]),
+                                                plan["cat_columns"][c], drawn, keys.fingerprint)
+            seen |= read
+            self._push(pos, sigma)
 
     def _push(self, pos: np.ndarray, sigma: np.ndarray) -> None:
         if self._saturated and pos.size:  # nothing above the k-th smallest can enter any more

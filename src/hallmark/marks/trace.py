@@ -17,6 +17,7 @@ from sqlalchemy import insert, select
 from hallmark.errors import InputError, NotFound
 from hallmark.ledger.log import utcnow
 from hallmark.marks import tabular_io
+from hallmark.marks.categorical import cat_readable
 from hallmark.marks.codes import TardosParams, derive_key
 from hallmark.marks.columns import SUSPECT_TOP_VALUES, profile_batches
 from hallmark.marks.engines import Engine, LocalEngine
@@ -106,9 +107,10 @@ def _identify(groups: list[_Group], seen: list[dict[str, Any]]) -> list[list[_Gr
         keys, marks = group.plan["key_columns"], group.plan["mark_columns"]
         group.mapping = locate(group.plan, seen)
         nk = len(keys)
-        keyed = bool(readable_groups(group.plan, group.mapping))
-        carried = any(k.startswith("m") for k in group.mapping)
-        fraction = len(group.mapping) / (nk + len(marks))
+        keyed = _keyed(group.plan, group.mapping)
+        carried = any(k[0] in "mc" for k in group.mapping)
+        fraction = len(group.mapping) / (nk + len(marks) + len(group.plan.get("cat_columns")
+                                                               or []))
         if keyed and carried:
             fractions[group.asset] = max(fraction, fractions.get(group.asset, 0.0))
         elif fraction >= 0.5:
@@ -129,7 +131,7 @@ def _identify(groups: list[_Group], seen: list[dict[str, Any]]) -> list[list[_Gr
                              else partial[0] + "; its marks cannot be located")
         raise NotFound("the suspect matches no shared dataset (compared by column content)")
     ranked = sorted(fractions, key=lambda asset: -fractions[asset])  # stable: oldest first
-    return [[g for g in groups if g.asset == asset and readable_groups(g.plan, g.mapping)]
+    return [[g for g in groups if g.asset == asset and _keyed(g.plan, g.mapping)]
             for asset in ranked]
 
 
@@ -150,8 +152,14 @@ def _readable(group: _Group, decimals: list[int | None], why: list[str],
         for i, key in enumerate(group.plan["key_columns"]):
             if key.get("kind") == "coarse" and key["of"] == j:
                 group.mapping.pop(f"k{i}", None)
-    return any(k.startswith("m") for k in group.mapping) and \
-        bool(readable_groups(group.plan, group.mapping))
+    return _keyed(group.plan, group.mapping)
+
+
+def _keyed(plan: dict[str, Any], mapping: dict[str, int]) -> bool:
+    """Whether some mark of the plan can be read: a numeric one with a whole key group, or a
+    categorical one with a whole group of its own."""
+    return (any(k.startswith("m") for k in mapping) and bool(readable_groups(plan, mapping))) \
+        or cat_readable(plan, mapping)
 
 
 def trace(vault: Vault, suspect: Path | str, asset_ref: str | None = None,
