@@ -25,7 +25,8 @@ typecheck: $(STAMP)
 	  src/hallmark/review/metrics.py src/hallmark/review/features.py \
 	  src/hallmark/review/segment.py src/hallmark/review/patterns.py \
 	  src/hallmark/marks/codes.py src/hallmark/marks/stats.py src/hallmark/marks/columns.py \
-	  src/hallmark/marks/tabular.py src/hallmark/marks/layout.py \
+	  src/hallmark/marks/tabular.py src/hallmark/marks/layout.py src/hallmark/marks/plan.py \
+	  src/hallmark/marks/categorical.py \
 	  src/hallmark/policy/compile.py src/hallmark/policy/decide.py \
 	  src/hallmark/ledger/note.py src/hallmark/files.py \
 	  src/hallmark/review/evidence.py src/hallmark/cli/safe.py

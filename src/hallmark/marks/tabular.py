@@ -1,8 +1,9 @@
 """Per-recipient marks in tables: keyed row identity, keyed cell selection, dithered QIM.
 
 Pure functions over pyarrow record batches (constant memory per batch; no I/O):
-- the plan (`make_plan`) chooses, from column content only, the numeric columns that can carry a
-  mark within their distortion budget and the stable columns (categorical / integer) that key rows;
+- the plan (`make_plan`, plan.py) chooses, from column content only, the columns that can carry
+  a mark within their budget and the stable columns (categorical / integer) that key rows;
+- text columns of categories carry substitution marks (categorical.py), applied here too;
 - a row's virtual key is a CBC-MAC (AES-256) over its key columns' normalised values, so it is the
   same in any order, format or subset of rows;
 - each cell (row key, marked column) gets, through AES again, a 64-bit code position, a dither and
@@ -25,113 +26,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hallmark.errors import InputError
 from hallmark.marks import categorical
 from hallmark.marks.codes import Codebook, TardosParams, aes_blocks, derive_key
-from hallmark.marks.columns import Profile, as_float, fold
-from hallmark.marks.layout import (
-    FULL_KEY_SHARE,
-    SHARED_FRACTION,
-    key_groups,
-    key_layout,
-    mark_spec,
-)
+from hallmark.marks.columns import as_float, fold
+from hallmark.marks.layout import key_groups
+from hallmark.marks.plan import DEFAULT_BUDGET, SCHEME, make_plan
 
-SCHEME = "hallmark-tabular-qim/1"
-DEFAULT_BUDGET = 0.01  # of the column's robust spread (IQR / 1.349)
+__all__ = ["DEFAULT_BUDGET", "SCHEME", "make_plan"]  # where callers have always found them
+
 _CELL_TAG = 0x6D61726B
 # Scoring costs positions x recipients. Positions are keyed pseudo-random numbers, independent
 # of every codeword, so keeping the numerically smallest ones is an unbiased subsample and the
 # p-values stay valid; this many is far beyond what a decision needs.
 MAX_POSITIONS = 65_536
-
-
-def make_plan(profiles: list[Profile], params: TardosParams, budget: float = DEFAULT_BUDGET,
-              budgets: dict[str, float] | None = None,
-              ranges: dict[str, tuple[float, float]] | None = None,
-              fraction: float = 1.0, pair_key: bytes = b"") -> dict[str, Any]:
-    """Which columns carry the mark (with step, grid and range), which text columns carry
-    categorical marks (pairs keyed by `pair_key`) and which key the rows."""
-    budgets, ranges = budgets or {}, ranges or {}
-    if not 0.0 < fraction <= 1.0:
-        raise InputError("the marked fraction must lie in (0, 1]")
-    unknown = sorted((set(budgets) | set(ranges)) - {p.name for p in profiles})
-    if unknown:
-        raise InputError(f"no column named {unknown[0]!r} to set a budget or range for")
-    marks, reasons = _mark_specs(profiles, budget, budgets, ranges, False)
-    if not marks:  # sparse one-step marks on integer / one-decimal columns, only when needed
-        marks, reasons = _mark_specs(profiles, budget, budgets, ranges, True)
-    carriers = categorical.carrier_specs(profiles, pair_key)
-    if not marks and not carriers:
-        why = "; ".join(reasons) or "it has no numeric column"
-        raise InputError(f"refusing to share: no column can carry a mark within its budget ({why}"
-                         "; no text column has two categories of similar frequency)")
-    for spec in marks:
-        spec["fraction"] = spec["fraction"] * fraction
-    marked = {m["index"] for m in marks}
-    candidates = [p for p in profiles if p.index not in marked and p.distinct >= 2
-                  and p.nulls < p.rows / 2 and p.fingerprint()["kind"] in ("int", "string",
-                                                                            "bool")]
-    candidates.sort(key=lambda p: (-p.entropy, _fp_digest(p.fingerprint())))
-    if not candidates:
-        raise InputError("refusing to share: no stable (categorical or integer) column to key "
-                         "the marked rows on")
-    scales = {p.index: p.scale for p in profiles}
-
-    def layout(chosen: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[list[int]],
-                                                      list[float]]:
-        overrides = {p.index: {**p.fingerprint(), "index": p.index, "bits": p.folded_entropy,
-                               "fold": True} for p in candidates if p.kind == "string"}
-        for c, spec in enumerate(chosen):
-            overrides[spec["index"]] = {"name": spec["name"], "kind": "cpair", "of": c,
-                                        "index": spec["index"], "pairs": spec["pairs"],
-                                        "bits": spec["bits"]}
-        return key_layout(candidates, marks, scales, profiles[0].rows, overrides)
-
-    carriers = categorical.fit(carriers, layout, bool(marks))
-    keys, groups, weights = layout(carriers)
-    # the carriers' cells are keyed by groups of text columns only: a leak dropping every
-    # numeric column keeps them
-    text = [i for i, k in enumerate(keys) if k["kind"] in ("string", "cpair")]
-    plain = [g for g in groups if set(g) <= set(text) and g != text]
-    share = (1.0 - FULL_KEY_SHARE) / max(len(plain), 1)
-    # the text blocks survive a dropped text column; all text columns together tell more rows
-    # apart (most distinct positions)
-    plain, cat_weights = ([*plain, text], [share] * len(plain) + [FULL_KEY_SHARE]) if plain \
-        else ([text], [1.0]) if text else ([], [])
-    if len(groups) > 1:
-        for spec in marks:  # a tracer missing blocks then reads fewer cells of other blocks
-            spec["fraction"] = min(spec["fraction"], SHARED_FRACTION)
-    return {"scheme": SCHEME, "tardos": params.to_json(), "fraction": fraction,
-            "rows": profiles[0].rows if profiles else 0, "key_columns": keys,
-            "key_groups": groups, "key_weights": weights, "mark_columns": marks,
-            "cat_columns": carriers, "cat_groups": plain, "cat_weights": cat_weights,
-            "unmarked": reasons}
-
-
-def _mark_specs(profiles: list[Profile], budget: float, budgets: dict[str, float],
-                ranges: dict[str, tuple[float, float]], sparse: bool
-                ) -> tuple[list[dict[str, Any]], list[str]]:
-    marks: list[dict[str, Any]] = []
-    reasons: list[str] = []
-    for prof in profiles:
-        if prof.kind not in ("int", "float") or prof.rows == prof.nulls:
-            continue
-        if prof.identifier and prof.name not in budgets:
-            reasons.append(f"{prof.name.strip()}: its values are all distinct (an identifier)")
-            continue
-        spec = mark_spec(prof, budgets.get(prof.name, budget * prof.scale),
-                         ranges.get(prof.name, (prof.minimum, prof.maximum)), sparse)
-        if isinstance(spec, str):
-            reasons.append(f"{prof.name.strip()}: {spec}")
-        else:
-            marks.append(spec)
-    return marks, reasons
-
-
-def _fp_digest(fp: dict[str, Any]) -> str:
-    body = repr(sorted((k, v) for k, v in fp.items() if k != "name")).encode()
-    return hashlib.sha256(body).hexdigest()
 
 
 @dataclass
