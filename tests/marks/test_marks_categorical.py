@@ -87,6 +87,12 @@ def test_an_all_categorical_table_is_shared_and_a_fifth_of_it_traces(cli, survey
 def test_a_leak_without_its_numeric_columns_still_traces(cli, mixed_world) -> None:
     doc = _two(cli, mixed_world)
     assert doc["survives"]["categorical"]["without_numeric"] is True
+    human = cli("share", mixed_world.dataset, "--to", "CloudCo", "-o",
+                str(mixed_world.root / "c2.csv"))
+    assert human.exit_code == 0, human.stderr
+    text = " ".join(human.stdout.split())
+    assert "region (categories)" in text and "re-casing categories" in text
+    assert "dropping every numeric column (the categories alone need about" in text
     leak = pacsv.read_csv(mixed_world.root / "beta.csv")
     leak = leak.select([c for c in leak.column_names if c not in ("age", "income", "score")])
     assert _accused(_trace(cli, mixed_world, _subset(leak, 0.5))) == ["beta-labs"]

@@ -94,7 +94,8 @@ def share(
     if as_json:
         emit_json(result.to_json())
         return
-    columns = ", ".join(c.strip() for c in result.marked_columns)  # the dataset's own names
+    columns = ", ".join(c.strip() for c in result.marked_columns + [
+        f"{c} (categories)" for c in result.categorical_columns])  # the dataset's own names
     console.print(f"Shared [bold]{safe_text(result.asset)}[/bold] with "
                   f"[bold]{safe_text(result.recipient)}[/bold] as share {result.share}: "
                   f"{result.rows} rows, {result.marked_cells} marked cells in "
@@ -117,6 +118,12 @@ def _survival_line(survives: dict[str, object]) -> str:
     if dropped:
         text += f"dropping any {dropped} column{'s' if dropped != 1 else ''} the rows are keyed " \
             "on; "
+    cat = survives.get("categorical")
+    if isinstance(cat, dict):
+        text += "re-casing categories or stripping their spaces; "
+        if cat.get("without_numeric") and rounding:
+            text += f"dropping every numeric column (the categories alone need about " \
+                f"{cat.get('rows_needed')} rows); "
     fraction = float(str(survives.get("fraction_of_rows", 1.0)))
     return text + (f"tracing needs about {survives.get('rows_needed')} rows "
                    f"({fraction:.1%} of the copy).")
