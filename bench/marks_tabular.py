@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from hallmark.marks import tabular_io  # noqa: E402
-from hallmark.marks.codes import TardosParams  # noqa: E402
+from hallmark.marks.categorical import cat_readable  # noqa: E402
+from hallmark.marks.codes import TardosParams, derive_key  # noqa: E402
 from hallmark.marks.columns import SUSPECT_TOP_VALUES, profile_batches  # noqa: E402
 from hallmark.marks.engines import LocalEngine  # noqa: E402
 from hallmark.marks.layout import (  # noqa: E402
@@ -51,6 +52,7 @@ from hallmark.marks.tabular import (  # noqa: E402
 )
 
 KEY = bytes(range(32))
+DIGEST_KEY = derive_key(KEY, "hallmark/fingerprint")  # as share and trace digest values
 START = time.perf_counter()
 ADULT = ROOT.parent / "shared" / "data" / "tabular" / "adult.csv"
 
@@ -60,9 +62,10 @@ class Lab:
 
     def __init__(self, table: pa.Table, recipients: int, asset: str = "bench-asset") -> None:
         self.table = table
-        profiles = profile_batches(table.schema, table.to_batches(max_chunksize=65536), KEY)
+        profiles = profile_batches(table.schema, table.to_batches(max_chunksize=65536),
+                                   DIGEST_KEY)
         self.params = TardosParams(recipients=recipients)
-        self.plan = make_plan(profiles, self.params)
+        self.plan = make_plan(profiles, self.params, pair_key=KEY)
         self.keys = Keys.derive(KEY, asset, self.plan)
         self.shares = [f"sh-{i:05d}" for i in range(recipients)]
 
@@ -77,7 +80,7 @@ class Lab:
         """Rank and p-values of the guilty, innocents accused, rows and positions; as `trace`
         does, marked columns rounded or perturbed beyond reading are left out, and a suspect
         with none left is inconclusive."""
-        profiles = profile_batches(suspect.schema, suspect.to_batches(), KEY,
+        profiles = profile_batches(suspect.schema, suspect.to_batches(), DIGEST_KEY,
                                    SUSPECT_TOP_VALUES)  # as `trace` profiles a suspect
         seen = [p.fingerprint() for p in profiles]
         mapping = locate(self.plan, seen)
@@ -91,14 +94,17 @@ class Lab:
                 for i, k in enumerate(self.plan["key_columns"]):
                     if k.get("kind") == "coarse" and k["of"] == j:
                         mapping.pop(f"k{i}", None)
-        if not any(k.startswith("m") for k in mapping) or \
-                not readable_groups(self.plan, mapping):
+        if not (any(k.startswith("m") for k in mapping) and readable_groups(self.plan, mapping)
+                or cat_readable(self.plan, mapping)):
             return {"located": False, "inconclusive": bool(why), "guilty_accused": 0,
                     "innocents_accused": 0}
         extraction = Extraction()
         for batch in suspect.to_batches(max_chunksize=65536):
             extraction.add(batch, self.plan, mapping, self.keys)
         pos, sigma = extraction.finish()
+        if pos.size == 0:  # located, but no marked cell readable: nothing to score
+            return {"located": False, "inconclusive": bool(why), "guilty_accused": 0,
+                    "innocents_accused": 0}
         bias = self.keys.codebook.bias(pos)
         scores = np.array([self.keys.codebook.score(s, pos, sigma, bias) for s in self.shares])
         n = len(self.shares)
@@ -190,6 +196,17 @@ def collude(copies: list[pa.Table], lab: Lab, how: str, rng: np.random.Generator
         typ = out.schema.field(spec["name"]).type
         arr = pa.array(np.round(merged) if pa.types.is_integer(typ) else merged)
         out = with_column(out, spec["name"], pc.cast(arr, typ, safe=False))
+    for spec in lab.plan.get("cat_columns", []):  # categories: no average; majority or mix
+        cats = np.stack([np.array(c.column(spec["name"]).to_pylist(), dtype=object)
+                         for c in copies])
+        k, n = cats.shape
+        if how == "mix":
+            picked = rng.integers(0, k, n)
+        else:
+            agree = (cats[:, None, :] == cats[None, :, :]).sum(axis=1) + rng.random((k, n))
+            picked = agree.argmax(axis=0)
+        out = with_column(out, spec["name"], pa.array(cats[picked, np.arange(n)].tolist(),
+                                                      type=out.schema.field(spec["name"]).type))
     return out
 
 
@@ -222,6 +239,12 @@ def round_marks(lab: Lab, t: pa.Table, decimals: Any) -> pa.Table:
     return t
 
 
+def recase(t: pa.Table) -> pa.Table:
+    """Every text value upper-cased and stripped of surrounding spaces."""
+    return pa.table({f.name: pc.utf8_upper(pc.utf8_trim_whitespace(t.column(f.name)))
+                     if pa.types.is_string(f.type) else t.column(f.name) for f in t.schema})
+
+
 def key_sources(lab: Lab) -> list[str]:
     """The source columns the row keys read (stable keys, and marked columns' coarse bins)."""
     return list(dict.fromkeys(k["name"] for k in lab.plan["key_columns"]))
@@ -252,8 +275,16 @@ def leaker_attacks(lab: Lab, copy: pa.Table, rng: np.random.Generator,
                                             if pa.types.is_integer(f.type) else f
                                             for f in copy.schema])), Path(tmp) / "c.parquet")
         run("CSV -> Parquet, integers as float32", pq.read_table(Path(tmp) / "c.parquet"))
+    numeric = [f.name for f in copy.schema if pa.types.is_integer(f.type)
+               or pa.types.is_floating(f.type)]
+    if lab.plan.get("cat_columns") and numeric:
+        run("every numeric column dropped", copy.drop_columns(numeric))
+        run("every numeric column dropped, 20% subset", subset(copy.drop_columns(numeric), 0.2,
+                                                            rng))
+    if lab.plan.get("cat_columns"):
+        run("upper-case and strip every label", recase(copy))
     sources = key_sources(lab)
-    marked = {m["name"] for m in lab.plan["mark_columns"]}
+    marked = {m["name"] for m in lab.plan["mark_columns"] + lab.plan.get("cat_columns", [])}
     # a drop that leaves no marked column leaves nothing to read: not a test of the keys
     for name in sources:
         if marked - {name}:
@@ -308,6 +339,21 @@ def narrow(rows: int = 3000, seed: int = 12) -> pa.Table:
         "ratio": np.round(1.0 + r.normal(0.0, 0.02, rows), 5)})
 
 
+def survey(rows: int = 5000, seed: int = 21) -> pa.Table:
+    """Generated: survey answers only (region, plan, device, age band, four answer codes)."""
+    r = np.random.default_rng(seed)
+    answers = ["strongly agree", "agree", "neutral", "disagree", "strongly disagree"]
+    columns = {
+        "region": r.choice(["North", "South", "East", "West", "Centre", "Islands"], rows,
+                           p=[0.22, 0.2, 0.18, 0.17, 0.13, 0.1]).tolist(),
+        "plan": r.choice(["Basic", "Plus", "Pro", "Team"], rows, p=[0.35, 0.3, 0.2, 0.15]).tolist(),
+        "device": r.choice(["Phone", "Laptop", "Tablet"], rows, p=[0.45, 0.35, 0.2]).tolist(),
+        "age_band": r.choice(["18-24", "25-34", "35-44", "45-54", "55-64", "65+"], rows).tolist()}
+    for q in range(1, 5):
+        columns[f"q{q}"] = r.choice(answers, rows, p=[0.15, 0.3, 0.25, 0.18, 0.12]).tolist()
+    return pa.table(columns)
+
+
 def adult_extra(args: argparse.Namespace, rng: np.random.Generator) -> dict[str, Any]:
     """The Adult-only attacks of issue 5 (fnlwgt rounding, sort, wider collusion)."""
     if not ADULT.is_file():
@@ -358,6 +404,8 @@ def tables_section(args: argparse.Namespace, rng: np.random.Generator) -> dict[s
         print(f"{name}: done at {time.perf_counter() - START:.0f} s", file=sys.stderr)
     out["cohort (generated)"] = table_section("cohort", cohort(), args, rng, model=False)
     out["narrow ratio (generated)"] = table_section("narrow", narrow(), args, rng, model=False)
+    out["survey, all categorical (generated)"] = table_section("survey", survey(), args, rng,
+                                                               model=False)
     return out
 
 
@@ -382,6 +430,7 @@ def describe(lab: Lab) -> dict[str, Any]:
             "key_blocks": [[lab.plan["key_columns"][i]["name"] for i in g]
                            for g in lab.plan.get("key_groups", [])],
             "unmarked": lab.plan["unmarked"],
+            "categorical": {c["name"]: len(c["pairs"]) for c in lab.plan.get("cat_columns", [])},
             "needed_positions_lone_leaker": needed_positions(
                 len(lab.shares), lab.params.epsilon, lab.params.cutoff)}
 
@@ -403,6 +452,14 @@ def utility(original: pa.Table, marked: pa.Table, lab: Lab, model: bool = True
                                   np.quantile(b, np.linspace(0.05, 0.95, 19))
                                   - np.quantile(a, np.linspace(0.05, 0.95, 19))).max()),
                               "std": float(a.std())}
+    for spec in lab.plan.get("cat_columns", []):
+        a = np.array(original.column(spec["name"]).to_pylist(), dtype=object)
+        b = np.array(marked.column(spec["name"]).to_pylist(), dtype=object)
+        shifts = [((b == v).mean() - (a == v).mean(), (a == v).mean()) for v in set(a.tolist())]
+        cols[spec["name"]] = {"categorical": True, "changed_fraction": float((a != b).mean()),
+                              "max_share_shift_pp": float(100 * max(abs(d) for d, _ in shifts)),
+                              "max_relative_shift": float(max(abs(d) / f for d, f in shifts)),
+                              "new_categories": len(set(b.tolist()) - set(a.tolist()))}
     out: dict[str, Any] = {"columns": cols}
     if not model:
         return out
@@ -479,7 +536,8 @@ def throughput(rows: int, recipients: int, tmp: Path) -> dict[str, Any]:
         t0 = time.perf_counter()
         source = tabular_io.open_table(src)
         passes = tabular_io.TwoPasses(source)
-        plan = make_plan(profile_batches(source.schema, passes.first_pass(), KEY), lab.params)
+        plan = make_plan(profile_batches(source.schema, passes.first_pass(), DIGEST_KEY),
+                         lab.params, pair_key=KEY)
         keys = Keys.derive(KEY, "bench-asset", plan)
         material = KeyMaterial(KEY, "bench-asset", plan)
         # Marking runs on the local engine (every core), as `share` runs it.
@@ -565,7 +623,9 @@ def report(r: dict[str, Any]) -> None:
             print(f"\n{name}: {sec['skipped']}")
             continue
         print(f"\n### {name} ({sec['rows']} rows), {r['recipients']} recipients, eps 1e-6\n")
-        print(f"Plan: {json.dumps(sec['plan']['marked'])}; blocks {sec['plan']['key_blocks']}")
+        print(f"Plan: {json.dumps(sec['plan']['marked'])}; categorical (pairs) "
+              f"{json.dumps(sec['plan'].get('categorical', {}))}; blocks "
+              f"{sec['plan']['key_blocks']}")
         print(f"Promised: {json.dumps(sec['promised'])}\n")
         print("| attack | rows | true rank | true p (corrected) | guilty accused | "
               "innocents accused |")
