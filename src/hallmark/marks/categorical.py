@@ -39,6 +39,7 @@ PAIR_RATIO = 1.5
 MIN_SHARE = 0.01
 CAT_ORDINAL = 1000  # cell-draw ordinals of carriers, apart from numeric columns'
 CAT_DOMAIN = 64  # row-key MAC domains of the carriers' key groups
+MAX_KEY_BITS_LOST = 1.0  # with numeric marks: the weakest key block's bits a carrier may cost
 SURVIVAL_MARGIN = 3.0  # as layout's: positions beyond a perfect read's need
 
 
@@ -83,13 +84,20 @@ def fit(carriers: list[dict[str, Any]], layout: Callable[[list[dict[str, Any]]],
     no key column cost nothing and come first, then those that lose the fewest key bits."""
     if not numeric:
         return carriers
-    base = len(layout([])[1])
+    def strength(chosen: list[dict[str, Any]]) -> tuple[int, float]:
+        keys, groups = layout(chosen)[:2]
+        blocks = [g for g in groups if len(groups) == 1 or len(g) < len(keys)]
+        return len(groups), min(sum(float(keys[i]["bits"]) for i in g) for g in blocks)
+
+    base_groups, base_bits = strength([])
     keyed = {int(k["index"]) for k in layout([])[0] if k.get("kind") != "coarse"}
     order = sorted(carriers, key=lambda c: (int(c["index"]) in keyed, -float(c["bits"]),
                                             int(c["index"])))
     chosen: list[dict[str, Any]] = []
     for spec in order:
-        if len(layout([*chosen, spec])[1]) >= base:
+        groups, bits = strength([*chosen, spec])
+        # as many blocks, and the weakest within one bit of before
+        if groups >= base_groups and bits >= base_bits - MAX_KEY_BITS_LOST:
             chosen.append(spec)
     return sorted(chosen, key=lambda c: int(c["index"]))
 
