@@ -57,6 +57,9 @@ START = time.perf_counter()
 ADULT = ROOT.parent / "shared" / "data" / "tabular" / "adult.csv"
 
 
+CATEGORICAL = "auto"  # share's --categorical, set from the command line
+
+
 class Lab:
     """One asset's plan and keys, and `n` recipients' share ids."""
 
@@ -65,7 +68,7 @@ class Lab:
         profiles = profile_batches(table.schema, table.to_batches(max_chunksize=65536),
                                    DIGEST_KEY)
         self.params = TardosParams(recipients=recipients)
-        self.plan = make_plan(profiles, self.params, pair_key=KEY)
+        self.plan = make_plan(profiles, self.params, pair_key=KEY, categorical_marks=CATEGORICAL)
         self.keys = Keys.derive(KEY, asset, self.plan)
         self.shares = [f"sh-{i:05d}" for i in range(recipients)]
 
@@ -537,7 +540,7 @@ def throughput(rows: int, recipients: int, tmp: Path) -> dict[str, Any]:
         source = tabular_io.open_table(src)
         passes = tabular_io.TwoPasses(source)
         plan = make_plan(profile_batches(source.schema, passes.first_pass(), DIGEST_KEY),
-                         lab.params, pair_key=KEY)
+                         lab.params, pair_key=KEY, categorical_marks=CATEGORICAL)
         keys = Keys.derive(KEY, "bench-asset", plan)
         material = KeyMaterial(KEY, "bench-asset", plan)
         # Marking runs on the local engine (every core), as `share` runs it.
@@ -576,7 +579,11 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--big-rows", type=int, default=0)
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--categorical", choices=["auto", "always", "never"], default="auto",
+                    help="share's --categorical (results file gets a suffix unless auto)")
     args = ap.parse_args()
+    global CATEGORICAL
+    CATEGORICAL = args.categorical
     rng = np.random.default_rng(args.seed)
     started = time.perf_counter()
     results: dict[str, Any] = {"recipients": args.recipients, "epsilon": 1e-6,
@@ -586,7 +593,9 @@ def main() -> None:
         results["throughput"] = [throughput(n, args.recipients, Path(tmp))
                                  for n in [args.rows] + ([args.big_rows] if args.big_rows else [])]
     results["seconds"] = round(time.perf_counter() - started, 1)
-    out = ROOT / "bench" / "results" / "marks_tabular.json"
+    suffix = "" if args.categorical == "auto" else f"_{args.categorical}"
+    results["categorical"] = args.categorical
+    out = ROOT / "bench" / "results" / f"marks_tabular{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, default=float) + "\n")
     report(results)

@@ -58,9 +58,9 @@ def mixed_world(vault):
     return _world(vault, "mixed.csv", mixed())
 
 
-def _two(cli, world) -> dict:
-    _share(cli, world, "CloudCo", world.root / "cloudco.csv")
-    return _share(cli, world, "Beta Labs", world.root / "beta.csv")
+def _two(cli, world, *extra: str) -> dict:
+    _share(cli, world, "CloudCo", world.root / "cloudco.csv", *extra)
+    return _share(cli, world, "Beta Labs", world.root / "beta.csv", *extra)
 
 
 def _digest_key(key: bytes) -> bytes:
@@ -84,11 +84,26 @@ def test_an_all_categorical_table_is_shared_and_a_fifth_of_it_traces(cli, survey
     assert json.loads(result.stdout)["accused"][0]["p_value"] < 1e-9
 
 
+def test_numeric_marks_alone_by_default(cli, mixed_world) -> None:
+    """Beside numeric marks, labels are substituted only when asked (`--categorical always`):
+    by default the categories of a mixed table are left as they are."""
+    doc = _share(cli, mixed_world, "CloudCo", mixed_world.root / "plain.csv")
+    assert not doc["categorical_columns"]
+    original, copy = mixed_world.table, pacsv.read_csv(mixed_world.root / "plain.csv")
+    for name in ("region", "plan", "device", "q1"):
+        assert copy.column(name).to_pylist() == [
+            v.strip() for v in original.column(name).to_pylist()] or \
+            copy.column(name).to_pylist() == original.column(name).to_pylist()
+    never = cli("share", mixed_world.dataset, "--to", "CloudCo", "-o",
+                str(mixed_world.root / "n.csv"), "--categorical", "sometimes")
+    assert never.exit_code == 2 and "--categorical" in never.stderr
+
+
 def test_a_leak_without_its_numeric_columns_still_traces(cli, mixed_world) -> None:
-    doc = _two(cli, mixed_world)
+    doc = _two(cli, mixed_world, "--categorical", "always")
     assert doc["survives"]["categorical"]["without_numeric"] is True
     human = cli("share", mixed_world.dataset, "--to", "CloudCo", "-o",
-                str(mixed_world.root / "c2.csv"))
+                str(mixed_world.root / "c2.csv"), "--categorical", "always")
     assert human.exit_code == 0, human.stderr
     text = " ".join(human.stdout.split())
     assert "region (categories)" in text and "re-casing categories" in text
@@ -150,7 +165,7 @@ def test_only_selected_cells_change() -> None:
     key = bytes(range(32))
     table = survey(2000)
     plan = make_plan(profile_batches(table.schema, table.to_batches(), _digest_key(key)),
-                     TardosParams(), pair_key=key)
+                     TardosParams(), pair_key=key, categorical_marks="always")
     keys = Keys.derive(key, "asset", plan)
     batch = table.to_batches()[0]
     marked, _ = mark_batch(batch, plan, keys, "sh-1")
@@ -174,7 +189,7 @@ def test_innocent_p_values_stay_calibrated_with_categorical_marks(make, dropped)
     key = bytes(range(32))
     table = make(3000)
     plan = make_plan(profile_batches(table.schema, table.to_batches(), _digest_key(key)),
-                     TardosParams(), pair_key=key)
+                     TardosParams(), pair_key=key, categorical_marks="always")
     keys = Keys.derive(key, "asset", plan)
     leak = pa.Table.from_batches([mark_batch(b, plan, keys, "sh-guilty")[0]
                                   for b in table.to_batches(max_chunksize=1000)])

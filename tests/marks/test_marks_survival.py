@@ -70,8 +70,8 @@ def narrow_world(vault) -> World:
     return _world(vault, "ratios.csv", narrow())
 
 
-def _share(cli, world: World, to: str, out: Path) -> dict:
-    result = cli("share", world.dataset, "--to", to, "-o", str(out), "--json")
+def _share(cli, world: World, to: str, out: Path, *extra: str) -> dict:
+    result = cli("share", world.dataset, "--to", to, "-o", str(out), "--json", *extra)
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
 

@@ -60,6 +60,10 @@ def share(
                                    "apart (n)."),
     colluders: int = typer.Option(5, "--colluders", help="Coalition size to resist (c)."),
     epsilon: float = typer.Option(1e-6, "--epsilon", help="False accusation probability."),
+    categorical: str = typer.Option(
+        "auto", "--categorical", help="Categorical substitution marks: auto (only where no "
+        "numeric column can carry marks), always (also beside numeric marks: the copy survives "
+        "dropping every numeric column, at some cost in label noise), never."),
     engine: str = EngineOption,
     scheduler: Optional[str] = SchedulerOption,  # noqa: UP045
     as_json: bool = JsonOption,
@@ -86,7 +90,9 @@ def share(
         if bounds[0] >= bounds[1]:
             raise InputError(f"--range {name}: LO must be below HI")
         ranges[name] = bounds
-    options = ShareOptions(budget, budgets, ranges, recipients, colluders, epsilon)
+    if categorical not in ("auto", "always", "never"):
+        raise InputError("--categorical must be auto, always or never")
+    options = ShareOptions(budget, budgets, ranges, recipients, colluders, epsilon, categorical)
     vault = open_vault(ctx)
     with make_engine(engine, scheduler) as runner:
         result = share_service(vault, asset, to, out, team, agreement, purpose, options,

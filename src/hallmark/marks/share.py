@@ -43,6 +43,7 @@ class ShareOptions:
     recipients: int = DEFAULT_RECIPIENTS
     colluders: int = DEFAULT_COLLUDERS
     epsilon: float = DEFAULT_EPSILON
+    categorical: str = "auto"  # where categorical substitution marks go (plan.CATEGORICAL_MODES)
 
     def to_json(self) -> dict[str, Any]:
         """The options as stored inside the plan."""
@@ -149,7 +150,8 @@ def share(vault: Vault, asset_ref: str, to: str, out: Path | str, team: str | No
         plan = make_plan(profiles, TardosParams(options.recipients, options.colluders,
                                                 options.epsilon),
                          options.budget, options.budgets, options.ranges,
-                         pair_key=derive_key(vault.marking_key, "hallmark/catpairs", asset.id))
+                         pair_key=derive_key(vault.marking_key, "hallmark/catpairs", asset.id),
+                         categorical_marks=options.categorical)
         plan["options"] = options.to_json()
     share_id = "sh-" + uuid.uuid4().hex[:16]
     material = KeyMaterial(vault.marking_key, asset.id, plan)
