@@ -6,7 +6,6 @@ change) and calibrated innocent p-values."""
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pyarrow as pa
@@ -14,7 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pytest
 
-from .test_marks_survival import _accused, _share, _trace, _world
+from .test_marks_survival import _accused, _share, _trace, _world, assert_calibrated
 
 ANSWERS = ["strongly agree", "agree", "neutral", "disagree", "strongly disagree"]
 
@@ -182,9 +181,7 @@ def test_only_selected_cells_change() -> None:
 def test_innocent_p_values_stay_calibrated_with_categorical_marks(make, dropped) -> None:
     from hallmark.marks.codes import TardosParams
     from hallmark.marks.columns import profile_batches
-    from hallmark.marks.layout import locate
-    from hallmark.marks.stats import log_tail_bound
-    from hallmark.marks.tabular import Extraction, Keys, make_plan, mark_batch
+    from hallmark.marks.tabular import Keys, make_plan, mark_batch
 
     key = bytes(range(32))
     table = make(3000)
@@ -196,17 +193,5 @@ def test_innocent_p_values_stay_calibrated_with_categorical_marks(make, dropped)
     leak = leak.select([c for c in leak.column_names if c not in dropped])
     seen = [p.fingerprint() for p in profile_batches(leak.schema, leak.to_batches(),
                                                      _digest_key(key), 4096)]
-    extraction = Extraction()
-    for batch in leak.to_batches(max_chunksize=700):
-        extraction.add(batch, plan, locate(plan, seen), keys)
-    pos, sigma = extraction.finish()
-    bias = keys.codebook.bias(pos)
-    n = 400
-    p = np.array([math.exp(log_tail_bound(keys.codebook.score(f"sh-innocent-{i}", pos, sigma,
-                                                                bias), sigma, bias))
-                  for i in range(n)])
-    for level in (0.01, 0.05, 0.1, 0.25, 0.5):
-        assert (p <= level).mean() <= level + 3 * math.sqrt(level * (1 - level) / n), level
-    guilty = log_tail_bound(keys.codebook.score("sh-guilty", pos, sigma, bias), sigma, bias)
-    assert guilty < math.log(1e-6)
+    assert_calibrated(plan, keys, leak, seen, 1e-6)
 
