@@ -348,3 +348,16 @@ def test_pinned_cosigner_and_tsa(log12: Vault, cli, tmp_path: Path, tsa_url: str
     result = cli("ledger", "verify", "--witness", str(plain_file), "--tsa-root", str(tsa_root))
     assert result.exit_code == 1 and "no time-stamp" in result.stderr
     assert cli("ledger", "verify", "--cosigner-key", vkey).exit_code == 2
+
+
+def test_witness_does_not_skip_a_relabelled_earlier_record(log12: Vault, cli,
+                                                          tmp_path: Path) -> None:
+    """Appending checks earlier records by the same rule as verify: a record whose unsigned
+    origin field was changed still counts as this log's, and fails."""
+    witness_file = tmp_path / "w.jsonl"
+    assert cli("ledger", "witness", "--to", str(witness_file)).exit_code == 0
+    doc = json.loads(witness_file.read_text())
+    doc["origin"] = "hallmark/someone-else"
+    witness_file.write_text(json.dumps(doc) + "\n")
+    result = cli("ledger", "witness", "--to", str(witness_file))
+    assert result.exit_code == 1 and "disagree" in result.stderr

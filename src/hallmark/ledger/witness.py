@@ -149,6 +149,13 @@ def _parse(raw: bytes, number: int, path: Path) -> Record:
     return Record(number, origin, size, root, witnessed[:40], checkpoint, cosigner, stamp)
 
 
+def of_this_log(vault: Vault, records: list[Record]) -> list[Record]:
+    """The records of this vault's log: those whose `origin` field or whose note's origin line
+    says so. The field is not signed, and relabelling a record must not make it skipped (`check`
+    then fails it, as its fields disagree with its note)."""
+    return [r for r in records if vault.origin in (r.origin, r.checkpoint.partition("\n")[0])]
+
+
 def check(vault: Vault, records: list[Record], cosigner: str | None = None,
           tsa_roots: list[Any] | None = None) -> list[verify.Witnessed]:
     """The records of this vault's log, each signature checked; IntegrityError when a record
@@ -157,11 +164,7 @@ def check(vault: Vault, records: list[Record], cosigner: str | None = None,
     have cosigned and stamped every record."""
     pinned = parse_cosigner_vkey(cosigner) if cosigner else None
     name, key = vault.key_name, vault.signing_key.public_key()
-    # A record is this log's if either its `origin` field or its note's origin line says so:
-    # the field is not signed, and relabelling a record must not make verify skip it (the
-    # check below then fails it, as its fields disagree with its note).
-    mine = [r for r in records
-            if vault.origin in (r.origin, r.checkpoint.partition("\n")[0])]
+    mine = of_this_log(vault, records)
     if not mine:
         raise IntegrityError(f"the witness file holds no checkpoint of this vault's log "
                              f"({vault.origin})")
@@ -213,7 +216,7 @@ def witness(vault: Vault, to: Path, cosigner: Vault | None = None,
     """Append the log's current signed checkpoint to the witness file `to`, after checking that
     the log is consistent with everything that file witnessed before."""
     to = to.expanduser()
-    earlier = [r for r in (load(to) if to.exists() else []) if r.origin == vault.origin]
+    earlier = of_this_log(vault, load(to) if to.exists() else [])
     seen = check(vault, earlier) if earlier else []
     with vault.read() as conn:
         verify.one_snapshot(conn)  # the newest checkpoint and the head, read as of one moment
