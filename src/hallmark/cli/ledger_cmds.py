@@ -32,6 +32,13 @@ def _read_small(path: Path, what: str) -> bytes:
     return path.read_bytes()
 
 
+def _tsa_roots(path: Path | None) -> list[Any] | None:
+    """The PEM roots a `--tsa-root` file names, or None when none was given."""
+    from hallmark.ledger import timestamp
+
+    return timestamp.parse_certificates(_read_small(path, "certificate")) if path else None
+
+
 def _fail(message: str) -> None:
     err_console.print(f"[red]error:[/red] {rich.markup.escape(message)}", highlight=False)
     raise typer.Exit(1)
@@ -150,13 +157,13 @@ def verify_cmd(
 ) -> None:
     """Recompute the whole tree; check every node, the subject index and every checkpoint (one
     must sign the head), and the witnesses (exit 1 naming the first bad entry)."""
-    from hallmark.ledger import timestamp, witness
+    from hallmark.ledger import witness
 
     vault = open_vault(ctx)
     if (cosigner_key or tsa_root) and not witness_files:
         raise InputError("--cosigner-key and --tsa-root pin what a witness file holds: name one "
                          "with --witness")
-    roots = timestamp.parse_certificates(_read_small(tsa_root, "certificate")) if tsa_root else None
+    roots = _tsa_roots(tsa_root)
     witnessed = witness.expect(vault, list(witness_files or []), cosigner_key, roots)
     with vault.read() as conn:
         report = verify.verify_log(conn, vault.origin, *_key(vault), witnessed=witnessed)
@@ -192,13 +199,13 @@ def witness_cmd(
 ) -> None:
     """Record the current signed checkpoint outside the vault, after checking the log is
     consistent with everything witnessed before (exit 1 if it was cut back or rewritten)."""
-    from hallmark.ledger import timestamp, witness
+    from hallmark.ledger import witness
     from hallmark.vault import Vault
 
     vault = open_vault(ctx)
     second = Vault.find(cosigner, use_env_db=False) if cosigner is not None else None
     tsa = tsa or vault.config.get("timestamp", {}).get("tsa") or None
-    roots = timestamp.parse_certificates(_read_small(tsa_root, "certificate")) if tsa_root else None
+    roots = _tsa_roots(tsa_root)
     doc = witness.witness(vault, to, second, tsa, roots)
     if as_json:
         emit_json(doc)
@@ -222,7 +229,7 @@ def timestamp_cmd(
     from hallmark.ledger import timestamp
 
     vault = open_vault(ctx)
-    roots = timestamp.parse_certificates(_read_small(tsa_root, "certificate")) if tsa_root else None
+    roots = _tsa_roots(tsa_root)
     doc = timestamp.timestamp_latest(vault, tsa, roots)
     if as_json:
         emit_json(doc)
@@ -262,10 +269,10 @@ def verify_bundle(
     as_json: bool = JsonOption,
 ) -> None:
     """Check an evidence bundle with no vault (exit 0 valid, 1 invalid)."""
-    from hallmark.ledger import bundle, timestamp
+    from hallmark.ledger import bundle
 
     pinned = _read_small(key, "key") if key else None
-    roots = timestamp.parse_certificates(_read_small(tsa_root, "certificate")) if tsa_root else None
+    roots = _tsa_roots(tsa_root)
     report = bundle.verify_bundle(file, pinned, roots)
     if as_json:
         emit_json(report.to_json())
