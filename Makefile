@@ -30,6 +30,8 @@ typecheck: $(STAMP)
 	  src/hallmark/policy/compile.py src/hallmark/policy/decide.py \
 	  src/hallmark/ledger/note.py src/hallmark/files.py \
 	  src/hallmark/review/evidence.py src/hallmark/cli/safe.py
+	$(BIN)/mypy --strict --follow-imports=silent src/hallmark/services src/hallmark/schemas \
+	  src/hallmark/hooks.py src/hallmark/errors.py src/hallmark/store/clock.py
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 tests

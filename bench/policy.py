@@ -160,7 +160,7 @@ def bench_service(quick: bool) -> dict[str, object]:
     from sqlalchemy import insert
 
     from hallmark.agreements.access import AccessRequest, decide
-    from hallmark.ledger.log import utcnow
+    from hallmark.store.clock import utcnow
     from hallmark.store.tables import agreements, assets, parties
     from hallmark.vault import Vault
 

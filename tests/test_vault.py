@@ -53,7 +53,7 @@ def test_no_vault_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_transaction_appends_events_and_signs_checkpoint(vault: Vault) -> None:
     from hallmark.ledger import log, note
 
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         txn.log.append("test.event", {"n": 1}, ["subj"])
         txn.log.append("test.event", {"n": 2}, ["subj"])
     with vault.read() as conn:
@@ -68,7 +68,7 @@ def test_transaction_appends_events_and_signs_checkpoint(vault: Vault) -> None:
 def test_failed_transaction_writes_nothing(vault: Vault) -> None:
     from hallmark.ledger import log
 
-    with pytest.raises(RuntimeError), vault.transaction() as txn:
+    with pytest.raises(RuntimeError), vault.transaction(vault.actor) as txn:
         txn.log.append("test.event", {"n": 1})
         raise RuntimeError("boom")
     with vault.read() as conn:

@@ -1,4 +1,12 @@
-"""Typed errors; only the CLI/API edge turns them into exit codes or HTTP statuses."""
+"""Typed errors; only the CLI/API edge turns them into exit codes or HTTP statuses.
+
+An error names the input it is about by `field` (a service parameter such as "budget", or a
+dotted path into a document such as "terms.purposes"), and for YAML by `line`; its `message`
+never mentions how an edge spells that field. The CLI maps a field to its --flag, the API to a
+JSON pointer; `str(error)` reads "field: message" for a Python caller.
+"""
+
+from __future__ import annotations
 
 
 class HallmarkError(Exception):
@@ -6,9 +14,26 @@ class HallmarkError(Exception):
 
     exit_code = 2
 
+    def __init__(self, message: object = "", *, field: str | None = None,
+                 line: int | None = None) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+        self.field = field
+        self.line = line
+
+    def located(self, name: str | None) -> str:
+        """The message prefixed with `name` (how the edge spells the field) and the line."""
+        where = name or ""
+        if self.line is not None:
+            where = f"{where} (line {self.line})" if where else f"line {self.line}"
+        return f"{where}: {self.message}" if where else self.message
+
+    def __str__(self) -> str:
+        return self.located(self.field)
+
 
 class InputError(HallmarkError):
-    """Bad input or usage: a file that does not parse, an option that makes no sense."""
+    """Bad input or usage: a file that does not parse, an argument that makes no sense."""
 
     exit_code = 2
 

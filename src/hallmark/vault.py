@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomli_w
 from cryptography.hazmat.primitives import serialization
@@ -21,9 +21,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Engine
 
 from hallmark.errors import InputError, NotFound
-from hallmark.ledger.log import LogWriter, Signer, utcnow
 from hallmark.store.blobs import BlobStore
+from hallmark.store.clock import utcnow
 from hallmark.store.db import make_engine, migrate
+
+if TYPE_CHECKING:
+    from hallmark.ledger.log import LogWriter
 
 VAULT_DIR = ".hallmark"
 CONFIG = "hallmark.toml"
@@ -44,6 +47,7 @@ class Txn:
 
     conn: Connection
     log: LogWriter
+    actor: str
 
 
 class Vault:
@@ -76,7 +80,8 @@ class Vault:
         for candidate in (here, *here.parents):
             if (candidate / VAULT_DIR / CONFIG).is_file():
                 return cls(candidate, use_env_db)
-        raise NotFound("not inside a Hallmark vault (run `hallmark init` or pass --vault)")
+        raise NotFound("not inside a Hallmark vault (run `hallmark init`, or name the vault)",
+                       field="vault")
 
     @classmethod
     def create(cls, root: Path | str, db_url: str | None = None) -> Vault:
@@ -143,7 +148,8 @@ class Vault:
 
     @cached_property
     def actor(self) -> str:
-        """Who the events of this process are attributed to."""
+        """Who a command run by this process's user acts as: the configured `vault.actor`, else
+        the login name. Only an edge (the CLI) reads it; services are always told the actor."""
         return str(self.config.get("vault", {}).get("actor") or getpass.getuser())
 
     @cached_property
@@ -181,13 +187,20 @@ class Vault:
             yield conn
 
     @contextmanager
-    def transaction(self) -> Iterator[Txn]:
-        """The one way to change the vault: SQL and its events commit together, with a fresh
-        signed checkpoint, or not at all."""
+    def transaction(self, actor: str) -> Iterator[Txn]:
+        """The one way to change the vault: SQL and its events, each attributed to `actor`,
+        commit together with a fresh signed checkpoint, or not at all."""
+        # The log sits above the vault (it reads the store's tables); imported here so that the
+        # vault module itself depends only on the store.
+        from hallmark.ledger.log import LogWriter, Signer
+
+        if not isinstance(actor, str) or not actor.strip() or len(actor) > 200:
+            raise InputError("must be a non-empty name of at most 200 characters",
+                             field="actor")
         signer = Signer(self.origin, self.key_name, self.signing_key)
         with self.engine.begin() as conn:
-            log = LogWriter.begin(conn, signer, self.actor)
-            yield Txn(conn, log)
+            log = LogWriter.begin(conn, signer, actor)
+            yield Txn(conn, log, actor)
             log.close()
 
     def close(self) -> None:

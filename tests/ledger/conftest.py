@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
-from hallmark.ledger.log import utcnow
+from hallmark.store.clock import utcnow
 from hallmark.store.tables import assets, lineage
 from hallmark.vault import Vault
 
@@ -29,7 +29,7 @@ def add_asset(vault: Vault, name: str, content: bytes, parent: str | None = None
            "owner": "Acme Research", "status": "in-house", "classification": "confidential",
            "protection": "trade-secret", "value": None, "license": "Apache-2.0",
            "first_seen": now, "updated": now}
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         txn.conn.execute(insert(assets).values(**row))
         txn.log.append("asset.registered", {"id": asset_id, "sha256": sha, "path": name},
                        [asset_id])
@@ -44,7 +44,7 @@ def add_asset(vault: Vault, name: str, content: bytes, parent: str | None = None
 def append(vault: Vault, n: int, subject: str = "noise") -> None:
     """n events, one transaction each."""
     for i in range(n):
-        with vault.transaction() as txn:
+        with vault.transaction(vault.actor) as txn:
             txn.log.append("test.event", {"i": i}, [subject])
 
 

@@ -22,7 +22,7 @@ def _append_forever(root: str, tag: str, limit: int, out: int) -> None:
     os.write(out, b"ready\n")
     i = 0
     while limit < 0 or i < limit:
-        with vault.transaction() as txn:
+        with vault.transaction(vault.actor) as txn:
             seq = txn.log.append("test.append", {"worker": tag, "i": i}, [tag])
         os.write(out, f"{seq} {i}\n".encode())  # acknowledged: the transaction has committed
         i += 1
@@ -112,6 +112,6 @@ def test_sigkill_mid_append_loses_nothing_acknowledged(vault: Vault) -> None:
     assert sum(len(w.acked) for w in everyone) > 0
     _check(vault, everyone)
     # The log still takes appends after the kills (no stuck lock, no half-written head).
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         txn.log.append("test.after", {}, [])
     _check(vault, everyone)

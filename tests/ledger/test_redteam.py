@@ -163,7 +163,7 @@ def test_writer_cache_is_bound_to_the_key_not_only_its_name(log6: Vault) -> None
 def test_transaction_with_no_events_writes_nothing(log6: Vault) -> None:
     with log6.read() as conn:
         before = conn.execute(select(checkpoints.c.size)).scalars().all()
-    with log6.transaction():
+    with log6.transaction(log6.actor):
         pass
     with log6.read() as conn:
         assert conn.execute(select(checkpoints.c.size)).scalars().all() == before
@@ -171,7 +171,7 @@ def test_transaction_with_no_events_writes_nothing(log6: Vault) -> None:
 
 def test_zero_event_transaction_still_refuses_a_forged_head(log6: Vault) -> None:
     _sql(log6, delete(checkpoints).where(checkpoints.c.size == 6))
-    with pytest.raises(IntegrityError), log6.transaction():
+    with pytest.raises(IntegrityError), log6.transaction(log6.actor):
         pass
 
 
@@ -180,17 +180,17 @@ def test_zero_event_transaction_still_refuses_a_forged_head(log6: Vault) -> None
 def test_subject_longer_than_the_index_column_is_bad_input(log6: Vault, cli) -> None:
     """event_subjects.subject is String(64): PostgreSQL refused a longer one with a driver error
     at commit while SQLite stored it; now both refuse it up front and write nothing."""
-    with pytest.raises(InputError), log6.transaction() as txn:
+    with pytest.raises(InputError), log6.transaction(log6.actor) as txn:
         txn.log.append("test.event", {}, ["s" * 65])
-    with pytest.raises(InputError), log6.transaction() as txn:
+    with pytest.raises(InputError), log6.transaction(log6.actor) as txn:
         txn.log.append("t" * 65, {}, [])
-    with log6.transaction() as txn:  # 64 characters, even non-ASCII ones, fit
+    with log6.transaction(log6.actor) as txn:  # 64 characters, even non-ASCII ones, fit
         txn.log.append("test.event", {}, ["\u00e9" * 64])
     assert cli("ledger", "verify").exit_code == 0
 
 
 def test_duplicate_subjects_are_indexed_once(log6: Vault, cli) -> None:
-    with log6.transaction() as txn:
+    with log6.transaction(log6.actor) as txn:
         txn.log.append("test.event", {}, ["dup", "dup", "other"])
     assert cli("ledger", "verify").exit_code == 0
     with log6.read() as conn:

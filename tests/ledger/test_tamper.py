@@ -23,7 +23,7 @@ from .test_verify import rebuild_and_resign, rebuild_tree
 def log12(vault: Vault) -> Vault:
     """Twelve events in twelve transactions, each naming subject "noise" (and "x{i}")."""
     for i in range(12):
-        with vault.transaction() as txn:
+        with vault.transaction(vault.actor) as txn:
             txn.log.append("test.event", {"i": i}, ["noise", f"x{i}"])
     return vault
 

@@ -186,7 +186,7 @@ def test_the_time_stamp_entry_must_name_the_stamped_root(vault: Vault, cli, tsa_
         row = conn.execute(select(timestamps)).one()
         payload = dict(log.event(conn, row.event_seq)["parsed"]["payload"])
     payload["checkpoint_root"] = "ab" * 32
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         seq = txn.log.append("ledger.timestamped", payload)
         txn.conn.execute(update(timestamps).values(event_seq=seq))
     out = tmp_path / "e.zip"

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, insert, select, update
 
 from hallmark.ledger import merkle, note
-from hallmark.ledger.log import utcnow
+from hallmark.store.clock import utcnow
 from hallmark.store.tables import checkpoints, events, ledger_head, ledger_nodes
 from hallmark.vault import Vault
 

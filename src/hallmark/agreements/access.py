@@ -187,7 +187,7 @@ def decide(vault: Vault, requests: Sequence[AccessRequest], log: bool = True) ->
     for decision, (_, echo) in zip(decisions, resolved, strict=True):
         decision.request = echo
     if log:
-        with vault.transaction() as txn:
+        with vault.transaction(vault.actor) as txn:
             subjects = {e[k] for _, e in resolved for k in ("party", "team", "asset") if e[k]}
             subjects |= {a for d in decisions for a in d.agreements}
             txn.log.append("access.decided", {"decisions": [

@@ -19,7 +19,7 @@ from hallmark.agreements.schema import FUTURE_SUBJECTS, AgreementTerms, parse_da
 from hallmark.agreements.yamlsrc import Source, load_file
 from hallmark.errors import InputError, NotFound
 from hallmark.inventory.assets import resolve
-from hallmark.ledger.log import utcnow
+from hallmark.store.clock import utcnow
 from hallmark.store.tables import agreement_versions, agreements
 from hallmark.vault import Txn, Vault
 
@@ -241,7 +241,7 @@ def add_agreement(vault: Vault, path: Path | str, document: Path | str | None = 
     source, terms, raw = _read(path)
     doc = read_document(document) if document is not None else None
     review = prepare_review(terms.type, *doc) if doc is not None else None
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         normal = _normalise(txn.conn, terms, source)
         agreement_id = terms.id or _new_id(txn.conn, normal)
         if txn.conn.execute(select(agreements.c.id).where(agreements.c.id == agreement_id)).first():
@@ -269,7 +269,7 @@ def amend_agreement(vault: Vault, agreement_id: str, path: Path | str,
     source, terms, raw = _read(path)
     doc = read_document(document) if document is not None else None
     review = prepare_review(terms.type, *doc) if doc is not None else None
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         ag = get_agreement(txn.conn, agreement_id)
         if terms.id is not None and terms.id != ag.id:
             raise source.error(("id",), f"this file is for {terms.id!r}, not {ag.id!r}")
@@ -300,7 +300,7 @@ def terminate_agreement(vault: Vault, agreement_id: str, on: str) -> Agreement:
         day = parse_date(on)
     except ValueError as exc:
         raise InputError(f"--on: {exc}") from None
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         ag = get_agreement(txn.conn, agreement_id)
         if ag.status == "terminated":
             raise InputError(f"agreement {ag.id} was already terminated on {ag.terminated_on}")

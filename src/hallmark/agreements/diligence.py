@@ -14,7 +14,7 @@ from sqlalchemy import Connection, func, insert, select
 from hallmark.agreements.parties import Party, resolve_party
 from hallmark.agreements.yamlsrc import Source, load_file, load_text, shown
 from hallmark.errors import InputError
-from hallmark.ledger.log import utcnow
+from hallmark.store.clock import utcnow
 from hallmark.store.tables import diligence
 from hallmark.vault import Vault
 
@@ -143,7 +143,7 @@ def record_diligence(vault: Vault, party_ref: str, answers_path: Path | str) -> 
     answers = parse_answers(source)
     raw = source.raw
     score, rating, rows = score_answers(answers)
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         party = resolve_party(txn.conn, party_ref)
         if party.kind == "team":
             raise InputError("due diligence is recorded for an organisation or person, "

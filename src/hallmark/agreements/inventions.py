@@ -14,7 +14,7 @@ from hallmark.agreements.parties import resolve_party
 from hallmark.agreements.schema import parse_date
 from hallmark.errors import InputError, NotFound
 from hallmark.inventory.assets import resolve
-from hallmark.ledger.log import utcnow
+from hallmark.store.clock import utcnow
 from hallmark.store.tables import filings, inventions
 from hallmark.vault import Vault
 
@@ -82,7 +82,7 @@ def add_invention(vault: Vault, title: str, conceived: str, inventors: list[str]
     day = _day(conceived, "--conceived")
     if not inventors or len(inventors) > MAX_INVENTORS:
         raise InputError(f"name 1 to {MAX_INVENTORS} inventors with --inventors")
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         people = []
         for ref in inventors:
             person = resolve_party(txn.conn, ref)
@@ -113,7 +113,7 @@ def add_filing(vault: Vault, invention_id: str, kind: str, office: str, filed: s
     day = _day(filed, "--filed")
     if number is not None and not re.fullmatch(r"[A-Za-z0-9/ ,.-]{1,40}", number):
         raise InputError(f"--number {number!r} is not an application number")
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         inv = get_invention(txn.conn, invention_id)
         if day < date.fromisoformat(inv.conceived):
             raise InputError(f"--filed {day} is before the invention was conceived "

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from hallmark.errors import InputError, NotFound
-from hallmark.ledger.log import utcnow
+from hallmark.store.clock import utcnow
 from hallmark.store.tables import parties
 from hallmark.vault import Vault
 
@@ -114,7 +114,7 @@ def add_party(vault: Vault, name: str, kind: str, member_of: str | None = None,
         raise InputError(f"a party name is 1 to {MAX_NAME} characters")
     if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise InputError(f"--email {email!r} is not an email address")
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         group = _group(txn.conn, name, kind, member_of)
         if kind == "team" and group is not None and "/" not in name:
             name = f"{group.name}/{name}"

@@ -13,7 +13,7 @@ from typing import Any
 import rfc8785
 from sqlalchemy import Connection, func, insert, select
 
-from hallmark.ledger.log import utcnow
+from hallmark.store.clock import utcnow
 from hallmark.store.tables import agreement_reviews
 from hallmark.vault import Txn, Vault
 

@@ -47,5 +47,5 @@ def record_audit(vault: Vault, findings: list[Finding]) -> None:
         "findings_sha256": hashlib.sha256(
             rfc8785.dumps([f.to_json() for f in findings])).hexdigest(),
     }
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         txn.log.append("audit.completed", payload, ["audit"])

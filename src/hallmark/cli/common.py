@@ -11,8 +11,9 @@ from rich import box
 from rich.cells import cell_len
 from rich.table import Table
 
+from hallmark import Vault
 from hallmark.cli.safe import SafeConsole, plain
-from hallmark.vault import Vault
+from hallmark.errors import NotFound
 
 console = SafeConsole()
 err_console = SafeConsole(stderr=True, soft_wrap=True)  # an error stays one line, at any width
@@ -20,15 +21,34 @@ err_console = SafeConsole(stderr=True, soft_wrap=True)  # an error stays one lin
 JsonOption = typer.Option(False, "--json", help="Print exactly one JSON document on stdout.")
 
 
+def jsonable(document: Any) -> Any:
+    """`document` with every schema model in it serialised as the API serialises it."""
+    if hasattr(document, "model_dump"):
+        return document.model_dump(mode="json")
+    if isinstance(document, list | tuple):
+        return [jsonable(d) for d in document]
+    if isinstance(document, dict):
+        return {k: jsonable(v) for k, v in document.items()}
+    return document
+
+
 def emit_json(document: Any) -> None:
-    """Print one JSON document on stdout (no Rich markup, no wrapping)."""
-    sys.stdout.write(json.dumps(document, indent=2, default=str, ensure_ascii=False) + "\n")
+    """Print one JSON document on stdout (no Rich markup, no wrapping): a schema model, a list
+    of them, or plain JSON data."""
+    sys.stdout.write(json.dumps(jsonable(document), indent=2, default=str, ensure_ascii=False)
+                     + "\n")
 
 
 def open_vault(ctx: typer.Context) -> Vault:
     """The vault named by --vault / HALLMARK_VAULT, or found upwards from the cwd."""
     named = (ctx.find_root().obj or {}).get("vault")
-    return Vault.find(named)
+    try:
+        return Vault.find(named)
+    except NotFound:
+        if named is None:  # the root option, which the leaf command's flags do not list
+            raise NotFound("not inside a Hallmark vault (run `hallmark init` or pass "
+                           "--vault)") from None
+        raise
 
 
 AUTO_WRAP = 24  # a column wider than this wraps even if its renderer did not say so

@@ -8,15 +8,7 @@ from typing import Any, Optional
 
 import typer
 
-from hallmark.cli import (
-    agreement_cmds,
-    audit_cmds,
-    inventory_cmds,
-    ledger_cmds,
-    review_cmds,
-    share_cmds,
-    vault_cmds,
-)
+from hallmark import plugin_manager
 from hallmark.cli.common import err_console
 from hallmark.cli.safe import safe_text
 from hallmark.errors import HallmarkError, InputError
@@ -41,13 +33,8 @@ def _root(
     ctx.obj = {"vault": vault}
 
 
-vault_cmds.register(app)
-inventory_cmds.register(app)
-audit_cmds.register(app)
-ledger_cmds.register(app)
-agreement_cmds.register(app)
-share_cmds.register(app)
-review_cmds.register(app)
+# The built-in commands are a default plugin (hallmark.cli.plugin); installed plugins add theirs.
+plugin_manager().hook.hallmark_cli_commands(app=app)
 
 # Top-level commands that never open a vault; every other command also takes --vault after its
 # name, because users type `hallmark assets --vault DIR` as often as `hallmark --vault DIR assets`.
@@ -93,10 +80,51 @@ def vault_first(command: Any, args: Sequence[str]) -> list[str]:
     return vault + rest
 
 
-def report_error(exc: HallmarkError) -> int:
-    """Print a typed error as one line on stderr; returns its exit code."""
+def leaf_command(command: Any, args: Sequence[str]) -> Any:
+    """The (sub-)command that `args` invoke, walked the way `vault_first` walks them."""
+    current, i = command, 0
+    while i < len(args):
+        token = args[i]
+        if token == "--":
+            break
+        if token.startswith("-"):
+            i += 1 + (0 if "=" in token else _takes_value(current, token))
+            continue
+        subcommands = getattr(current, "commands", None)
+        if subcommands is None or token not in subcommands:
+            break
+        current, i = subcommands[token], i + 1
+    return current
+
+
+# Where a service names an input differently from the command's own parameter (service field ->
+# the Typer parameter's name). Every other field is looked up under its own name.
+FIELD_ALIASES = {"budgets": "column_budget", "ranges": "column_range"}
+
+
+def flag_for(command: Any, field: str | None) -> str | None:
+    """How the command line spells a service's field: its --flag (the longest spelling), its
+    ARGUMENT name, or the field itself when the command has no such parameter (a document's
+    field, say). The one place a field becomes a flag."""
+    if not field:
+        return None
+    base, sep, rest = field.partition(".")
+    for name in (field, base):
+        wanted = FIELD_ALIASES.get(name, name)
+        for param in getattr(command, "params", []):
+            if param.name == wanted:
+                spelled = (max(param.opts, key=len) if param.param_type_name == "option"
+                           else param.human_readable_name)
+                return spelled if name == field else f"{spelled} {rest}"
+    return field
+
+
+def report_error(exc: HallmarkError, command: Any = None) -> int:
+    """Print a typed error as one line on stderr, its field spelled as `command`'s flag;
+    returns its exit code."""
     # A message can carry a scanned file's name: controls and markup in it are shown, not obeyed.
-    err_console.print(f"[red]error:[/red] {safe_text(exc)}", highlight=False)
+    text = exc.located(flag_for(command, exc.field))
+    err_console.print(f"[red]error:[/red] {safe_text(text)}", highlight=False)
     return exc.exit_code
 
 
@@ -119,7 +147,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # click's own usage errors (2) and typer.Exit(n) arrive here
         return _status(exc.code)
     except HallmarkError as exc:
-        return report_error(exc)
+        return report_error(exc, leaf_command(command, args))
     except OSError as exc:  # a path the user named that cannot be read or written
         where = f"{exc.filename}: " if exc.filename else ""
         return report_error(InputError(f"{where}{exc.strerror or exc}"))

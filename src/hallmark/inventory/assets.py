@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Row, delete, insert, or_, select, update
 
 from hallmark.errors import InputError, NotFound
 from hallmark.inventory.walk import display
-from hallmark.ledger.log import utcnow
+from hallmark.store.clock import utcnow
 from hallmark.store.tables import assets, lineage
 from hallmark.vault import Txn, Vault
 
@@ -162,7 +162,7 @@ def set_fields(vault: Vault, ref: str, **changes: Any) -> Asset:
     if not changes:
         raise InputError("nothing to change: give at least one of --owner, --status, --class, "
                          "--protection, --value, --license")
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         asset = resolve(txn.conn, ref)
         now = utcnow()
         txn.conn.execute(update(assets).where(assets.c.id == asset.id).values(**changes,
@@ -197,7 +197,7 @@ def add_lineage(vault: Vault, child_ref: str, parent_ref: str, relation: str) ->
     """Record that CHILD was made from PARENT; refuses self-loops and cycles."""
     if relation not in RELATIONS:
         raise InputError(f"--relation must be one of {', '.join(RELATIONS)} (got {relation!r})")
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         child, parent = resolve(txn.conn, child_ref), resolve(txn.conn, parent_ref)
         if child.id == parent.id:
             raise InputError("an asset cannot be its own parent")
@@ -230,7 +230,7 @@ def _ancestors(txn: Txn, asset_id: str) -> set[str]:
 
 def remove_lineage(vault: Vault, child_ref: str, parent_ref: str) -> None:
     """Remove every edge from CHILD to PARENT."""
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         child, parent = resolve(txn.conn, child_ref), resolve(txn.conn, parent_ref)
         gone = txn.conn.execute(delete(lineage).where(lineage.c.child == child.id,
                                                       lineage.c.parent == parent.id)).rowcount

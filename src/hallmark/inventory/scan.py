@@ -25,7 +25,7 @@ from hallmark.inventory.code import clear_caches, code_metadata
 from hallmark.inventory.hashing import blake3_threads_for, hash_file
 from hallmark.inventory.readers import ReaderError, read_metadata
 from hallmark.inventory.walk import IN_VAULT, OUTSIDE, Fence, Found, display, walk
-from hallmark.ledger.log import utcnow
+from hallmark.store.clock import utcnow
 from hallmark.store.tables import assets, scan_problems
 from hallmark.vault import Txn, Vault
 
@@ -203,7 +203,7 @@ def _record(vault: Vault, hashed: list[_Hashed], known: dict[str, Any], result: 
             root_keys: Sequence[str] = ()) -> None:
     """One transaction: assets, their events and the problem list change together."""
     now = utcnow()
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         taken = {r.id for r in txn.conn.execute(select(assets.c.id))}
         for h in hashed:
             st = h.found.st

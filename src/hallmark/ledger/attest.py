@@ -82,7 +82,7 @@ def attest(vault: Vault, ref: str, out: Path) -> dict[str, Any]:
     }
     data = (json.dumps(envelope, indent=2) + "\n").encode()
     asset_id = document["predicate"]["asset"]["id"]
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         txn.log.append("asset.attested", {
             "asset": asset_id, "predicate_type": PREDICATE_TYPE,
             "statement_sha256": hashlib.sha256(payload).hexdigest(),

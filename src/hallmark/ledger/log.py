@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import rfc8785
@@ -16,12 +15,8 @@ from sqlalchemy import Connection, select
 
 from hallmark.errors import InputError, IntegrityError, NotFound
 from hallmark.ledger import merkle, note
+from hallmark.store.clock import utcnow
 from hallmark.store.tables import checkpoints, event_subjects, events, ledger_head, ledger_nodes
-
-
-def utcnow() -> str:
-    """Now, as ISO 8601 UTC with microseconds."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass

@@ -106,7 +106,7 @@ def sign_model(vault: Vault, model: Path, signature: Path) -> dict[str, Any]:
              paths=_ignored(model, signature) + _ignored(model, Path(tmp))))
          .sign(model, tmp))
         data = Path(tmp).read_bytes()
-        with vault.transaction() as txn:
+        with vault.transaction(vault.actor) as txn:
             covered = model_assets(txn.conn, vault, model)
             txn.log.append("model.signed", {
                 "model": model.name, "assets": covered, "format": "oms/sigstore-bundle",

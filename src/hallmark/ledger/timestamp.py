@@ -137,7 +137,7 @@ def timestamp_latest(vault: Vault, url: str, roots: list[x509.Certificate] | Non
         raise IntegrityError(f"{exc}{hint}") from exc
     chain = chain_pem(embedded + list(roots or []))
     gen = gen_time.strftime("%Y-%m-%dT%H:%M:%SZ")
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         # The entry binds the token's and chain's exact bytes to the signed log.
         seq = txn.log.append("ledger.timestamped", {
             "checkpoint_size": cp.size, "checkpoint_root": cp.root.hex(), "tsa": url,

@@ -270,7 +270,7 @@ def _cosign_from(cosigner: Vault, vault: Vault, cp: note.Checkpoint) -> str:
         with vault.read() as conn:
             _consistent(conn, verify.Witnessed(old.size, old.root,
                                                f"the checkpoint cosigned by {cosigner.origin}"), cp)
-    with cosigner.transaction() as txn:
+    with cosigner.transaction(cosigner.actor) as txn:
         signed = cosign(cp.note, cosigner.key_name, cosigner.signing_key)
         txn.log.append("witness.cosigned", {"origin": cp.origin, "size": cp.size,
                                             "root": cp.root.hex()}, [cp.origin])

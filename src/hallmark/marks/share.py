@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from hallmark.errors import InputError, PolicyDenied
-from hallmark.ledger.log import utcnow
 from hallmark.marks import tabular_io
 from hallmark.marks.categorical import survival as categorical_survival
 from hallmark.marks.codes import (
@@ -29,6 +28,7 @@ from hallmark.marks.engines import Engine, LocalEngine
 from hallmark.marks.layout import survival
 from hallmark.marks.stats import needed_positions
 from hallmark.marks.tabular import DEFAULT_BUDGET, KeyMaterial, make_plan, mark_task
+from hallmark.store.clock import utcnow
 from hallmark.store.tables import shares
 from hallmark.vault import Vault
 
@@ -165,7 +165,7 @@ def share(vault: Vault, asset_ref: str, to: str, out: Path | str, team: str | No
         copy_sha = file_sha256(writer.finish())
         params = json.dumps(plan, sort_keys=True, separators=(",", ":"))
         params_sha = hashlib.sha256(params.encode()).hexdigest()
-        with vault.transaction() as txn:
+        with vault.transaction(vault.actor) as txn:
             payload = {"share": share_id, "asset": asset.id, "recipient": recipient,
                        "team": team_id, "agreement": chosen, "purpose": purpose,
                        "format": fmt, "source_sha256": asset.sha256, "copy_sha256": copy_sha,
@@ -198,7 +198,7 @@ def _agreement(vault: Vault, decision: Any, wanted: str | None, recipient: str,
         return wanted
     reason = (f"agreement {wanted!r} does not permit sharing {asset_id} with {recipient}"
               + (f" (permitted under: {', '.join(permitted)})" if permitted else ""))
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         txn.log.append("share.denied", {"asset": asset_id, "recipient": recipient,
                                         "agreement": wanted, "reasons": [reason]},
                        [asset_id, recipient])

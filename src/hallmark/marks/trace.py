@@ -15,7 +15,6 @@ import numpy as np
 from sqlalchemy import insert, select
 
 from hallmark.errors import InputError, NotFound
-from hallmark.ledger.log import utcnow
 from hallmark.marks import tabular_io
 from hallmark.marks.categorical import cat_readable
 from hallmark.marks.codes import TardosParams, derive_key
@@ -25,6 +24,7 @@ from hallmark.marks.layout import locate, readable_groups, unreadable
 from hallmark.marks.share import file_sha256
 from hallmark.marks.stats import corrected_p_value, needed_positions
 from hallmark.marks.tabular import Extraction, KeyMaterial, extract_task
+from hallmark.store.clock import utcnow
 from hallmark.store.tables import shares, traces
 from hallmark.vault import Vault
 
@@ -257,7 +257,7 @@ def _record(vault: Vault, result: TraceResult, suspect: Path) -> None:
     subjects = [result.trace or "", result.asset] + [c.share for c in result.accused] + \
         sorted({c.recipient for c in result.accused})
     suspect_sha = file_sha256(suspect)
-    with vault.transaction() as txn:
+    with vault.transaction(vault.actor) as txn:
         txn.log.append("trace.recorded", {
             "trace": result.trace, "asset": result.asset, "suspect_sha256": suspect_sha,
             "rows_matched": result.rows_matched, "needed_rows": result.needed_rows,

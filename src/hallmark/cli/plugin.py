@@ -1,0 +1,25 @@
+"""The default plugin contributing the built-in CLI command groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hallmark import hookimpl
+
+
+@hookimpl
+def hallmark_cli_commands(app: Any) -> None:
+    """Attach every built-in command group."""
+    from hallmark.cli import (
+        agreement_cmds,
+        audit_cmds,
+        inventory_cmds,
+        ledger_cmds,
+        review_cmds,
+        share_cmds,
+        vault_cmds,
+    )
+
+    for group in (vault_cmds, inventory_cmds, audit_cmds, ledger_cmds, agreement_cmds,
+                  share_cmds, review_cmds):
+        group.register(app)

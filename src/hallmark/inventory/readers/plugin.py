@@ -1,0 +1,7 @@
+"""The default plugin contributing the built-in format readers."""
+
+from __future__ import annotations
+
+from hallmark.hooks import hookimpl
+
+_ = hookimpl

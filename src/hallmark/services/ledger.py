@@ -1,0 +1,5 @@
+"""The ledger service."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
