@@ -255,11 +255,7 @@ def check(
 
 
 def register(app: typer.Typer) -> None:
-    """Attach this module's commands, and those of `party` and the IP-calendar commands."""
-    from hallmark.cli import ip_cmds, party_cmds
-
-    party_cmds.register(app)
-    ip_cmds.register(app)
+    """Attach this module's commands."""
     app.add_typer(agreement_app, name="agreement")
     app.command()(ownership)
     app.command()(check)

@@ -14,12 +14,14 @@ def hallmark_cli_commands(app: Any) -> None:
         agreement_cmds,
         audit_cmds,
         inventory_cmds,
+        ip_cmds,
         ledger_cmds,
+        party_cmds,
         review_cmds,
         share_cmds,
         vault_cmds,
     )
 
-    for group in (vault_cmds, inventory_cmds, audit_cmds, ledger_cmds, agreement_cmds,
-                  share_cmds, review_cmds):
+    for group in (vault_cmds, inventory_cmds, audit_cmds, ledger_cmds, party_cmds, ip_cmds,
+                  agreement_cmds, share_cmds, review_cmds):
         group.register(app)
