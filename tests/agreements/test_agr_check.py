@@ -138,6 +138,6 @@ def test_the_python_batch_api(dua: World) -> None:
     asks = [AccessRequest("CloudCo", dua.dataset, "download", "CloudCo/research",
                           "diagnostics-research", "2026-02-02"),
             AccessRequest("cloudco", dua.dataset, "download", None, None, "2026-02-02")]
-    first, second = decide(dua.vault, asks, log=False)
+    first, second = decide(dua.vault, asks, actor="test", log=False)
     assert first.allowed and first.agreements == ["dua-cloudco"]
     assert not second.allowed and second.reasons[-1].startswith("deny by default")

@@ -57,7 +57,7 @@ def test_a_consortium_agreement_works(world: World, cli, members: int, joint: in
         AccessRequest("Member 002", action="view", **ask),
         AccessRequest("Member 002", action="train", purpose="research", **ask),
         AccessRequest("Member 010", action="redistribute", **ask),
-    ], log=False)
+    ], actor="test", log=False)
     assert [d.allowed for d in got] == [True, False, True, False, False]
     assert any("prohibited by consortium v1" in r for r in got[4].reasons), got[4].reasons
     out = cli("check", "--party", last, "--asset", "patients-v3.csv", "--action", "evaluate",

@@ -173,8 +173,10 @@ def snapshot(vault: Vault, conn: Connection) -> Snapshot:
     return built
 
 
-def decide(vault: Vault, requests: Sequence[AccessRequest], log: bool = True) -> list[Decision]:
-    """Decide many access requests at once (deny by default); logs one Event for the batch."""
+def decide(vault: Vault, requests: Sequence[AccessRequest], *, actor: str,
+           log: bool = True) -> list[Decision]:
+    """Decide many access requests at once (deny by default); logs one Event for the batch,
+    attributed to `actor`."""
     if len(requests) > MAX_BATCH:
         raise InputError(f"at most {MAX_BATCH} requests per batch")
     if not requests:
@@ -187,7 +189,7 @@ def decide(vault: Vault, requests: Sequence[AccessRequest], log: bool = True) ->
     for decision, (_, echo) in zip(decisions, resolved, strict=True):
         decision.request = echo
     if log:
-        with vault.transaction(vault.actor) as txn:
+        with vault.transaction(actor) as txn:
             subjects = {e[k] for _, e in resolved for k in ("party", "team", "asset") if e[k]}
             subjects |= {a for d in decisions for a in d.agreements}
             txn.log.append("access.decided", {"decisions": [
@@ -197,6 +199,7 @@ def decide(vault: Vault, requests: Sequence[AccessRequest], log: bool = True) ->
 
 
 def check(vault: Vault, party: str, asset: str, action: str, team: str | None = None,
-          purpose: str | None = None, at: str | None = None) -> Decision:
+          purpose: str | None = None, at: str | None = None, *, actor: str) -> Decision:
     """One access decision, logged."""
-    return decide(vault, [AccessRequest(party, asset, action, team, purpose, at)])[0]
+    return decide(vault, [AccessRequest(party, asset, action, team, purpose, at)],
+                  actor=actor)[0]

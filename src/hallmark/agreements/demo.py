@@ -154,7 +154,7 @@ def build_agreements_demo(vault: Vault, workdir: Path, dataset: Asset | None = N
                           purpose="diagnostics-research"),
             AccessRequest("CloudCo", dataset.id, "train", team="sales",
                           purpose="marketing")]
-    for d in decide(vault, asks):
+    for d in decide(vault, asks, actor=vault.actor):
         r = d.request
         verdict = "ALLOW" if d.allowed else "DENY"
         lines.append(f"check {r['team'] or r['party']} {r['action']} {r['asset']} "

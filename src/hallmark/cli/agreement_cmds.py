@@ -236,7 +236,7 @@ def check(
         if party is None or asset is None or action is None:
             raise InputError("check needs --party, --asset and --action (or --batch FILE)")
         requests = [AccessRequest(party, asset, action, team, purpose, at)]
-    decisions = decide(open_vault(ctx), requests)
+    decisions = decide(vault := open_vault(ctx), requests, actor=vault.actor)
     if as_json:
         emit_json(decisions[0].to_json() if batch is None else
                   {"decisions": [d.to_json() for d in decisions]})

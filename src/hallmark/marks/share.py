@@ -86,7 +86,8 @@ def _policy_decide(vault: Vault, party: str, asset: str, team: str | None,
                    purpose: str | None) -> Any:
     from hallmark.agreements.access import AccessRequest, decide
 
-    return decide(vault, [AccessRequest(party, asset, "share", team, purpose)])[0]
+    return decide(vault, [AccessRequest(party, asset, "share", team, purpose)],
+                  actor=vault.actor)[0]
 
 
 def file_sha256(path: Path) -> str:
