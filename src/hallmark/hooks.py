@@ -54,6 +54,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "hallmark.audit.plugin",  # the audit rules
     "hallmark.marks.plugin",  # the mark schemes
     "hallmark.cli.plugin",  # the CLI's command groups
+    "hallmark.demo.plugin",  # `hallmark demo`
 )
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hallmark.agreements.demo import build_agreements_demo
 from hallmark.audit import run_audit
+from hallmark.demo.agreements import build_agreements_demo
 from hallmark.vault import Vault
 
 

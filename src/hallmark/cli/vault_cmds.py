@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
+from hallmark import Vault
 from hallmark.cli.common import console
-from hallmark.vault import Vault
 
 
 def init(
@@ -20,17 +20,6 @@ def init(
     vault.close()
 
 
-def demo(
-    workdir: Path = typer.Option(None, "--dir", help="Where to build the sample (default: a new "
-                                 "temporary folder)."),
-) -> None:
-    """Build a sample AI project, inventory it, audit it and show what to look at next."""
-    from hallmark.demo import run_demo
-
-    run_demo(lambda line: console.print(line, highlight=False), workdir)
-
-
 def register(app: typer.Typer) -> None:
     """Attach this module's commands."""
     app.command()(init)
-    app.command()(demo)

@@ -6,8 +6,10 @@ from hallmark.schemas import (
     agreements,
     audit,
     base,
+    checklist,
     deadlines,
     evidence,
+    inventions,
     inventory,
     ledger,
     parties,
@@ -20,8 +22,10 @@ from hallmark.schemas.access import *  # noqa: F403
 from hallmark.schemas.agreements import *  # noqa: F403
 from hallmark.schemas.audit import *  # noqa: F403
 from hallmark.schemas.base import *  # noqa: F403
+from hallmark.schemas.checklist import *  # noqa: F403
 from hallmark.schemas.deadlines import *  # noqa: F403
 from hallmark.schemas.evidence import *  # noqa: F403
+from hallmark.schemas.inventions import *  # noqa: F403
 from hallmark.schemas.inventory import *  # noqa: F403
 from hallmark.schemas.ledger import *  # noqa: F403
 from hallmark.schemas.parties import *  # noqa: F403
@@ -40,6 +44,8 @@ __all__ = [
     *agreements.__all__,
     *access.__all__,
     *deadlines.__all__,
+    *inventions.__all__,
+    *checklist.__all__,
     *review.__all__,
     *shares.__all__,
     *traces.__all__,

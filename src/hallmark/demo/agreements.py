@@ -1,6 +1,6 @@
 """The agreements part of the demo: parties (one with due diligence, one without), an NDA and a
 data-use agreement written as YAML, an invention with a filing, an allowed and a denied check,
-the deadlines and the checklist. The lead's demo calls `build_agreements_demo`."""
+the deadlines and the checklist. `hallmark.demo.project` calls `build_agreements_demo`."""
 
 from __future__ import annotations
 

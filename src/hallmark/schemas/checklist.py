@@ -1,0 +1,9 @@
+"""Schemas of the checklist service."""
+
+from __future__ import annotations
+
+from hallmark.schemas.base import Record
+
+__all__: list[str] = []
+
+_ = Record
