@@ -114,7 +114,7 @@ def flag_for(command: Any, field: str | None) -> str | None:
         for param in getattr(command, "params", []):
             if param.name == wanted:
                 spelled = (max(param.opts, key=len) if param.param_type_name == "option"
-                           else param.human_readable_name)
+                           else (param.metavar or str(param.name).upper()))
                 return spelled if name == field else f"{spelled} {rest}"
     return field
 
