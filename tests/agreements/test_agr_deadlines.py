@@ -122,7 +122,7 @@ def test_bad_invention_and_filing_input(world: World, cli) -> None:  # type: ign
     cli("invention", "add", "X", "--conceived", _days(-5), "--inventors", "Priya Rao")
     for args, message in [
         (["--kind", "national", "--office", "EP", "--filed", _days(-1)], "needs a PCT filing"),
-        (["--kind", "utility", "--office", "US", "--filed", _days(-1)], "--kind must be one of"),
+        (["--kind", "utility", "--office", "US", "--filed", _days(-1)], "--kind: must be one of"),
         (["--kind", "pct", "--office", "Mars", "--filed", _days(-1)], "two-letter office"),
         (["--kind", "pct", "--office", "WO", "--filed", _days(-9)], "before the invention"),
     ]:

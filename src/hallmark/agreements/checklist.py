@@ -1,10 +1,10 @@
 """The ten steps of an AI IP protection programme, each computed from the vault as done,
-partial or missing, with its evidence or its gap."""
+partial or missing, with its evidence or its gap (`hallmark.services.checklist` serves them)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -17,24 +17,11 @@ from hallmark.agreements.inventions import load_inventions
 from hallmark.agreements.ownership import assignors, conflicts, missing_assignments
 from hallmark.agreements.parties import Party, ancestors, load_parties
 from hallmark.inventory.assets import Asset, list_assets
+from hallmark.schemas.checklist import ChecklistStep as Step
+from hallmark.store import clock
 from hallmark.store.tables import checkpoints, events
-from hallmark.vault import Vault
 
-
-@dataclass
-class Step:
-    """One step of the programme and where the vault stands on it."""
-
-    number: int
-    id: str
-    title: str
-    status: str = "missing"  # done | partial | missing
-    evidence: list[str] = field(default_factory=list)
-    gaps: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON form commands print."""
-        return asdict(self)
+__all__ = ["STEPS", "Step", "grade"]
 
 
 @dataclass
@@ -229,10 +216,17 @@ STEPS: list[tuple[str, str, Callable[[_State, Step], Step]]] = [
 ]
 
 
-def checklist(vault: Vault, today: date | None = None) -> list[Step]:
+def grade(conn: Connection, today: date | None = None) -> list[Step]:
     """The ten steps, each graded from the vault's state."""
-    with vault.read() as conn:
-        state = _State(conn, today or date.today(), list_assets(conn), load_parties(conn),
-                       load_agreements(conn))
-        return [fn(state, Step(n, sid, title)) for n, (sid, title, fn) in
-                enumerate(STEPS, start=1)]
+    state = _State(conn, today or clock.today(), list_assets(conn), load_parties(conn),
+                   load_agreements(conn))
+    return [fn(state, Step(number=n, id=sid, title=title)) for n, (sid, title, fn) in
+            enumerate(STEPS, start=1)]
+
+
+def checklist(vault: Any, today: date | None = None) -> list[Step]:
+    """Compatibility for `hallmark.demo` only: call `services.checklist.checklist`."""
+    # TODO(lead): remove once demo/agreements.py calls the service.
+    from hallmark.services.checklist import checklist as service
+
+    return service(vault, today=today).steps

@@ -1,47 +1,36 @@
 """Deadlines derived from rules shipped as YAML: patent filing windows, agreement expiry,
-renewal notice and confidentiality survival, and periodic reviews; exported as iCalendar."""
+renewal notice and confidentiality survival, and periodic reviews; exported as iCalendar.
+`hallmark.services.deadlines` is the front door; `compute` is also what the audit rules read."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from collections.abc import Iterable
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from icalendar import Calendar, Event
 from sqlalchemy import Connection, select
 
 from hallmark.agreements.agreements import load_agreements
 from hallmark.agreements.inventions import load_inventions
-from hallmark.agreements.schema import DURATION_RE, add_duration
+from hallmark.agreements.schema import add_duration
 from hallmark.agreements.yamlsrc import load_text
-from hallmark.errors import InputError
+from hallmark.schemas.deadlines import Deadline
+from hallmark.store import clock
 from hallmark.store.tables import events
-from hallmark.vault import Vault
+
+__all__ = ["Deadline", "compute", "rules", "select_within", "to_ics"]
 
 RULES = Path(__file__).parent / "data" / "deadlines.yaml"
 
 
-@dataclass
-class Deadline:
-    """One dated obligation (or a date to know about, when `obligation` is false)."""
-
-    id: str
-    rule: str
-    subject: str
-    title: str
-    due: str
-    basis: str
-    obligation: bool
-    status: str = "upcoming"  # missed | near | upcoming | passed
-    days_left: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON form commands print."""
-        return asdict(self)
+def _deadline(key: str, rule: str, subject: str, title: str, due: str, basis: str,
+              obligation: bool) -> Deadline:
+    return Deadline(id=key, rule=rule, subject=subject, title=title, due=due, basis=basis,
+                    obligation=obligation)
 
 
 @cache
@@ -49,14 +38,6 @@ def rules() -> dict[str, Any]:
     """The shipped deadline rules."""
     data: dict[str, Any] = load_text(RULES.read_text(), RULES.name).data
     return data
-
-
-def parse_within(text: str) -> int:
-    """`--within 90d` (or 12w, 6m, 1y) as a number of days from today."""
-    if not DURATION_RE.match(text.strip()):
-        raise InputError(f"--within {text!r}: expected a duration like 90d, 12w, 6m or 1y")
-    today = date.today()
-    return (add_duration(today, text.strip()) - today).days
 
 
 def _shift(day: str, duration: str, back: bool = False) -> date | None:
@@ -74,7 +55,7 @@ def _months(day: date, months: int) -> date:
 
 def compute(conn: Connection, today: date | None = None) -> list[Deadline]:
     """Every deadline the rules derive from the vault, soonest first, with its status."""
-    today = today or date.today()
+    today = today or clock.today()
     r = rules()
     out: list[Deadline] = []
     out += _patent_deadlines(conn, r["patents"])
@@ -98,7 +79,7 @@ def _patent_deadlines(conn: Connection, r: dict[str, Any]) -> list[Deadline]:
         kinds = {f.kind for f in inv.filings}
         if not inv.filings:
             months = int(r["first_filing"]["months"])
-            out.append(Deadline(f"{inv.id}/first-filing", "first-filing", inv.id,
+            out.append(_deadline(f"{inv.id}/first-filing", "first-filing", inv.id,
                                 f"File a provisional (or first) application for {inv.title!r}",
                                 _months(conceived, months).isoformat(),
                                 f"{months} months from conception ({inv.conceived})", True))
@@ -106,7 +87,7 @@ def _patent_deadlines(conn: Connection, r: dict[str, Any]) -> list[Deadline]:
         priority = min(date.fromisoformat(f.filed) for f in inv.filings)
         if not kinds & set(r["priority"]["closed_by"]):
             months = int(r["priority"]["months"])
-            out.append(Deadline(f"{inv.id}/priority", "priority-filing", inv.id,
+            out.append(_deadline(f"{inv.id}/priority", "priority-filing", inv.id,
                                 f"File a non-provisional or PCT application for {inv.title!r}",
                                 _months(priority, months).isoformat(),
                                 f"{months} months from the priority date {priority}", True))
@@ -116,7 +97,7 @@ def _patent_deadlines(conn: Connection, r: dict[str, Any]) -> list[Deadline]:
             default = int(phase["default_months"])
             offices = {str(k): int(v) for k, v in phase["offices"].items()}
             if not national:
-                out.append(Deadline(f"{inv.id}/national-phase", "national-phase", inv.id,
+                out.append(_deadline(f"{inv.id}/national-phase", "national-phase", inv.id,
                                     f"Enter the PCT national phase for {inv.title!r}",
                                     _months(priority, default).isoformat(),
                                     f"{default} months from priority {priority} (most offices)",
@@ -124,7 +105,7 @@ def _patent_deadlines(conn: Connection, r: dict[str, Any]) -> list[Deadline]:
             for office in phase.get("show", []):
                 months = offices.get(office, default)
                 if office not in national and months != default:
-                    out.append(Deadline(
+                    out.append(_deadline(
                         f"{inv.id}/national-phase/{office}", "national-phase", inv.id,
                         f"Enter the national/regional phase at {office} for {inv.title!r}",
                         _months(priority, months).isoformat(),
@@ -138,7 +119,7 @@ def _agreement_deadlines(conn: Connection, r: dict[str, Any], today: date) -> li
         t = ag.terms
         ended = ag.terminated_on or ag.expires
         if ag.expires and not ag.terminated_on and r.get("expiry"):
-            out.append(Deadline(f"{ag.id}/expiry", "agreement-expiry", ag.id,
+            out.append(_deadline(f"{ag.id}/expiry", "agreement-expiry", ag.id,
                                 f"{ag.title} expires", ag.expires, "expires (inclusive)",
                                 False))
             renewal = t.get("renewal") or {}
@@ -146,20 +127,20 @@ def _agreement_deadlines(conn: Connection, r: dict[str, Any], today: date) -> li
                 "notice") else None
             if r.get("renewal_notice") and due is not None:
                 verb = "object to automatic renewal" if renewal.get("auto") else "agree renewal"
-                out.append(Deadline(f"{ag.id}/renewal-notice", "renewal-notice", ag.id,
+                out.append(_deadline(f"{ag.id}/renewal-notice", "renewal-notice", ag.id,
                                     f"Last day to give notice ({verb}) for {ag.title}",
                                     due.isoformat(),
                                     f"{renewal['notice']} before expiry {ag.expires}", True))
         end = _shift(ended, t["confidentiality_survives"]) if ended and t.get(
             "confidentiality_survives") else None
         if end is not None and r.get("confidentiality_survival"):
-            out.append(Deadline(f"{ag.id}/confidentiality", "confidentiality-survival", ag.id,
+            out.append(_deadline(f"{ag.id}/confidentiality", "confidentiality-survival", ag.id,
                                 f"Confidentiality under {ag.title} ends", end.isoformat(),
                                 f"{t['confidentiality_survives']} after {ended}", False))
         if ag.state_on(today) in ("active", "pending") and r.get("review_months"):
             months = int(r["review_months"])
             last = date.fromisoformat(ag.updated[:10])
-            out.append(Deadline(f"{ag.id}/review", "agreement-review", ag.id,
+            out.append(_deadline(f"{ag.id}/review", "agreement-review", ag.id,
                                 f"Yearly review of {ag.title}",
                                 _months(last, months).isoformat(),
                                 f"{months} months after its last change ({last})", True))
@@ -178,28 +159,26 @@ def _review_deadline(conn: Connection, r: dict[str, Any], today: date) -> list[D
     since = date.fromisoformat(start[:10])
     basis = f"{months} months after the last review ({since})" if last else \
         f"{months} months after the vault's first event ({since}); no review recorded yet"
-    return [Deadline("compliance/review", "compliance-review", "vault",
+    return [_deadline("compliance/review", "compliance-review", "vault",
                      "Quarterly IP compliance review (run `hallmark audit`)",
                      _months(since, months).isoformat(), basis, True)]
 
 
-def deadlines(vault: Vault, within_days: int | None = None,
-              today: date | None = None) -> list[Deadline]:
-    """Deadlines due within `within_days` (missed ones included), or all."""
-    today = today or date.today()
-    with vault.read() as conn:
-        found = compute(conn, today)
+def select_within(found: list[Deadline], within_days: int | None) -> list[Deadline]:
+    """The deadlines due within `within_days` (missed ones included), or all of them."""
     if within_days is None:
         return found
     return [d for d in found if d.days_left <= within_days and d.status != "passed"]
 
 
-def to_ics(found: list[Deadline], origin: str) -> bytes:
+def to_ics(found: Iterable[Deadline], origin: str) -> bytes:
     """An iCalendar file with one all-day event per deadline."""
+    from icalendar import Calendar, Event  # only an export needs it
+
     cal = Calendar()
     cal.add("prodid", "-//Hallmark//deadlines//EN")
     cal.add("version", "2.0")
-    stamp = datetime.now(UTC)
+    stamp = clock.now()
     for d in found:
         ev = Event()
         ev.add("uid", f"{d.id}@{origin}")
@@ -211,3 +190,13 @@ def to_ics(found: list[Deadline], origin: str) -> bytes:
         ev.add("categories", [d.rule])
         cal.add_component(ev)
     return cal.to_ical()
+
+
+def deadlines(vault: Any, within_days: int | None = None,
+              today: date | None = None) -> list[Deadline]:
+    """Compatibility for `hallmark.demo` only: call `services.deadlines.list_deadlines`."""
+    # TODO(lead): remove once demo/agreements.py calls the service; it exists so that the CLI,
+    # which loads the demo plugin at start-up, keeps importing.
+    from hallmark.services.deadlines import list_deadlines
+
+    return list_deadlines(vault, within_days, today=today).deadlines

@@ -10,7 +10,6 @@ from rich.text import Text
 
 from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
 from hallmark.cli.safe import clean, safe_text, styled
-from hallmark.files import write_atomically
 
 invention_app = typer.Typer(help="Invention disclosures.", no_args_is_help=True)
 filing_app = typer.Typer(help="Patent filings for an invention.", no_args_is_help=True)
@@ -31,11 +30,12 @@ def invention_add(
     as_json: bool = JsonOption,
 ) -> None:
     """Record an invention disclosure (logged with its time)."""
-    from hallmark.agreements.inventions import add_invention
+    from hallmark.services import inventions
 
-    inv = add_invention(open_vault(ctx), title, conceived, inventors, assets)
+    vault = open_vault(ctx)
+    inv = inventions.add_invention(vault, title, conceived, inventors, assets, actor=vault.actor)
     if as_json:
-        emit_json(inv.to_json())
+        emit_json(inv)
     else:
         console.print(f"Disclosed [bold]{inv.id}[/bold] {safe_text(repr(inv.title))} (conceived "
                       f"{inv.conceived}, recorded {inv.disclosed})")
@@ -44,15 +44,15 @@ def invention_add(
 @invention_app.command("list")
 def invention_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """List inventions and their filings."""
-    from hallmark.agreements.inventions import list_inventions
+    from hallmark.services import inventions
 
-    found = list_inventions(open_vault(ctx))
+    found = inventions.list_inventions(open_vault(ctx))
     if as_json:
-        emit_json({"inventions": [i.to_json() for i in found]})
+        emit_json(found)
         return
     rows = [[i.id, i.title, i.conceived, ", ".join(i.inventors),
              "; ".join(f"{f.kind} {f.office} {f.filed}" for f in i.filings) or "none"]
-            for i in found]
+            for i in found.inventions]
     console.print(table(None, ["id", "title", "conceived", "inventors", "filings"], rows,
                         wrap=("title", "inventors", "filings")))
 
@@ -68,11 +68,13 @@ def filing_add(
     as_json: bool = JsonOption,
 ) -> None:
     """Record a patent filing."""
-    from hallmark.agreements.inventions import add_filing
+    from hallmark.services import inventions
 
-    filing = add_filing(open_vault(ctx), invention, kind, office, filed, number)
+    vault = open_vault(ctx)
+    filing = inventions.add_filing(vault, invention, kind, office, filed, number,
+                                   actor=vault.actor)
     if as_json:
-        emit_json(filing.__dict__)
+        emit_json(filing)
     else:
         console.print(f"Filed {filing.kind} at {filing.office} on {filing.filed} "
                       f"for {filing.invention} ({filing.id})")
@@ -86,37 +88,36 @@ def deadlines(
     as_json: bool = JsonOption,
 ) -> None:
     """Deadlines: patent filing windows, agreement expiry, notice, survival and reviews."""
-    from hallmark.agreements.deadlines import deadlines as compute
-    from hallmark.agreements.deadlines import parse_within, to_ics
+    from hallmark.services import deadlines as service
 
     vault = open_vault(ctx)
-    found = compute(vault, parse_within(within) if within else None)
+    found = service.list_deadlines(vault, within or None)
     if ics is not None:
-        write_atomically(ics, to_ics(found, vault.origin))
+        service.export_ics(vault, found, path=ics)
     if as_json:
-        emit_json({"deadlines": [d.to_json() for d in found]})
+        emit_json(found)
         return
     rows = [[d.due, styled(STATUS_STYLE[d.status]), d.days_left,
-             Text.assemble(clean(d.title), (f" ({clean(d.basis)})", "dim"))] for d in found]
+             Text.assemble(clean(d.title), (f" ({clean(d.basis)})", "dim"))]
+            for d in found.deadlines]
     console.print(table(None, ["due", "status", "days", "what"], rows, wrap=("what",)))
     if ics is not None:
-        console.print(f"Wrote {len(found)} events to {ics}")
+        console.print(f"Wrote {len(found.deadlines)} events to {ics}")
 
 
 def checklist(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """The ten steps of an AI IP protection programme: done, partial or missing."""
-    from hallmark.agreements.checklist import checklist as compute
+    from hallmark.services import checklist as service
 
-    steps = compute(open_vault(ctx))
+    result = service.checklist(open_vault(ctx))
     if as_json:
-        emit_json({"steps": [s.to_json() for s in steps],
-                   "done": sum(s.status == "done" for s in steps)})
+        emit_json(result)
         return
     rows = [[s.number, s.title, styled(STATUS_STYLE[s.status]), "; ".join(s.evidence),
-             "; ".join(s.gaps)] for s in steps]
+             "; ".join(s.gaps)] for s in result.steps]
     console.print(table(None, ["#", "step", "status", "evidence", "gap"], rows,
                         wrap=("step", "evidence", "gap")))
-    console.print(f"{sum(s.status == 'done' for s in steps)} of {len(steps)} steps done")
+    console.print(f"{result.done} of {len(result.steps)} steps done")
 
 
 def register(app: typer.Typer) -> None:
