@@ -9,9 +9,6 @@ from datetime import date, timedelta
 import icalendar
 from dateutil.relativedelta import relativedelta
 
-from hallmark.agreements.parties import add_party
-from hallmark.audit import run_audit
-
 from .conftest import World
 
 TODAY = date.today()
@@ -22,7 +19,8 @@ def _days(n: int) -> str:
 
 
 def _setup(world: World, cli) -> None:  # type: ignore[no-untyped-def]
-    add_party(world.vault, "Priya Rao", "person", member_of="Acme AI", role="employee")
+    assert cli("party", "add", "Priya Rao", "--kind", "person", "--member-of", "Acme AI",
+               "--role", "employee").exit_code == 0
     for title, conceived in (("Old idea", -400), ("Soon idea", -350), ("Filed idea", -200),
                              ("PCT idea", -600)):
         out = cli("invention", "add", title, "--conceived", _days(conceived), "--inventors",
@@ -96,15 +94,22 @@ renewal: {{auto: true, notice: 2m}}
 
 def test_missed_and_near_are_findings(world: World, cli) -> None:  # type: ignore[no-untyped-def]
     _setup(world, cli)
-    missed = run_audit(world.vault, ["deadline-missed"])
-    assert [f.subject for f in missed] == ["inv-0001"]
-    assert "was due" in missed[0].message
-    near = run_audit(world.vault, ["deadline-near"])
-    assert [f.subject for f in near] == ["inv-0002"]
+    missed = _findings(cli, "deadline-missed")
+    assert [f["subject"] for f in missed] == ["inv-0001"]
+    assert "was due" in missed[0]["message"]
+    near = _findings(cli, "deadline-near")
+    assert [f["subject"] for f in near] == ["inv-0002"]
+
+
+def _findings(cli, rule: str) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    out = cli("audit", "--rule", rule, "--json")
+    assert out.exit_code in (0, 1), out.stderr
+    findings: list[dict[str, str]] = json.loads(out.stdout)["findings"]
+    return findings
 
 
 def test_bad_invention_and_filing_input(world: World, cli) -> None:  # type: ignore[no-untyped-def]
-    add_party(world.vault, "Priya Rao", "person")
+    assert cli("party", "add", "Priya Rao", "--kind", "person").exit_code == 0
     for args, message in [
         (["invention", "add", "X", "--conceived", "2026-13-01", "--inventors", "Priya Rao"],
          "--conceived: '2026-13-01' is not a date"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import Connection, func, select
@@ -223,10 +222,3 @@ def grade(conn: Connection, today: date | None = None) -> list[Step]:
     return [fn(state, Step(number=n, id=sid, title=title)) for n, (sid, title, fn) in
             enumerate(STEPS, start=1)]
 
-
-def checklist(vault: Any, today: date | None = None) -> list[Step]:
-    """Compatibility for `hallmark.demo` only: call `services.checklist.checklist`."""
-    # TODO(lead): remove once demo/agreements.py calls the service.
-    from hallmark.services.checklist import checklist as service
-
-    return service(vault, today=today).steps

@@ -50,7 +50,8 @@ def _shift(day: str, duration: str, back: bool = False) -> date | None:
 
 
 def _months(day: date, months: int) -> date:
-    return day + relativedelta(months=months)
+    shifted: date = day + relativedelta(months=months)
+    return shifted
 
 
 def compute(conn: Connection, today: date | None = None) -> list[Deadline]:
@@ -189,14 +190,5 @@ def to_ics(found: Iterable[Deadline], origin: str) -> bytes:
                                           "basis": d.basis, "status": d.status}))
         ev.add("categories", [d.rule])
         cal.add_component(ev)
-    return cal.to_ical()
+    return bytes(cal.to_ical())
 
-
-def deadlines(vault: Any, within_days: int | None = None,
-              today: date | None = None) -> list[Deadline]:
-    """Compatibility for `hallmark.demo` only: call `services.deadlines.list_deadlines`."""
-    # TODO(lead): remove once demo/agreements.py calls the service; it exists so that the CLI,
-    # which loads the demo plugin at start-up, keeps importing.
-    from hallmark.services.deadlines import list_deadlines
-
-    return list_deadlines(vault, within_days, today=today).deadlines

@@ -122,22 +122,3 @@ def load_inventions(conn: Connection) -> list[Invention]:
     rows = conn.execute(select(inventions).order_by(inventions.c.id)).all()
     return [_with_filings(conn, r) for r in rows]
 
-
-# TODO(lead): the two functions below exist only so that demo/agreements.py (loaded by the CLI at
-# start-up) keeps working; remove them once it calls `hallmark.services.inventions` with an actor.
-def add_invention(vault: Any, title: str, conceived: str, inventors: list[str],
-                  asset_refs: list[str] | None = None) -> Invention:
-    """Compatibility for `hallmark.demo` only: call `services.inventions.add_invention`."""
-    from hallmark.services import inventions as service
-
-    return service.add_invention(vault, title, conceived, inventors, asset_refs,
-                                 actor=vault.actor)
-
-
-def add_filing(vault: Any, invention_id: str, kind: str, office: str, filed: str,
-               number: str | None = None) -> Filing:
-    """Compatibility for `hallmark.demo` only: call `services.inventions.add_filing`."""
-    from hallmark.services import inventions as service
-
-    return service.add_filing(vault, invention_id, kind, office, filed, number,
-                              actor=vault.actor)
