@@ -51,11 +51,11 @@ def test_bad_party_input_is_one_error_and_stores_nothing(vault: Vault, cli) -> N
     cli("party", "add", "CloudCo", "--kind", "organisation")
     before = _count(vault)
     for args, message in [
-        (["Dup", "--kind", "robot"], "--kind must be one of"),
+        (["Dup", "--kind", "robot"], "--kind: must be one of"),
         (["cloudco", "--kind", "organisation"], "already exists"),
-        (["research", "--kind", "team"], "a team needs --member-of"),
+        (["research", "--kind", "team"], "--member-of: a team needs"),
         (["x", "--kind", "team", "--member-of", "Nowhere"], "unknown party 'Nowhere'"),
-        (["Bob", "--kind", "person", "--role", "king"], "--role must be one of"),
+        (["Bob", "--kind", "person", "--role", "king"], "--role: must be one of"),
         (["A/B", "--kind", "person"], "only a team's name has a slash"),
     ]:
         out = cli("party", "add", *args)

@@ -1,14 +1,15 @@
-"""Access decisions over the vault: `decide(vault, requests)` is the batch API that `check`,
-sharing and the API call. Requests name parties, teams and assets as users write them; the
-compiled policies are cached until the agreements, parties or assets change."""
+"""Access decisions over a vault's database: the access service decides a batch of requests
+(`check`, sharing and the API call it). Requests name parties, teams and assets as users write
+them; the compiled policies are cached until the agreements, parties or assets change."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
@@ -19,10 +20,15 @@ from hallmark.agreements.schema import parse_date
 from hallmark.errors import InputError, NotFound
 from hallmark.policy.compile import ACTIONS, AgreementInput, PermitTerm, compile_policies
 from hallmark.policy.decide import Decision, Engine, Request
+from hallmark.store.clock import today as clock_today
 from hallmark.store.tables import assets, events, ledger_head
-from hallmark.vault import Vault
+
+if TYPE_CHECKING:
+    from hallmark.vault import Txn, Vault
 
 MAX_BATCH = 100_000
+MAX_BATCH_BYTES = 64 << 20
+REQUEST_KEYS = ("party", "asset", "action", "team", "purpose", "at")
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ class Snapshot:
             register[r.id] = r.owner
             for ref in (r.name, r.path):
                 self.asset_refs.setdefault(ref, set()).add(r.id)
-        today = date.today()
+        today = clock_today()
         ags = load_agreements(conn)
         owners: dict[str, dict[str, str]] = {}
         for asset_id, found in claims(ags, today).items():
@@ -109,21 +115,69 @@ class Snapshot:
             if team.kind != "team" or (party.id not in inside and team.id not in chain):
                 raise InputError(f"{team.name!r} is not a team of {party.name!r}")
             principal = team if party.id in inside else party
-        if req.action not in ACTIONS:
-            raise InputError(f"unknown action {req.action!r} (one of {', '.join(ACTIONS)})")
+        check_values(req)
         at = today if req.at is None else req.at
         if isinstance(at, str):
-            try:
-                at = parse_date(at)
-            except ValueError as exc:
-                raise InputError(f"--at: {exc}") from None
-        if req.purpose is not None and not req.purpose.strip():
-            raise InputError("--purpose must not be empty")
+            at = parse_date(at)
         asset = self.asset(req.asset)
         echo = {"party": party.id, "team": principal.id if principal is not party else None,
                 "asset": asset, "action": req.action, "purpose": req.purpose,
                 "at": at.isoformat()}
         return Request(principal.id, asset, req.action, at, req.purpose), echo
+
+
+def check_values(req: AccessRequest) -> None:
+    """Refuse a request whose action, purpose or date makes no sense, naming the field."""
+    for name in ("party", "asset", "action"):
+        if not isinstance(getattr(req, name), str):
+            raise InputError(f"expected text, got {type(getattr(req, name)).__name__}",
+                             field=name)
+    for name in ("team", "purpose"):
+        if getattr(req, name) is not None and not isinstance(getattr(req, name), str):
+            raise InputError(f"expected text, got {type(getattr(req, name)).__name__}",
+                             field=name)
+    if req.action not in ACTIONS:
+        raise InputError(f"unknown action {req.action!r} (one of {', '.join(ACTIONS)})",
+                         field="action")
+    if isinstance(req.at, str):
+        try:
+            parse_date(req.at)
+        except ValueError as exc:
+            raise InputError(str(exc), field="at") from None
+    elif req.at is not None and not isinstance(req.at, date):
+        raise InputError(f"expected a date, got {type(req.at).__name__}", field="at")
+    if req.purpose is not None and not req.purpose.strip():
+        raise InputError("must not be empty", field="purpose")
+
+
+def parse_batch(text: str, name: str) -> list[AccessRequest]:
+    """The requests of a batch: a JSON array or JSON Lines of objects with string fields
+    party, asset, action and optionally team, purpose, at (YYYY-MM-DD)."""
+    stripped = text.lstrip()
+    try:
+        items = json.loads(text) if stripped.startswith("[") else [
+            json.loads(line) for line in text.splitlines() if line.strip()]
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{name} line {exc.lineno}: not JSON ({exc.msg})") from None
+    if not isinstance(items, list):
+        items = [items]
+    if len(items) > MAX_BATCH:
+        raise InputError(f"{name}: at most {MAX_BATCH} requests")
+    out = []
+    for n, item in enumerate(items, start=1):
+        if not isinstance(item, dict) or set(item) - set(REQUEST_KEYS) or not all(
+                isinstance(item.get(k), str) for k in ("party", "asset", "action")) or any(
+                v is not None and not isinstance(v, str) for v in item.values()):
+            raise InputError(f"{name} request {n}: expected an object with string fields "
+                             f"party, asset, action and optionally team, purpose, at")
+        if item.get("at") is not None:
+            try:
+                date.fromisoformat(item["at"])
+            except ValueError:
+                raise InputError(f"{name} request {n}: at: expected a date (YYYY-MM-DD), "
+                                 f"got {item['at']!r}") from None
+        out.append(AccessRequest(**item))
+    return out
 
 
 def _input(ag: Any) -> AgreementInput:
@@ -154,52 +208,57 @@ def _unchanged(conn: Connection, since: int) -> int | None:
     return size if other is None else None
 
 
-def snapshot(vault: Vault, conn: Connection) -> Snapshot:
-    """The compiled state of this vault, rebuilt only when something other than a decision was
-    logged since (or the day changed)."""
-    key, today = vault.db_url, date.today().isoformat()
+def snapshot(cache_key: str, conn: Connection) -> Snapshot:
+    """The compiled state of the vault whose database is `cache_key`, rebuilt only when
+    something other than a decision was logged since (or the day changed)."""
+    today = clock_today().isoformat()
     with _lock:
-        cached = _cache.get(key)
+        cached = _cache.get(cache_key)
     if cached is not None and cached[1] == today:
         size = _unchanged(conn, cached[0])
         if size is not None:
             with _lock:
-                _cache[key] = (size, today, cached[2])
+                _cache[cache_key] = (size, today, cached[2])
             return cached[2]
     size = conn.execute(select(ledger_head.c.size).where(ledger_head.c.id == 1)).scalar() or 0
     built = Snapshot(conn)
     with _lock:
-        _cache[key] = (size, today, built)
+        _cache[cache_key] = (size, today, built)
     return built
 
 
-def decide(vault: Vault, requests: Sequence[AccessRequest], *, actor: str,
-           log: bool = True) -> list[Decision]:
-    """Decide many access requests at once (deny by default); logs one Event for the batch,
-    attributed to `actor`."""
+def decide_on(conn: Connection, cache_key: str,
+              requests: Sequence[AccessRequest]) -> list[Decision]:
+    """Decide many requests against the database's current state (deny by default); each
+    decision's `request` is the request as decided (ids resolved, date filled in)."""
     if len(requests) > MAX_BATCH:
-        raise InputError(f"at most {MAX_BATCH} requests per batch")
+        raise InputError(f"at most {MAX_BATCH} requests per batch", field="requests")
+    for req in requests:
+        check_values(req)
     if not requests:
         return []
-    today = date.today()
-    with vault.read() as conn:
-        snap = snapshot(vault, conn)
+    today = clock_today()
+    snap = snapshot(cache_key, conn)
     resolved = [snap.request(r, today) for r in requests]
     decisions = snap.engine.decide([r for r, _ in resolved])
     for decision, (_, echo) in zip(decisions, resolved, strict=True):
         decision.request = echo
-    if log:
-        with vault.transaction(actor) as txn:
-            subjects = {e[k] for _, e in resolved for k in ("party", "team", "asset") if e[k]}
-            subjects |= {a for d in decisions for a in d.agreements}
-            txn.log.append("access.decided", {"decisions": [
-                {**d.request, "allowed": d.allowed, "agreements": d.agreements,
-                 "policies": d.policies} for d in decisions]}, sorted(subjects))
     return decisions
 
 
-def check(vault: Vault, party: str, asset: str, action: str, team: str | None = None,
-          purpose: str | None = None, at: str | None = None, *, actor: str) -> Decision:
-    """One access decision, logged."""
-    return decide(vault, [AccessRequest(party, asset, action, team, purpose, at)],
-                  actor=actor)[0]
+def log_decisions(txn: Txn, decisions: Sequence[Decision]) -> None:
+    """Log one `access.decided` Event for a batch of decisions."""
+    subjects = {d.request[k] for d in decisions for k in ("party", "team", "asset")
+                if d.request[k]}
+    subjects |= {a for d in decisions for a in d.agreements}
+    txn.log.append("access.decided", {"decisions": [
+        {**d.request, "allowed": d.allowed, "agreements": d.agreements,
+         "policies": d.policies} for d in decisions]}, sorted(subjects))
+
+
+def decide(vault: Vault, requests: Sequence[AccessRequest], *, actor: str,
+           log: bool = True) -> list[Decision]:
+    """Deprecated: call `hallmark.services.access.decide` (kept for callers not yet moved)."""
+    from hallmark.services.access import decide as decide_requests
+
+    return decide_requests(vault, requests, actor=actor, log=log)

@@ -6,70 +6,36 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select, update
 
 from hallmark.agreements.parties import Party, load_parties, organisation_of, resolve_party
-from hallmark.agreements.review_link import prepare_review, record_review
-from hallmark.agreements.schema import FUTURE_SUBJECTS, AgreementTerms, parse_date, validate_terms
-from hallmark.agreements.yamlsrc import Source, load_file
+from hallmark.agreements.schema import FUTURE_SUBJECTS, AgreementTerms, validate_terms
+from hallmark.agreements.yamlsrc import Source
 from hallmark.errors import InputError, NotFound
 from hallmark.inventory.assets import resolve
+from hallmark.schemas.agreements import Agreement
 from hallmark.store.clock import utcnow
 from hallmark.store.tables import agreement_versions, agreements
-from hallmark.vault import Txn, Vault
+
+if TYPE_CHECKING:
+    from hallmark.store.blobs import BlobStore
+    from hallmark.vault import Txn, Vault
 
 MAX_DOCUMENT = 50 << 20
 MAX_DOCX_MEMBERS = 2000
 DOCUMENT_TYPES = (".pdf", ".docx", ".txt")
 
 
-@dataclass
-class Agreement:
-    """One agreement at its current version; `terms` hold resolved party and asset ids."""
-
-    id: str
-    type: str
-    title: str
-    status: str
-    version: int
-    effective: str
-    expires: str | None
-    terminated_on: str | None
-    terms: dict[str, Any]
-    document_sha256: str | None
-    document_name: str | None
-    created: str
-    updated: str
-
-    def state_on(self, day: date) -> str:
-        """pending, active, expired or terminated on `day`."""
-        if self.terminated_on and day >= date.fromisoformat(self.terminated_on):
-            return "terminated"
-        if day < date.fromisoformat(self.effective):
-            return "pending"
-        if self.expires and day > date.fromisoformat(self.expires):
-            return "expired"
-        return "active"
-
-    @property
-    def parties(self) -> list[str]:
-        """The ids of its parties."""
-        return list(self.terms["parties"])
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON form commands print."""
-        return asdict(self)
-
-
 def _from_row(row: Any) -> Agreement:
-    return Agreement(row.id, row.type, row.title, row.status, row.version, row.effective,
-                     row.expires, row.terminated_on, json.loads(row.terms), row.document_sha256,
-                     row.document_name, row.created, row.updated)
+    return Agreement(id=row.id, type=row.type, title=row.title, status=row.status,
+                     version=row.version, effective=row.effective, expires=row.expires,
+                     terminated_on=row.terminated_on, terms=json.loads(row.terms),
+                     document_sha256=row.document_sha256, document_name=row.document_name,
+                     created=row.created, updated=row.updated)
 
 
 def load_agreements(conn: Connection) -> list[Agreement]:
@@ -101,29 +67,41 @@ def read_document(path: Path | str) -> tuple[bytes, str]:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in DOCUMENT_TYPES:
-        raise InputError(f"--document must be PDF, DOCX or TXT (got {path.name})")
+        raise InputError(f"must be PDF, DOCX or TXT (got {path.name})", field="document")
     try:
         if path.stat().st_size > MAX_DOCUMENT:
-            raise InputError(f"--document {path.name} is larger than {MAX_DOCUMENT >> 20} MiB")
+            raise InputError(f"{path.name} is larger than {MAX_DOCUMENT >> 20} MiB",
+                             field="document")
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", field="document") from None
+    return check_document(data, path.name)
+
+
+def check_document(data: bytes, name: str) -> tuple[bytes, str]:
+    """The document's bytes and name after checking they are the PDF, DOCX or TXT the name
+    says (bounded: size, zip members)."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in DOCUMENT_TYPES:
+        raise InputError(f"must be PDF, DOCX or TXT (got {name})", field="document")
+    if len(data) > MAX_DOCUMENT:
+        raise InputError(f"{name} is larger than {MAX_DOCUMENT >> 20} MiB", field="document")
     if suffix == ".pdf" and not data.startswith(b"%PDF-"):
-        raise InputError(f"--document {path.name} is not a PDF (no %PDF- header)")
+        raise InputError(f"{name} is not a PDF (no %PDF- header)", field="document")
     if suffix == ".docx":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = archive.namelist()
         except (zipfile.BadZipFile, ValueError):
-            raise InputError(f"--document {path.name} is not a DOCX (not a zip)") from None
+            raise InputError(f"{name} is not a DOCX (not a zip)", field="document") from None
         if len(names) > MAX_DOCX_MEMBERS or "word/document.xml" not in names:
-            raise InputError(f"--document {path.name} is not a DOCX (no word/document.xml)")
+            raise InputError(f"{name} is not a DOCX (no word/document.xml)", field="document")
     if suffix == ".txt":
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
-            raise InputError(f"--document {path.name} is not UTF-8 text") from None
-    return data, path.name
+            raise InputError(f"{name} is not UTF-8 text", field="document") from None
+    return data, name
 
 
 def _normalise(conn: Connection, terms: AgreementTerms, source: Source) -> dict[str, Any]:
@@ -203,11 +181,6 @@ def _normalise(conn: Connection, terms: AgreementTerms, source: Source) -> dict[
     }
 
 
-def _read(path: Path | str) -> tuple[Source, AgreementTerms, bytes]:
-    source = load_file(path)
-    return source, validate_terms(source), source.raw
-
-
 def _new_id(conn: Connection, terms: dict[str, Any]) -> str:
     other = next((p for p in terms["parties"] if p != terms["discloser"]), terms["parties"][0])
     base = f"{terms['type']}-{other.replace('/', '-')}"[:56]
@@ -236,96 +209,79 @@ def _write_version(txn: Txn, ag: Agreement, change: str, source_sha: str | None)
         source_sha256=source_sha, document_sha256=ag.document_sha256, recorded=ag.updated))
 
 
-def add_agreement(vault: Vault, path: Path | str, document: Path | str | None = None) -> Agreement:
-    """Store an agreement from its YAML file (and its signed document) as version 1."""
-    source, terms, raw = _read(path)
-    doc = read_document(document) if document is not None else None
-    review = prepare_review(terms.type, *doc) if doc is not None else None
-    with vault.transaction(vault.actor) as txn:
-        normal = _normalise(txn.conn, terms, source)
-        agreement_id = terms.id or _new_id(txn.conn, normal)
-        if txn.conn.execute(select(agreements.c.id).where(agreements.c.id == agreement_id)).first():
-            raise source.error(("id",), f"agreement {agreement_id!r} already exists (use "
-                                        "`hallmark agreement amend`)")
-        now = utcnow()
-        ag = Agreement(agreement_id, terms.type, terms.title, "active", 1, normal["effective"],
-                       normal["expires"], None, normal, None, None, now, now)
-        if doc is not None:
-            ag.document_sha256, ag.document_name = vault.blobs.put(doc[0]), doc[1]
-        source_sha = vault.blobs.put(raw)
-        txn.conn.execute(insert(agreements).values(**{k: v for k, v in ag.to_json().items()
-                                                      if k != "terms"},
-                                                   terms=json.dumps(normal)))
-        _write_version(txn, ag, "added", source_sha)
-        _event(txn, "agreement.added", ag, source_sha)
-        if review is not None and ag.document_sha256 is not None:
-            record_review(txn, vault, ag.id, ag.version, ag.document_sha256, review)
+def insert_agreement(txn: Txn, blobs: BlobStore, source: Source,
+                     document: tuple[bytes, str] | None = None) -> Agreement:
+    """Store an agreement from its parsed YAML (and its checked signed document) as version 1."""
+    terms = validate_terms(source)
+    normal = _normalise(txn.conn, terms, source)
+    agreement_id = terms.id or _new_id(txn.conn, normal)
+    if txn.conn.execute(select(agreements.c.id).where(agreements.c.id == agreement_id)).first():
+        raise source.error(("id",), f"agreement {agreement_id!r} already exists (use "
+                                    "`hallmark agreement amend`)")
+    now = utcnow()
+    ag = Agreement(id=agreement_id, type=terms.type, title=terms.title, status="active",
+                   version=1, effective=normal["effective"], expires=normal["expires"],
+                   terminated_on=None, terms=normal, document_sha256=None, document_name=None,
+                   created=now, updated=now)
+    if document is not None:
+        ag.document_sha256, ag.document_name = blobs.put(document[0]), document[1]
+    source_sha = blobs.put(source.raw)
+    txn.conn.execute(insert(agreements).values(**{k: v for k, v in ag.model_dump().items()
+                                                  if k != "terms"}, terms=json.dumps(normal)))
+    _write_version(txn, ag, "added", source_sha)
+    _event(txn, "agreement.added", ag, source_sha)
     return ag
 
 
-def amend_agreement(vault: Vault, agreement_id: str, path: Path | str,
-                    document: Path | str | None = None) -> Agreement:
+def amend(txn: Txn, blobs: BlobStore, agreement_id: str, source: Source,
+          document: tuple[bytes, str] | None = None) -> Agreement:
     """Replace an agreement's terms with a new version; the old ones stay in its history."""
-    source, terms, raw = _read(path)
-    doc = read_document(document) if document is not None else None
-    review = prepare_review(terms.type, *doc) if doc is not None else None
-    with vault.transaction(vault.actor) as txn:
-        ag = get_agreement(txn.conn, agreement_id)
-        if terms.id is not None and terms.id != ag.id:
-            raise source.error(("id",), f"this file is for {terms.id!r}, not {ag.id!r}")
-        if ag.status == "terminated":
-            raise InputError(f"agreement {ag.id} was terminated on {ag.terminated_on}")
-        normal = _normalise(txn.conn, terms, source)
-        ag.type, ag.title, ag.terms = terms.type, terms.title, normal
-        ag.effective, ag.expires = normal["effective"], normal["expires"]
-        ag.version += 1
-        ag.updated = utcnow()
-        if doc is not None:
-            ag.document_sha256, ag.document_name = vault.blobs.put(doc[0]), doc[1]
-        source_sha = vault.blobs.put(raw)
-        txn.conn.execute(update(agreements).where(agreements.c.id == ag.id).values(
-            type=ag.type, title=ag.title, version=ag.version, effective=ag.effective,
-            expires=ag.expires, terms=json.dumps(normal), document_sha256=ag.document_sha256,
-            document_name=ag.document_name, updated=ag.updated))
-        _write_version(txn, ag, "amended", source_sha)
-        _event(txn, "agreement.amended", ag, source_sha)
-        if review is not None and ag.document_sha256 is not None:
-            record_review(txn, vault, ag.id, ag.version, ag.document_sha256, review)
+    terms = validate_terms(source)
+    ag = get_agreement(txn.conn, agreement_id)
+    if terms.id is not None and terms.id != ag.id:
+        raise source.error(("id",), f"this file is for {terms.id!r}, not {ag.id!r}")
+    if ag.status == "terminated":
+        raise InputError(f"agreement {ag.id} was terminated on {ag.terminated_on}",
+                         field="agreement_id")
+    normal = _normalise(txn.conn, terms, source)
+    ag.type, ag.title, ag.terms = terms.type, terms.title, normal
+    ag.effective, ag.expires = normal["effective"], normal["expires"]
+    ag.version += 1
+    ag.updated = utcnow()
+    if document is not None:
+        ag.document_sha256, ag.document_name = blobs.put(document[0]), document[1]
+    source_sha = blobs.put(source.raw)
+    txn.conn.execute(update(agreements).where(agreements.c.id == ag.id).values(
+        type=ag.type, title=ag.title, version=ag.version, effective=ag.effective,
+        expires=ag.expires, terms=json.dumps(normal), document_sha256=ag.document_sha256,
+        document_name=ag.document_name, updated=ag.updated))
+    _write_version(txn, ag, "amended", source_sha)
+    _event(txn, "agreement.amended", ag, source_sha)
     return ag
 
 
-def terminate_agreement(vault: Vault, agreement_id: str, on: str) -> Agreement:
+def terminate(txn: Txn, agreement_id: str, day: date) -> Agreement:
     """End an agreement on a date: nothing it permits holds from that day."""
-    try:
-        day = parse_date(on)
-    except ValueError as exc:
-        raise InputError(f"--on: {exc}") from None
-    with vault.transaction(vault.actor) as txn:
-        ag = get_agreement(txn.conn, agreement_id)
-        if ag.status == "terminated":
-            raise InputError(f"agreement {ag.id} was already terminated on {ag.terminated_on}")
-        if day < date.fromisoformat(ag.effective):
-            raise InputError(f"--on {day} is before the agreement's effective date "
-                             f"{ag.effective}")
-        ag.status, ag.terminated_on = "terminated", day.isoformat()
-        ag.version += 1
-        ag.updated = utcnow()
-        txn.conn.execute(update(agreements).where(agreements.c.id == ag.id).values(
-            status=ag.status, terminated_on=ag.terminated_on, version=ag.version,
-            updated=ag.updated))
-        _write_version(txn, ag, "terminated", None)
-        _event(txn, "agreement.terminated", ag, None)
+    ag = get_agreement(txn.conn, agreement_id)
+    if ag.status == "terminated":
+        raise InputError(f"agreement {ag.id} was already terminated on {ag.terminated_on}",
+                         field="agreement_id")
+    if day < date.fromisoformat(ag.effective):
+        raise InputError(f"{day} is before the agreement's effective date {ag.effective}",
+                         field="on")
+    ag.status, ag.terminated_on = "terminated", day.isoformat()
+    ag.version += 1
+    ag.updated = utcnow()
+    txn.conn.execute(update(agreements).where(agreements.c.id == ag.id).values(
+        status=ag.status, terminated_on=ag.terminated_on, version=ag.version,
+        updated=ag.updated))
+    _write_version(txn, ag, "terminated", None)
+    _event(txn, "agreement.terminated", ag, None)
     return ag
 
 
-def list_agreements(vault: Vault) -> list[Agreement]:
-    """Every agreement at its current version."""
-    with vault.read() as conn:
-        return load_agreements(conn)
+def add_agreement(vault: Vault, path: Path | str, document: Path | str | None = None) -> Agreement:
+    """Deprecated: call `hallmark.services.agreements.add` (kept for callers not yet moved)."""
+    from hallmark.services.agreements import add
 
-
-def show_agreement(vault: Vault, agreement_id: str) -> tuple[Agreement, list[dict[str, Any]]]:
-    """One agreement and its version history."""
-    with vault.read() as conn:
-        ag = get_agreement(conn, agreement_id)
-        return ag, history(conn, ag.id)
+    return add(vault, path, document=document, actor=vault.actor)

@@ -4,19 +4,23 @@ documented weighted rubric that turns them into a 0-100 risk score with a reason
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, select
 
 from hallmark.agreements.parties import Party, resolve_party
-from hallmark.agreements.yamlsrc import Source, load_file, load_text, shown
+from hallmark.agreements.yamlsrc import Source, load_text, shown
 from hallmark.errors import InputError
+from hallmark.schemas.parties import Diligence
 from hallmark.store.clock import utcnow
 from hallmark.store.tables import diligence
-from hallmark.vault import Vault
+
+if TYPE_CHECKING:
+    from hallmark.store.blobs import BlobStore
+    from hallmark.vault import Txn, Vault
 
 QUESTIONNAIRE = Path(__file__).parent / "data" / "diligence.yaml"
 MAX_EVIDENCE = 2000
@@ -39,23 +43,6 @@ class Questionnaire:
     items: tuple[Item, ...]
     bands: dict[str, int]
     unknown_without_evidence: frozenset[str]
-
-
-@dataclass
-class Diligence:
-    """One recorded due-diligence review of a party."""
-
-    party: str
-    version: int
-    score: int
-    rating: str
-    items: list[dict[str, Any]]
-    source_sha256: str
-    recorded: str
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON form commands print."""
-        return asdict(self)
 
 
 @cache
@@ -137,59 +124,46 @@ def parse_answers(source: Source) -> dict[str, dict[str, Any]]:
     return result
 
 
-def record_diligence(vault: Vault, party_ref: str, answers_path: Path | str) -> Diligence:
-    """Score an answers file and record it (with the file kept by digest) for a party."""
-    source = load_file(answers_path)
+def insert_diligence(txn: Txn, blobs: BlobStore, party_ref: str,
+                     source: Source) -> Diligence:
+    """Score a parsed answers file and record it (the file kept by digest) for a party."""
     answers = parse_answers(source)
-    raw = source.raw
     score, rating, rows = score_answers(answers)
-    with vault.transaction(vault.actor) as txn:
-        party = resolve_party(txn.conn, party_ref)
-        if party.kind == "team":
-            raise InputError("due diligence is recorded for an organisation or person, "
-                             f"not a team ({party.name})")
-        version = (txn.conn.execute(select(func.max(diligence.c.version))
-                                    .where(diligence.c.party == party.id)).scalar() or 0) + 1
-        digest = vault.blobs.put(raw)
-        record = Diligence(party.id, version, score, rating, rows, digest, utcnow())
-        txn.conn.execute(insert(diligence).values(
-            party=party.id, version=version, answers=json.dumps(rows), score=score,
-            rating=rating, source_sha256=digest, recorded=record.recorded))
-        txn.log.append("party.diligence", {"party": party.id, "version": version,
-                                           "score": score, "rating": rating,
-                                           "source_sha256": digest}, [party.id])
+    party = resolve_party(txn.conn, party_ref)
+    if party.kind == "team":
+        raise InputError("due diligence is recorded for an organisation or person, "
+                         f"not a team ({party.name})", field="name")
+    version = (txn.conn.execute(select(func.max(diligence.c.version))
+                                .where(diligence.c.party == party.id)).scalar() or 0) + 1
+    digest = blobs.put(source.raw)
+    record = Diligence(party=party.id, version=version, score=score, rating=rating, items=rows,
+                       source_sha256=digest, recorded=utcnow())
+    txn.conn.execute(insert(diligence).values(
+        party=party.id, version=version, answers=json.dumps(rows), score=score,
+        rating=rating, source_sha256=digest, recorded=record.recorded))
+    txn.log.append("party.diligence", {"party": party.id, "version": version,
+                                       "score": score, "rating": rating,
+                                       "source_sha256": digest}, [party.id])
     return record
+
+
+def record_diligence(vault: Vault, party_ref: str, answers_path: Path | str) -> Diligence:
+    """Deprecated: call `hallmark.services.parties.record_diligence`."""
+    from hallmark.services.parties import record_diligence as record
+
+    return record(vault, party_ref, answers_path, actor=vault.actor)
 
 
 def latest_diligence(conn: Connection) -> dict[str, Diligence]:
     """The newest review of every party that has one, by party id."""
     latest: dict[str, Diligence] = {}
     for r in conn.execute(select(diligence).order_by(diligence.c.party, diligence.c.version)):
-        latest[r.party] = Diligence(r.party, r.version, r.score, r.rating, json.loads(r.answers),
-                                    r.source_sha256, r.recorded)
+        latest[r.party] = Diligence(party=r.party, version=r.version, score=r.score,
+                                    rating=r.rating, items=json.loads(r.answers),
+                                    source_sha256=r.source_sha256, recorded=r.recorded)
     return latest
 
 
 def diligence_of(conn: Connection, party: Party) -> Diligence | None:
     """The newest review of one party."""
     return latest_diligence(conn).get(party.id)
-
-
-def party_report(vault: Vault, ref: str) -> dict[str, Any]:
-    """One party with its members, groups, agreements and latest due diligence."""
-    from hallmark.agreements.agreements import load_agreements
-    from hallmark.agreements.parties import ancestors, load_parties, members
-
-    with vault.read() as conn:
-        party = resolve_party(conn, ref)
-        index = load_parties(conn)
-        chain = ancestors(index, party.id)
-        found = diligence_of(conn, party)
-        return {
-            "party": party.to_json(),
-            "groups": [index[p].name for p in chain[1:]],
-            "members": [m.name for m in members(index, party.id)],
-            "agreements": [{"id": a.id, "type": a.type, "status": a.status}
-                           for a in load_agreements(conn) if set(chain) & set(a.parties)],
-            "diligence": found.to_json() if found else None,
-        }

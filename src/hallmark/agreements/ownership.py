@@ -14,7 +14,7 @@ from hallmark.agreements.agreements import Agreement, load_agreements
 from hallmark.agreements.parties import Party, ancestors, load_parties, slug
 from hallmark.agreements.schema import FUTURE_SUBJECTS
 from hallmark.inventory.assets import Asset, list_assets
-from hallmark.vault import Vault
+from hallmark.store.clock import today as clock_today
 
 ASSIGNING = ("assignment", "work-for-hire")
 
@@ -84,7 +84,7 @@ def claims(agreements: list[Agreement], today: date) -> dict[str, list[tuple[str
 
 def matrix_rows(conn: Connection, today: date | None = None) -> list[Row]:
     """Every asset with its owner or joint shares, status and the establishing agreement."""
-    today = today or date.today()
+    today = today or clock_today()
     index = load_parties(conn)
     by_asset = claims(load_agreements(conn), today)
     rows = []
@@ -114,18 +114,10 @@ def future_terms(conn: Connection) -> list[dict[str, Any]]:
     return out
 
 
-def ownership(vault: Vault, today: date | None = None) -> dict[str, Any]:
-    """The ownership matrix as one document: assets, future-work terms, conflicts."""
-    with vault.read() as conn:
-        return {"assets": [r.to_json() for r in matrix_rows(conn, today)],
-                "future_work": future_terms(conn),
-                "conflicts": [c.__dict__ for c in conflicts(conn, today)]}
-
-
 def conflicts(conn: Connection, today: date | None = None) -> list[Conflict]:
     """Claims above 100%, joint ownership with no agreement, assignments that contradict the
     register."""
-    today = today or date.today()
+    today = today or clock_today()
     index = load_parties(conn)
     agreements = load_agreements(conn)
     by_asset = claims(agreements, today)
@@ -167,7 +159,7 @@ def missing_assignments(conn: Connection, today: date | None = None) -> list[Con
     """Git contributors to code not covered by an assignment or work-for-hire agreement: one
     gap per person (an unregistered one keyed by e-mail, a registered one by party id), with
     the files and the share of the code's lines that are not covered."""
-    today = today or date.today()
+    today = today or clock_today()
     index = load_parties(conn)
     by_email = {p.email.lower(): p.id for p in index.values() if p.email}
     by_name = {p.name.lower(): p.id for p in index.values()}

@@ -3,36 +3,21 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, select
 
 from hallmark.errors import InputError, NotFound
+from hallmark.schemas.parties import Party
 from hallmark.store.clock import utcnow
 from hallmark.store.tables import parties
-from hallmark.vault import Vault
+
+if TYPE_CHECKING:
+    from hallmark.vault import Txn, Vault
 
 KINDS = ("organisation", "team", "person")
 ROLES = ("partner", "contractor", "employee", "sponsor", "vendor", "university")
 MAX_NAME = 100
-
-
-@dataclass(frozen=True)
-class Party:
-    """One registered party."""
-
-    id: str
-    name: str
-    kind: str
-    member_of: str | None
-    role: str | None
-    email: str | None
-    created: str
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON form commands print."""
-        return asdict(self)
 
 
 def slug(name: str) -> str:
@@ -44,7 +29,8 @@ def slug(name: str) -> str:
 
 
 def _from_row(row: Any) -> Party:
-    return Party(row.id, row.name, row.kind, row.member_of, row.role, row.email, row.created)
+    return Party(id=row.id, name=row.name, kind=row.kind, member_of=row.member_of, role=row.role,
+                 email=row.email, created=row.created)
 
 
 def load_parties(conn: Connection) -> dict[str, Party]:
@@ -102,34 +88,49 @@ def organisation_of(index: dict[str, Party], party_id: str) -> Party:
     return index[ancestors(index, party_id)[-1]]
 
 
-def add_party(vault: Vault, name: str, kind: str, member_of: str | None = None,
-              role: str | None = None, email: str | None = None) -> Party:
-    """Register a party; a team's name becomes `Org/Team`."""
+def check_party_fields(name: str, kind: str, role: str | None, email: str | None) -> str:
+    """The name with its spaces normalised, after checking the fields that need no database."""
     name = " ".join(name.split())
     if kind not in KINDS:
-        raise InputError(f"--kind must be one of {', '.join(KINDS)} (got {kind!r})")
+        raise InputError(f"must be one of {', '.join(KINDS)} (got {kind!r})", field="kind")
     if role is not None and role not in ROLES:
-        raise InputError(f"--role must be one of {', '.join(ROLES)} (got {role!r})")
+        raise InputError(f"must be one of {', '.join(ROLES)} (got {role!r})", field="role")
     if not name or len(name) > MAX_NAME:
-        raise InputError(f"a party name is 1 to {MAX_NAME} characters")
+        raise InputError(f"a party name is 1 to {MAX_NAME} characters", field="name")
     if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        raise InputError(f"--email {email!r} is not an email address")
-    with vault.transaction(vault.actor) as txn:
-        group = _group(txn.conn, name, kind, member_of)
-        if kind == "team" and group is not None and "/" not in name:
-            name = f"{group.name}/{name}"
-        party_id = slug(name)
-        clash = txn.conn.execute(select(parties).where(
-            (parties.c.id == party_id) | (func.lower(parties.c.name) == name.lower()))).first()
-        if clash is not None:
-            raise InputError(f"party {clash.name!r} already exists (id {clash.id})")
-        party = Party(party_id, name, kind, group.id if group else None, role, email, utcnow())
-        txn.conn.execute(insert(parties).values(**asdict(party)))
-        txn.log.append("party.added",
-                       {"id": party.id, "name": party.name, "kind": kind,
-                        "member_of": party.member_of, "role": role},
-                       [party.id] + ([party.member_of] if party.member_of else []))
+        raise InputError(f"{email!r} is not an email address", field="email")
+    return name
+
+
+def insert_party(txn: Txn, name: str, kind: str, member_of: str | None = None,
+                 role: str | None = None, email: str | None = None) -> Party:
+    """Register a party and log `party.added`; a team's name becomes `Org/Team`."""
+    name = check_party_fields(name, kind, role, email)
+    group = _group(txn.conn, name, kind, member_of)
+    if kind == "team" and group is not None and "/" not in name:
+        name = f"{group.name}/{name}"
+    party_id = slug(name)
+    clash = txn.conn.execute(select(parties).where(
+        (parties.c.id == party_id) | (func.lower(parties.c.name) == name.lower()))).first()
+    if clash is not None:
+        raise InputError(f"party {clash.name!r} already exists (id {clash.id})", field="name")
+    party = Party(id=party_id, name=name, kind=kind, member_of=group.id if group else None,
+                  role=role, email=email, created=utcnow())
+    txn.conn.execute(insert(parties).values(**party.model_dump()))
+    txn.log.append("party.added",
+                   {"id": party.id, "name": party.name, "kind": kind,
+                    "member_of": party.member_of, "role": role},
+                   [party.id] + ([party.member_of] if party.member_of else []))
     return party
+
+
+def add_party(vault: Vault, name: str, kind: str, member_of: str | None = None,
+              role: str | None = None, email: str | None = None) -> Party:
+    """Deprecated: call `hallmark.services.parties.add` (kept for callers not yet moved)."""
+    from hallmark.services.parties import add
+
+    return add(vault, name, kind, member_of=member_of, role=role, email=email,
+               actor=vault.actor)
 
 
 def _group(conn: Connection, name: str, kind: str, member_of: str | None) -> Party | None:
@@ -143,7 +144,8 @@ def _group(conn: Connection, name: str, kind: str, member_of: str | None) -> Par
                 raise InputError(f"team {name!r} is written inside {org.name!r}, "
                                  f"not {member_of!r}")
         elif member_of is None:
-            raise InputError("a team needs --member-of ORG (or write it as Org/Team)")
+            raise InputError("a team needs the organisation it belongs to (or write it as "
+                             "Org/Team)", field="member_of")
         else:
             org = resolve_party(conn, member_of)
         if org.kind != "organisation":
@@ -159,12 +161,6 @@ def _group(conn: Connection, name: str, kind: str, member_of: str | None) -> Par
     if group.kind == "person":
         raise InputError(f"{group.name!r} is a person; a person joins an organisation or team")
     return group
-
-
-def list_parties(vault: Vault) -> list[Party]:
-    """Every party, by name."""
-    with vault.read() as conn:
-        return sorted(load_parties(conn).values(), key=lambda p: p.name.lower())
 
 
 def members(index: dict[str, Party], party_id: str) -> list[Party]:

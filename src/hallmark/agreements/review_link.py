@@ -1,6 +1,7 @@
-"""The bridge from agreements to the clause review: a signed document is reviewed before its
-agreement is stored (a document that cannot be read stores nothing), the review is kept as a
-canonical-JSON blob with a row per agreement version, and the change is logged."""
+"""Stored clause reviews of agreements: the review (done by the review service before its
+agreement is stored, so a document that cannot be read stores nothing) is kept as a
+canonical-JSON blob with a row per agreement version, and the change is logged. This module
+imports nothing of `hallmark.review`: the services join the two."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rfc8785
 from sqlalchemy import Connection, func, insert, select
 
-from hallmark.store.clock import utcnow
+from hallmark.store.clock import today, utcnow
 from hallmark.store.tables import agreement_reviews
-from hallmark.vault import Txn, Vault
+
+if TYPE_CHECKING:
+    from hallmark.store.blobs import BlobStore
+    from hallmark.vault import Txn, Vault
 
 # Agreement types (schema.py) to the review's requirement sets (review/requirements.yaml).
 REVIEW_TYPES = {
@@ -55,22 +59,10 @@ def review_type_for(agreement_type: str) -> str:
     return REVIEW_TYPES.get(agreement_type, agreement_type)
 
 
-def prepare_review(agreement_type: str, data: bytes, name: str) -> PreparedReview:
-    """Review a document's bytes (already read and checked) for an agreement type; InputError
-    (scanned, encrypted, corrupt, empty) when it cannot be reviewed."""
-    from hallmark.review.extract import detect_format, extract_bytes
-    from hallmark.review.service import review_blocks
-
-    kind = review_type_for(agreement_type)
-    # The bytes that are stored are the bytes that are reviewed: no second read of the path.
-    document = extract_bytes(data, name, detect_format(Path(name), data[:1024]))
-    return PreparedReview(kind, review_blocks(document.blocks, kind).to_json())
-
-
-def record_review(txn: Txn, vault: Vault, agreement_id: str, version: int,
+def record_review(txn: Txn, blobs: BlobStore, agreement_id: str, version: int,
                   document_sha256: str, review: PreparedReview) -> str:
     """Store a review for an agreement version and log `agreement.reviewed`; returns its digest."""
-    review_sha = vault.blobs.put(review.canonical)
+    review_sha = blobs.put(review.canonical)
     txn.conn.execute(insert(agreement_reviews).values(
         agreement=agreement_id, version=version, document_sha256=document_sha256,
         review_sha256=review_sha, review_type=review.review_type,
@@ -101,22 +93,12 @@ def latest_reviews(conn: Connection) -> dict[str, dict[str, Any]]:
     return {r.agreement: _row_json(r) for r in rows}
 
 
-def latest_review(conn: Connection, agreement_id: str) -> dict[str, Any] | None:
-    """An agreement's latest review (with the clauses' reasons and evidence), or None."""
-    from hallmark.review.service import clause_catalogue, requirements
-
+def latest_review_row(conn: Connection, agreement_id: str) -> dict[str, Any] | None:
+    """An agreement's latest stored review row (missing clauses as their types), or None."""
     row = conn.execute(select(agreement_reviews)
                        .where(agreement_reviews.c.agreement == agreement_id)
                        .order_by(agreement_reviews.c.version.desc()).limit(1)).first()
-    if row is None:
-        return None
-    out = _row_json(row)
-    required = requirements().get(out["review_type"], {}).get("requires", {})
-    catalogue = clause_catalogue()
-    out["missing"] = [{"type": t, "reason": str(required.get(t, "")),
-                       "covers": str(catalogue.get(t, {}).get("covers", ""))}
-                      for t in out["missing"]]
-    return out
+    return None if row is None else _row_json(row)
 
 
 def stored_report(vault: Vault, review_sha256: str) -> dict[str, Any] | None:
@@ -141,43 +123,40 @@ covers: []
 
 def review_demo_nda(vault: Vault) -> list[str]:
     """Add an NDA between two of the vault's organisations with the packaged sample document
-    (no survival clause, a residuals clause); returns lines naming what the review found."""
-    from datetime import date
-
-    from hallmark.agreements.agreements import add_agreement, get_agreement
-    from hallmark.agreements.parties import add_party, load_parties
+    (no survival clause, a residuals clause); returns lines naming what the review found.
+    Demo code: it calls the services and belongs in `hallmark.demo` (the lead moves it)."""
+    from hallmark import services
     from hallmark.errors import NotFound
-    from hallmark.review.service import sample_path
 
-    with vault.read() as conn:
-        names = {p.name for p in load_parties(conn).values() if p.kind == "organisation"}
+    actor = vault.actor
+    names = {p.name for p in services.parties.list_parties(vault).parties
+             if p.kind == "organisation"}
     ours = "Acme AI"
     other = next((n for n in ("CloudCo", "Nova Labs") if n in names),
                  next((n for n in sorted(names) if n != ours), "CloudCo"))
     for name, role in ((ours, None), (other, "partner")):
         if name not in names:
-            add_party(vault, name, "organisation", role=role)
+            services.parties.add(vault, name, "organisation", role=role, actor=actor)
     agreement_id, n = "nda-reviewed", 1
-    with vault.read() as conn:
-        while True:
-            try:
-                get_agreement(conn, agreement_id)
-            except NotFound:
-                break
-            n += 1
-            agreement_id = f"nda-reviewed-{n}"
+    while True:
+        try:
+            services.agreements.show(vault, agreement_id)
+        except NotFound:
+            break
+        n += 1
+        agreement_id = f"nda-reviewed-{n}"
     with tempfile.TemporaryDirectory(prefix="hallmark-review-demo-") as folder:
         terms = Path(folder) / f"{agreement_id}.yaml"
         terms.write_text(DEMO_NDA.format(id=agreement_id, ours=ours, other=other,
-                                         start=date(date.today().year, 1, 1)))
-        ag = add_agreement(vault, terms, sample_path())
-    with vault.read() as conn:
-        review = latest_review(conn, ag.id)
-    if review is None:  # add_agreement stores it with the agreement; absent means a bug
+                                         start=f"{today().year}-01-01"))
+        ag = services.agreements.add(vault, terms, document=services.review.sample_path(),
+                                     actor=actor)
+    review = services.agreements.show(vault, ag.id).review
+    if review is None:  # add stores it with the agreement; absent means a bug
         raise RuntimeError(f"agreement {ag.id} was stored without its review")
-    lines = [f"Agreement {ag.id} ({ours} and {other}) reviewed against the {review['review_type']} "
-             f"checklist: {len(review['missing'])} required clause(s) missing, "
-             f"{len(review['risks'])} risk(s)"]
-    lines += [f"    missing {m['type']}: {m['reason']}" for m in review["missing"]]
-    lines += [f"    risk {r['id']} ({r['severity']}): {r['message']}" for r in review["risks"]]
+    lines = [f"Agreement {ag.id} ({ours} and {other}) reviewed against the {review.review_type} "
+             f"checklist: {len(review.missing)} required clause(s) missing, "
+             f"{len(review.risks)} risk(s)"]
+    lines += [f"    missing {m.type}: {m.reason}" for m in review.missing]
+    lines += [f"    risk {r.id} ({r.severity}): {r.message}" for r in review.risks]
     return lines

@@ -4,26 +4,23 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
-from datetime import date
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
+from hallmark import services
 from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
 from hallmark.cli.safe import safe_text
 from hallmark.errors import InputError
+from hallmark.schemas import AccessDecisions, Agreement, AgreementReview
 
 agreement_app = typer.Typer(help="Agreements: NDAs, collaborations, data use, assignments ...",
                             no_args_is_help=True)
 
-MAX_BATCH_BYTES = 64 << 20
-REQUEST_KEYS = ("party", "asset", "action", "team", "purpose", "at")
 
-
-def _summary(ag: Any) -> str:
+def _summary(ag: Agreement) -> str:
     doc = f", document {ag.document_sha256[:12]}" if ag.document_sha256 else ""
     return f"[bold]{safe_text(ag.id)}[/bold] v{ag.version} ({ag.type}, {ag.status}{doc})"
 
@@ -37,10 +34,9 @@ def add(
     as_json: bool = JsonOption,
 ) -> None:
     """Record an agreement from its YAML terms (and signed document)."""
-    from hallmark.agreements.agreements import add_agreement
-
-    ag = add_agreement(open_vault(ctx), file, document)
-    emit_json(ag.to_json()) if as_json else console.print(f"Added {_summary(ag)}")
+    vault = open_vault(ctx)
+    ag = services.agreements.add(vault, file, document=document, actor=vault.actor)
+    emit_json(ag) if as_json else console.print(f"Added {_summary(ag)}")
 
 
 @agreement_app.command("amend")
@@ -52,10 +48,10 @@ def amend(
     as_json: bool = JsonOption,
 ) -> None:
     """Amend an agreement: a new version; the history is kept and logged."""
-    from hallmark.agreements.agreements import amend_agreement
-
-    ag = amend_agreement(open_vault(ctx), agreement_id, file, document)
-    emit_json(ag.to_json()) if as_json else console.print(f"Amended {_summary(ag)}")
+    vault = open_vault(ctx)
+    ag = services.agreements.amend(vault, agreement_id, file, document=document,
+                                   actor=vault.actor)
+    emit_json(ag) if as_json else console.print(f"Amended {_summary(ag)}")
 
 
 @agreement_app.command("terminate")
@@ -66,11 +62,10 @@ def terminate(
     as_json: bool = JsonOption,
 ) -> None:
     """Terminate an agreement on a date."""
-    from hallmark.agreements.agreements import terminate_agreement
-
-    ag = terminate_agreement(open_vault(ctx), agreement_id, on)
+    vault = open_vault(ctx)
+    ag = services.agreements.terminate(vault, agreement_id, on, actor=vault.actor)
     if as_json:
-        emit_json(ag.to_json())
+        emit_json(ag)
     else:
         console.print(f"Terminated {_summary(ag)} on {ag.terminated_on}")
 
@@ -78,15 +73,12 @@ def terminate(
 @agreement_app.command("list")
 def list_cmd(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """List agreements with their state today."""
-    from hallmark.agreements.agreements import list_agreements
-
-    today = date.today()
-    found = list_agreements(open_vault(ctx))
+    found = services.agreements.list_agreements(open_vault(ctx))
     if as_json:
-        emit_json({"agreements": [{**a.to_json(), "state": a.state_on(today)} for a in found]})
+        emit_json(found)
         return
     rows = [[a.id, a.type, a.title, ", ".join(a.parties), a.effective, a.expires or "",
-             a.state_on(today), a.version] for a in found]
+             a.state, a.version] for a in found.agreements]
     console.print(table(None, ["id", "type", "title", "parties", "effective", "expires",
                                "state", "v"], rows, wrap=("title", "parties")))
 
@@ -95,16 +87,10 @@ def list_cmd(ctx: typer.Context, as_json: bool = JsonOption) -> None:
 def show(ctx: typer.Context, agreement_id: str = typer.Argument(..., metavar="ID"),
          as_json: bool = JsonOption) -> None:
     """Show an agreement's terms and history."""
-    from hallmark.agreements.agreements import show_agreement
-    from hallmark.agreements.review_link import latest_review
-
-    vault = open_vault(ctx)
-    ag, versions = show_agreement(vault, agreement_id)
-    with vault.read() as conn:
-        review = latest_review(conn, ag.id)
-    state = ag.state_on(date.today())
+    ag = services.agreements.show(open_vault(ctx), agreement_id)
+    state, review = ag.state, ag.review
     if as_json:
-        emit_json({**ag.to_json(), "state": state, "history": versions, "review": review})
+        emit_json(ag)
         return
     # Terms come from an agreement file: every value is shown as text, never read as markup.
     console.print(f"{_summary(ag)}  {safe_text(ag.title)}  {safe_text(f'[{state}]')}")
@@ -124,25 +110,25 @@ def show(ctx: typer.Context, agreement_id: str = typer.Argument(..., metavar="ID
         console.print(f"prohibited: {safe_text(', '.join(t['prohibited']))}")
     for o in t["ownership"]:
         console.print(safe_text(f"ownership: {o['subject']} -> {o['owner'] or o['joint']}"))
-    rows = [[v["version"], v["change"], v["recorded"], (v["source_sha256"] or "")[:12],
-             (v["document_sha256"] or "")[:12]] for v in versions]
+    rows = [[v.version, v.change, v.recorded, (v.source_sha256 or "")[:12],
+             (v.document_sha256 or "")[:12]] for v in ag.history]
     console.print(table("history", ["v", "change", "recorded", "terms", "document"], rows))
     if review is not None:
         _print_review(review)
 
 
-def _print_review(review: dict[str, Any]) -> None:
-    console.print(f"review of v{review['version']} (document {review['document_sha256'][:12]}, "
-                  f"{review['review_type']} checklist): {len(review['missing'])} missing, "
-                  f"{len(review['risks'])} risk(s)")
-    if review["missing"]:
+def _print_review(review: AgreementReview) -> None:
+    console.print(f"review of v{review.version} (document {review.document_sha256[:12]}, "
+                  f"{review.review_type} checklist): {len(review.missing)} missing, "
+                  f"{len(review.risks)} risk(s)")
+    if review.missing:
         console.print(table("missing clauses", ["clause", "why it is required"],
-                            [[m["type"], m["reason"]] for m in review["missing"]],
+                            [[m.type, m.reason] for m in review.missing],
                             wrap=("why it is required",)))
-    if review["risks"]:
+    if review.risks:
         console.print(table("risks", ["risk", "severity", "message"],
-                            [[r["id"], r["severity"], r["message"]]
-                             for r in review["risks"]], wrap=("message",)))
+                            [[r.id, r.severity, r.message]
+                             for r in review.risks], wrap=("message",)))
 
 
 def ownership(
@@ -151,9 +137,7 @@ def ownership(
     as_csv: bool = typer.Option(False, "--csv", help="Print the asset rows as CSV."),
 ) -> None:
     """The ownership matrix: every asset's owner or joint shares, status, and agreement."""
-    from hallmark.agreements.ownership import ownership as matrix
-
-    doc = matrix(open_vault(ctx))
+    doc = services.agreements.ownership(open_vault(ctx))
     if as_json:
         emit_json(doc)
         return
@@ -162,55 +146,21 @@ def ownership(
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["asset", "name", "kind", "status", "owners", "source", "agreements"])
-        for r in doc["assets"]:
-            writer.writerow([r["asset"], r["name"], r["kind"], r["status"], shares(r["owners"]),
-                             r["source"], " ".join(r["agreements"])])
+        for r in doc.assets:
+            writer.writerow([r.asset, r.name, r.kind, r.status, shares(r.owners),
+                             r.source, " ".join(r.agreements)])
         sys.stdout.write(out.getvalue())
         return
-    rows = [[r["asset"], r["name"], r["kind"], r["status"], shares(r["owners"]) or "-",
-             r["source"]] for r in doc["assets"]]
+    rows = [[r.asset, r.name, r.kind, r.status, shares(r.owners) or "-",
+             r.source] for r in doc.assets]
     console.print(table("ownership", ["asset", "name", "kind", "status", "owners", "source"],
                         rows, wrap=("name", "owners")))
-    if doc["future_work"]:
+    if doc.future_work:
         console.print(table("future work", ["agreement", "subject", "owners"],
-                            [[f["agreement"], f["subject"], shares(f["owners"])]
-                             for f in doc["future_work"]], wrap=("owners",)))
-    for c in doc["conflicts"]:
-        console.print(f"[red]conflict[/red] {safe_text(c['message'])}")
-
-
-def _read_batch(path: Path) -> list[Any]:
-    from hallmark.agreements.access import MAX_BATCH, AccessRequest
-
-    try:
-        if path.stat().st_size > MAX_BATCH_BYTES:
-            raise InputError(f"{path.name} is larger than {MAX_BATCH_BYTES >> 20} MiB")
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
-    stripped = text.lstrip()
-    try:
-        items = json.loads(text) if stripped.startswith("[") else [
-            json.loads(line) for line in text.splitlines() if line.strip()]
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path.name} line {exc.lineno}: not JSON ({exc.msg})") from None
-    if len(items) > MAX_BATCH:
-        raise InputError(f"{path.name}: at most {MAX_BATCH} requests")
-    out = []
-    for n, item in enumerate(items, start=1):
-        if not isinstance(item, dict) or set(item) - set(REQUEST_KEYS) or not all(
-                isinstance(item.get(k), str) for k in ("party", "asset", "action")) or any(
-                v is not None and not isinstance(v, str) for v in item.values()):
-            raise InputError(f"{path.name} request {n}: expected an object with string fields "
-                             f"party, asset, action and optionally team, purpose, at")
-        if item.get("at") is not None:
-            try:
-                date.fromisoformat(item["at"])
-            except ValueError:
-                raise InputError(f"{path.name} request {n}: at: expected a date (YYYY-MM-DD), "
-                                 f"got {item['at']!r}") from None
-        out.append(AccessRequest(**item))
-    return out
+                            [[f.agreement, f.subject, shares(f.owners)]
+                             for f in doc.future_work], wrap=("owners",)))
+    for c in doc.conflicts:
+        console.print(f"[red]conflict[/red] {safe_text(c.message)}")
 
 
 def check(
@@ -226,27 +176,30 @@ def check(
     as_json: bool = JsonOption,
 ) -> None:
     """May PARTY do ACTION with ASSET? Allow or deny with reasons; exit 0 allow, 3 deny."""
-    from hallmark.agreements.access import AccessRequest, decide
-
     if batch is not None:
         if any(v is not None for v in (party, team, asset, action, purpose, at)):
             raise InputError("--batch takes its requests from the file only")
-        requests = _read_batch(batch)
+        vault = open_vault(ctx)
+        found = services.access.check_batch(vault, batch, actor=vault.actor)
+        if as_json:
+            emit_json(found)
     else:
         if party is None or asset is None or action is None:
             raise InputError("check needs --party, --asset and --action (or --batch FILE)")
-        requests = [AccessRequest(party, asset, action, team, purpose, at)]
-    decisions = decide(vault := open_vault(ctx), requests, actor=vault.actor)
-    if as_json:
-        emit_json(decisions[0].to_json() if batch is None else
-                  {"decisions": [d.to_json() for d in decisions]})
-    else:
+        vault = open_vault(ctx)
+        one = services.access.check(vault, party, asset, action, team=team, purpose=purpose,
+                                    at=at, actor=vault.actor)
+        found = AccessDecisions(decisions=[one])
+        if as_json:
+            emit_json(one)
+    decisions = found.decisions
+    if not as_json:
         for d in decisions:
             r = d.request
             verdict = "[green]allow[/green]" if d.allowed else "[red]deny[/red]"
-            who = r["team"] or r["party"]
-            asked = (f"{who} {r['action']} {r['asset']} on {r['at']}"
-                     + (f" for {r['purpose']}" if r["purpose"] else ""))
+            who = r.team or r.party
+            asked = (f"{who} {r.action} {r.asset} on {r.at}"
+                     + (f" for {r.purpose}" if r.purpose else ""))
             console.print(f"{verdict} {safe_text(asked)}")
             for reason in d.reasons:
                 console.print(f"  - {safe_text(reason)}", highlight=False)

@@ -7,8 +7,10 @@ from typing import Optional
 
 import typer
 
+from hallmark import services
 from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
 from hallmark.cli.safe import safe_text, styled
+from hallmark.schemas import Diligence
 
 party_app = typer.Typer(help="Organisations, teams inside them (Org/Team) and persons.",
                         no_args_is_help=True)
@@ -31,11 +33,11 @@ def add(
     as_json: bool = JsonOption,
 ) -> None:
     """Register a party."""
-    from hallmark.agreements.parties import add_party
-
-    party = add_party(open_vault(ctx), name, kind, member_of, role, email)
+    vault = open_vault(ctx)
+    party = services.parties.add(vault, name, kind, member_of=member_of, role=role, email=email,
+                                 actor=vault.actor)
     if as_json:
-        emit_json(party.to_json())
+        emit_json(party)
     else:
         console.print(f"Added {party.kind} [bold]{safe_text(party.name)}[/bold] "
                       f"(id {safe_text(party.id)})")
@@ -44,20 +46,15 @@ def add(
 @party_app.command("list")
 def list_cmd(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """List every party."""
-    from hallmark.agreements.diligence import latest_diligence
-    from hallmark.agreements.parties import list_parties
-
     vault = open_vault(ctx)
-    found = list_parties(vault)
-    with vault.read() as conn:
-        reviews = latest_diligence(conn)
+    found = services.parties.list_parties(vault)
     if as_json:
-        emit_json({"parties": [{**p.to_json(), "risk": reviews[p.id].rating
-                                if p.id in reviews else None} for p in found]})
+        emit_json(found)
         return
+    scores = services.parties.diligence_by_party(vault)
     rows = [[p.name, p.id, p.kind, p.role, p.member_of,
-             styled(f"{reviews[p.id].score} {RATING_STYLE[reviews[p.id].rating]}")
-             if p.id in reviews else ""] for p in found]
+             styled(f"{review.score} {RATING_STYLE[review.rating]}")
+             if (review := scores.get(p.id)) is not None else ""] for p in found.parties]
     console.print(table(None, ["name", "id", "kind", "role", "member of", "risk"], rows))
 
 
@@ -65,33 +62,31 @@ def list_cmd(ctx: typer.Context, as_json: bool = JsonOption) -> None:
 def show(ctx: typer.Context, name: str = typer.Argument(..., help="Party id or name."),
          as_json: bool = JsonOption) -> None:
     """Show a party: groups, members, agreements and due diligence with its reasons."""
-    from hallmark.agreements.diligence import party_report
-
-    report = party_report(open_vault(ctx), name)
+    report = services.parties.show(open_vault(ctx), name)
     if as_json:
         emit_json(report)
         return
-    p = report["party"]
-    console.print(f"[bold]{safe_text(p['name'])}[/bold]  {p['kind']}  id {safe_text(p['id'])}"
-                  + (f"  role {safe_text(p['role'])}" if p["role"] else ""))
-    if report["groups"]:
-        console.print(f"in: {safe_text(' / '.join(report['groups']))}")
-    if report["members"]:
-        console.print(f"members: {safe_text(', '.join(report['members']))}")
-    agreements = ", ".join(f"{a['id']} ({a['type']}, {a['status']})"
-                           for a in report["agreements"]) or "none"
+    p = report.party
+    console.print(f"[bold]{safe_text(p.name)}[/bold]  {p.kind}  id {safe_text(p.id)}"
+                  + (f"  role {safe_text(p.role)}" if p.role else ""))
+    if report.groups:
+        console.print(f"in: {safe_text(' / '.join(report.groups))}")
+    if report.members:
+        console.print(f"members: {safe_text(', '.join(report.members))}")
+    agreements = ", ".join(f"{a.id} ({a.type}, {a.status})"
+                           for a in report.agreements) or "none"
     console.print(f"agreements: {safe_text(agreements)}")
-    _print_diligence(report["diligence"])
+    _print_diligence(report.diligence)
 
 
-def _print_diligence(review: dict | None) -> None:  # type: ignore[type-arg]
+def _print_diligence(review: Diligence | None) -> None:
     if review is None:
         console.print("due diligence: [red]none recorded[/red]")
         return
-    console.print(f"due diligence v{review['version']} ({review['recorded'][:10]}): risk "
-                  f"{review['score']}/100 {RATING_STYLE[review['rating']]}")
+    console.print(f"due diligence v{review.version} ({review.recorded[:10]}): risk "
+                  f"{review.score}/100 {RATING_STYLE[review.rating]}")
     rows = [[i["item"], i["answer"] or "-", i["evidence"] or "", i["points"], i["reason"]]
-            for i in review["items"]]
+            for i in review.items]
     console.print(table(None, ["item", "answer", "evidence", "points", "reason"], rows,
                         wrap=("evidence", "reason")))
 
@@ -104,13 +99,12 @@ def diligence_cmd(
     as_json: bool = JsonOption,
 ) -> None:
     """Record due-diligence answers (with evidence) and score them with the rubric."""
-    from hallmark.agreements.diligence import record_diligence
-
-    review = record_diligence(open_vault(ctx), name, answers)
+    vault = open_vault(ctx)
+    review = services.parties.record_diligence(vault, name, answers, actor=vault.actor)
     if as_json:
-        emit_json(review.to_json())
+        emit_json(review)
     else:
-        _print_diligence(review.to_json())
+        _print_diligence(review)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,10 +7,8 @@ from typing import Optional
 
 import typer
 
+from hallmark import services
 from hallmark.cli.common import JsonOption, console, emit_json, err_console, table
-from hallmark.files import write_atomically
-from hallmark.review.html import render_html
-from hallmark.review.service import clause_catalogue, review_document
 
 EXCERPT_CHARS = 110
 
@@ -33,14 +31,14 @@ def review(
     ),
 ) -> None:
     """Review an agreement: clauses present and missing, and risky clauses, with evidence."""
-    report = review_document(file, agreement_type)
+    report = services.review.review(file, agreement_type)
     if html is not None:
-        write_atomically(html, render_html(report, file.name))
+        services.review.write_html(report, file.name, html)
         err_console.print(f"wrote {html}")
     if json_output:
-        emit_json(report.to_json())
+        emit_json(report)
         return
-    titles = {k: str(v.get("title", k)) for k, v in clause_catalogue().items()}
+    titles = services.review.clause_titles()
     rows = []
     for c in sorted(report.clauses, key=lambda c: (not c.present, -c.score)):
         best = c.evidence[0] if c.evidence else None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from hallmark.review.service import ReviewReport, clause_catalogue
+from hallmark.review.service import clause_catalogue
+from hallmark.schemas.review import ClauseEvidence, ReviewReport
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
@@ -15,7 +16,7 @@ _STYLE = (
 )
 
 
-def _evidence(items: list) -> str:  # type: ignore[type-arg]
+def _evidence(items: list[ClauseEvidence]) -> str:
     return "".join(
         f"<blockquote><b>{escape(e.location)}</b>: {escape(e.text)}</blockquote>" for e in items
     )

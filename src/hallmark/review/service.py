@@ -21,90 +21,22 @@ from hallmark.review.evidence import MAX_EXCERPT_CHARS as MAX_EXCERPT_CHARS  # r
 from hallmark.review.evidence import excerpt, model_focus, pattern_ranks
 from hallmark.review.extract import extract
 from hallmark.review.segment import Block, Segment, paragraphs, segment_blocks
+from hallmark.schemas.review import (
+    ClauseEvidence,
+    ClauseResult,
+    MissingClause,
+    ReviewReport,
+    ReviewRisk,
+)
 
 MAX_EVIDENCE = 3
 TYPE_ALIASES = {"license": "licence", "data-sharing": "data-use", "assignment": "work-for-hire"}
 MIN_CONFIDENTIALITY_MONTHS = 24
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """An excerpt that supports a finding and where it is in the document."""
-
-    text: str
-    location: str
-    segment: int = -1  # which segment of the document (for benchmarks; not in the JSON)
-
-    def to_json(self) -> dict[str, str]:
-        """The JSON form."""
-        return {"text": self.text, "location": self.location}
-
-
-@dataclass(frozen=True)
-class ClauseResult:
-    """One clause type: present or not, its confidence, the best evidence."""
-
-    type: str
-    present: bool
-    score: float
-    evidence: list[Evidence] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON form."""
-        return {"type": self.type, "present": self.present, "score": self.score,
-                "evidence": [e.to_json() for e in self.evidence]}
-
-
-@dataclass(frozen=True)
-class MissingClause:
-    """A clause the agreement type requires and the document lacks."""
-
-    type: str
-    reason: str
-    covers: str
-
-    def to_json(self) -> dict[str, str]:
-        """The JSON form."""
-        return {"type": self.type, "reason": self.reason, "covers": self.covers}
-
-
-@dataclass(frozen=True)
-class Risk:
-    """A dangerous clause (or a dangerous gap) with its evidence."""
-
-    id: str
-    severity: str
-    message: str
-    evidence: list[Evidence] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON form."""
-        return {"id": self.id, "severity": self.severity, "message": self.message,
-                "evidence": [e.to_json() for e in self.evidence]}
-
-
-@dataclass(frozen=True)
-class ReviewReport:
-    """The result of a review: every clause type, what is missing, what is risky."""
-
-    clauses: list[ClauseResult]
-    missing: list[MissingClause]
-    risks: list[Risk]
-    agreement_type: str | None = None
-    segments: int = 0
-
-    def clause(self, clause_type: str) -> ClauseResult:
-        """The result for one clause type."""
-        for result in self.clauses:
-            if result.type == clause_type:
-                return result
-        raise KeyError(clause_type)
-
-    def to_json(self) -> dict[str, Any]:
-        """Exactly the JSON contract: {"clauses": [...], "missing": [...], "risks": [...]}."""
-        return {"clauses": [c.to_json() for c in self.clauses],
-                "missing": [m.to_json() for m in self.missing],
-                "risks": [r.to_json() for r in self.risks]}
+# The results are the review schemas; the old names stay importable for callers and benchmarks.
+Evidence = ClauseEvidence
+Risk = ReviewRisk
 
 
 def _load_yaml(name: str) -> dict[str, Any]:
@@ -146,11 +78,11 @@ def normalise_type(agreement_type: str | None) -> str | None:
 
 def _evidence(
     segments: list[Segment], indices: list[int], focus: dict[int, int] | None = None
-) -> list[Evidence]:
+) -> list[ClauseEvidence]:
     """Excerpts of the segments, each cut around its focus (where its clause starts)."""
     focus = focus or {}
-    return [Evidence(excerpt(segments[i].text, focus.get(i, 0)), segments[i].location, i)
-            for i in indices]
+    return [ClauseEvidence(text=excerpt(segments[i].text, focus.get(i, 0)),
+                           location=segments[i].location, segment=i) for i in indices]
 
 
 @dataclass
@@ -197,12 +129,18 @@ def _clause_results(segments: list[Segment], scored: _Scores) -> list[ClauseResu
         else:
             focus = {i: model_focus(shipped_model(), clause_type, segments[i].text)
                      for i in supporting}
-        results.append(ClauseResult(clause_type, best >= threshold, round(best, 3),
-                                    _evidence(segments, supporting, focus)))
+        results.append(ClauseResult(type=clause_type, present=best >= threshold,
+                                    score=round(best, 3),
+                                    evidence=_evidence(segments, supporting, focus)))
     return results
 
 
-def _risks(segments: list[Segment], scored: _Scores) -> list[Risk]:
+def _risk(risk_id: str, severity: str, message: str,
+          evidence: list[ClauseEvidence]) -> ReviewRisk:
+    return ReviewRisk(id=risk_id, severity=severity, message=message, evidence=evidence)
+
+
+def _risks(segments: list[Segment], scored: _Scores) -> list[ReviewRisk]:
     risks = []
     scores, thresholds = scored.score, scored.threshold
 
@@ -212,7 +150,7 @@ def _risks(segments: list[Segment], scored: _Scores) -> list[Risk]:
 
     residuals = above("residuals")
     if residuals:
-        risks.append(Risk("residuals", "high", "A residuals clause lets the recipient use what "
+        risks.append(_risk("residuals", "high", "A residuals clause lets the recipient use what "
                           "its people remember of your confidential information, models and data.",
                           _evidence(segments, residuals[:MAX_EVIDENCE],
                                     dict(enumerate(scored.focus["residuals"])))))
@@ -230,7 +168,7 @@ def _risks(segments: list[Segment], scored: _Scores) -> list[Risk]:
         if risk_id == "perpetual-or-irrevocable-licence":
             hits = sorted(set(hits) | set(above("irrevocable-or-perpetual-license")))
         if hits:
-            risks.append(Risk(risk_id, severity, message,
+            risks.append(_risk(risk_id, severity, message,
                               _evidence(segments, hits[:MAX_EVIDENCE], found)))
     conf_rank = scored.rank["confidentiality"]
     confidential = sorted(above("confidentiality"), key=lambda i: -conf_rank[i])
@@ -241,12 +179,12 @@ def _risks(segments: list[Segment], scored: _Scores) -> list[Risk]:
         short = [i for i in lasting if any(m < MIN_CONFIDENTIALITY_MONTHS
                                            for m in patterns.durations_in_months(segments[i].text))]
         if short and max(months) < MIN_CONFIDENTIALITY_MONTHS:
-            risks.append(Risk("confidentiality-shorter-than-2-years", "high",
+            risks.append(_risk("confidentiality-shorter-than-2-years", "high",
                               f"Confidentiality lasts {max(months)} months; keep it at least 2 "
                               "years, and for trade secrets as long as they stay secret.",
                               _evidence(segments, short[:MAX_EVIDENCE])))
         if not any(patterns.LASTING.search(segments[i].text) for i in lasting):
-            risks.append(Risk("confidentiality-not-surviving", "high",
+            risks.append(_risk("confidentiality-not-surviving", "high",
                               "Nothing says confidentiality survives termination or expiry: once "
                               "the agreement ends, so does the protection.",
                               _evidence(segments, confidential[:MAX_EVIDENCE], confidential_focus)))
@@ -267,9 +205,10 @@ def review_blocks(blocks: list[Block], agreement_type: str | None = None) -> Rev
         catalogue = clause_catalogue()
         for clause_type, reason in requirements()[kind]["requires"].items():
             if clause_type not in present:
-                missing.append(MissingClause(clause_type, str(reason),
-                                             str(catalogue[clause_type]["covers"])))
-    return ReviewReport(clauses, missing, _risks(segments, scored), kind, len(segments))
+                missing.append(MissingClause(type=clause_type, reason=str(reason),
+                                             covers=str(catalogue[clause_type]["covers"])))
+    return ReviewReport(clauses=clauses, missing=missing, risks=_risks(segments, scored),
+                        agreement_type=kind, segments=len(segments))
 
 
 def review_text(text: str, agreement_type: str | None = None) -> ReviewReport:

@@ -1,5 +1,91 @@
-"""The access service."""
+"""The access service: may a party (or one of its teams) do an action with an asset, on a day,
+for a purpose? Allow or deny with reasons, decided by the agreements' compiled policies; every
+batch of decisions is logged as one Event."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hallmark.errors import InputError
+from hallmark.schemas.access import AccessDecision, AccessDecisions, AccessEcho, AccessQuery
+from hallmark.vault import Vault
+
+if TYPE_CHECKING:
+    from hallmark.agreements.access import AccessRequest
+    from hallmark.policy.decide import Decision
+
+__all__ = ["check", "check_batch", "read_batch", "decide", "MAX_BATCH"]
+
+MAX_BATCH = 100_000  # requests in one batch (agreements.access enforces the same bound)
+
+
+def decide(vault: Vault, requests: Sequence[AccessRequest], *, actor: str,
+           log: bool = True) -> list[Decision]:
+    """Decide many access requests at once (deny by default); unless `log` is false, logs one
+    Event for the batch, attributed to `actor`."""
+    from hallmark.agreements.access import decide_on, log_decisions
+
+    if not isinstance(requests, Sequence) or isinstance(requests, (str, bytes)):
+        raise InputError("expected a list of requests", field="requests")
+    with vault.read() as conn:
+        decisions = decide_on(conn, vault.db_url, requests)
+    if log and decisions:
+        with vault.transaction(actor) as txn:
+            log_decisions(txn, decisions)
+    return decisions
+
+
+def _record(d: Decision) -> AccessDecision:
+    return AccessDecision(allowed=d.allowed, reasons=d.reasons, agreements=d.agreements,
+                          policies=d.policies, request=AccessEcho(**d.request))
+
+
+def check(vault: Vault, party: str, asset: str, action: str, *, team: str | None = None,
+          purpose: str | None = None, at: date | str | None = None,
+          actor: str) -> AccessDecision:
+    """One access decision (at: YYYY-MM-DD, default today), logged."""
+    from hallmark.agreements.access import AccessRequest
+
+    return _record(decide(vault, [AccessRequest(party, asset, action, team, purpose, at)],
+                          actor=actor)[0])
+
+
+def read_batch(path: Path | str) -> list[AccessQuery]:
+    """The requests of a batch file: a JSON array or JSON Lines (at most 64 MiB and
+    MAX_BATCH requests)."""
+    from hallmark.agreements.access import MAX_BATCH_BYTES, parse_batch
+
+    if not isinstance(path, (str, Path)):
+        raise InputError(f"expected a path, got {type(path).__name__}", field="batch")
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_BATCH_BYTES:
+            raise InputError(f"{path.name} is larger than {MAX_BATCH_BYTES >> 20} MiB")
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
+    return [AccessQuery(party=r.party, asset=r.asset, action=r.action, team=r.team,
+                        purpose=r.purpose, at=r.at if isinstance(r.at, str) else None)
+            for r in parse_batch(text, path.name)]
+
+
+def check_batch(vault: Vault, requests: Sequence[AccessQuery] | Path | str, *,
+                actor: str) -> AccessDecisions:
+    """Decide many requests (a list, or a batch file's path), logged as one Event."""
+    from hallmark.agreements.access import AccessRequest
+
+    queries = read_batch(requests) if isinstance(requests, (str, Path)) else requests
+    if not isinstance(queries, Sequence):
+        raise InputError("expected a list of requests or a batch file", field="batch")
+    if len(queries) > MAX_BATCH:
+        raise InputError(f"at most {MAX_BATCH} requests per batch", field="batch")
+    plain = []
+    for n, q in enumerate(queries, start=1):
+        if not isinstance(q, AccessQuery):
+            raise InputError(f"request {n}: expected an AccessQuery, got {type(q).__name__}",
+                             field="batch")
+        plain.append(AccessRequest(q.party, q.asset, q.action, q.team, q.purpose, q.at))
+    return AccessDecisions(decisions=[_record(d) for d in decide(vault, plain, actor=actor)])
