@@ -14,9 +14,17 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from hallmark.inventory.readers import SUFFIXES, ReaderError, _dispatch
-from hallmark.inventory.scan import scan
+from hallmark.services.inventory import scan as scan_service
 from hallmark.store.tables import metadata
 from hallmark.vault import Vault
+
+ACTOR = "tester"
+
+
+def scan(vault: Vault, paths: list[Path], rehash: bool = False):  # type: ignore[no-untyped-def]
+    """The service, as the tests call it."""
+    return scan_service(vault, paths, actor=ACTOR, rehash=rehash)
+
 
 SECRET_LINE = b"root:TOPSECRET-HASH-8f2c:19000:0:99999:7:::\n"
 # Printable so that a decoder that echoes it would be caught; the first 8 bytes read as a huge
@@ -98,7 +106,7 @@ def test_a_root_that_is_a_link_out_of_its_folder_is_refused(vault: Vault, tmp_pa
     os.symlink(tmp_path / "secret.csv", vault.root / "sub" / "evil.csv")  # as `scan sub/*` names
     result = scan(vault, [vault.root / "sub" / "evil.csv"])
     assert result.assets == []
-    assert [(p, "outside" in r) for p, r in result.problems] == [("sub/evil.csv", True)]
+    assert [(p.path, "outside" in p.reason) for p in result.problems] == [("sub/evil.csv", True)]
 
 
 # Files whose parse error, in the parser's own words, quotes their bytes.
@@ -231,7 +239,7 @@ def test_what_was_read_through_a_path_now_refused_is_dropped(vault: Vault, tmp_p
     leaked.unlink()
     os.symlink(tmp_path / "outside.csv", leaked)
     result = scan(vault, [vault.root])
-    assert [p for p, _ in result.problems] == ["shadow.csv"]
+    assert [p.path for p in result.problems] == ["shadow.csv"]
     with vault.read() as conn:
         from hallmark.inventory.assets import resolve
 

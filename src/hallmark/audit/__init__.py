@@ -1,9 +1,8 @@
-"""The IP audit: rules registered by id (one module per line of work) and the runner."""
+"""The IP audit: rules registered by id through the `hallmark_audit_rules` hook (the built-in
+ones, one module per line of work, are the default plugin `audit/plugin.py`) and the runner."""
 
-import hallmark.audit.rules_agreements  # noqa: F401  (registers its rules)
-import hallmark.audit.rules_review  # noqa: F401  (registers its rules)
-from hallmark.audit import rules_inventory  # noqa: F401  (registers its rules)
-from hallmark.audit.registry import RULES, SEVERITIES, AuditContext, Finding, rule
-from hallmark.audit.runner import run_audit
+from hallmark.audit.registry import RULES, SEVERITIES, AuditContext, Finding, Rule, rule
+from hallmark.audit.runner import at_or_above, audit_payload, run_rules
 
-__all__ = ["RULES", "SEVERITIES", "AuditContext", "Finding", "rule", "run_audit"]
+__all__ = ["RULES", "SEVERITIES", "AuditContext", "Finding", "Rule", "at_or_above",
+           "audit_payload", "rule", "run_rules"]

@@ -1,43 +1,43 @@
-"""Audit rules register here by id; each is one function from the vault's state to findings."""
+"""Audit rules by id; each is one function from the vault's state to findings.
+
+A rule is any object with `id`, `description` and `check(ctx)`, contributed through the
+`hallmark_audit_rules` hook; the built-in ones are made with `@rule` and contributed by the
+default plugin `audit/plugin.py`. `RULES` is the live view of every registered rule."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
 from hallmark.inventory.assets import Asset, lineage_edges, list_assets
+from hallmark.schemas.audit import SEVERITIES, Finding
 from hallmark.store.tables import scan_problems
-from hallmark.vault import Vault
 
-SEVERITIES = ("low", "medium", "high")
+if TYPE_CHECKING:
+    from hallmark.vault import Vault
+
+__all__ = ["BUILTIN", "RULES", "SEVERITIES", "AuditContext", "Finding", "Rule", "finding",
+           "registered", "rule"]
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One gap the audit found."""
-
-    rule: str
-    severity: str
-    asset: str | None
-    message: str
-    remedy: str
-    subject: str | None = None  # what it is about when not an asset (a path, a party)
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON form `hallmark audit --json` prints."""
-        return asdict(self)
+def finding(rule: str, severity: str, asset: str | None, message: str, remedy: str,
+            subject: str | None = None) -> Finding:
+    """A Finding from positional parts, as the rules write them."""
+    return Finding(rule=rule, severity=severity, asset=asset, message=message, remedy=remedy,
+                   subject=subject)
 
 
 class AuditContext:
-    """What rules read, loaded once per audit run and shared by every rule."""
+    """What rules read, loaded once per audit run and shared by every rule. `vault` is there
+    for the blob store (stored review reports); the database is read through `conn`."""
 
-    def __init__(self, vault: Vault, conn: Connection) -> None:
-        self.vault = vault
+    def __init__(self, conn: Connection, vault: Vault | None = None) -> None:
         self.conn = conn
+        self.vault = vault
 
     @cached_property
     def assets(self) -> list[Asset]:
@@ -73,16 +73,44 @@ class Rule:
     check: RuleFn
 
 
-RULES: dict[str, Rule] = {}
+BUILTIN: dict[str, Rule] = {}  # what `@rule` made; the default plugin contributes these
 
 
 def rule(rule_id: str, description: str) -> Callable[[RuleFn], RuleFn]:
-    """Register a function as the rule `rule_id`."""
+    """Make a function the built-in rule `rule_id`."""
 
     def register(fn: RuleFn) -> RuleFn:
-        if rule_id in RULES:
+        if rule_id in BUILTIN:
             raise ValueError(f"audit rule {rule_id!r} registered twice")
-        RULES[rule_id] = Rule(rule_id, description, fn)
+        BUILTIN[rule_id] = Rule(rule_id, description, fn)
         return fn
 
     return register
+
+
+def registered() -> dict[str, Any]:
+    """Every rule the plugins contribute, by id; a later-registered plugin wins an id."""
+    from hallmark.hooks import plugin_manager
+
+    table: dict[str, Any] = {}
+    # pluggy calls the newest registration first: merge oldest first so the newest wins.
+    for contributed in reversed(plugin_manager().hook.hallmark_audit_rules()):
+        for item in contributed or []:
+            table[str(item.id)] = item
+    return table
+
+
+class _Registered(Mapping[str, Any]):
+    """A read-only view of `registered()`, current at every access."""
+
+    def __getitem__(self, rule_id: str) -> Any:
+        return registered()[rule_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(registered())
+
+    def __len__(self) -> int:
+        return len(registered())
+
+
+RULES: Mapping[str, Any] = _Registered()

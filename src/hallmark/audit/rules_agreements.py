@@ -4,7 +4,6 @@ conflicts, missing assignments, missed and near deadlines."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 
 from sqlalchemy import select
 
@@ -13,14 +12,15 @@ from hallmark.agreements.deadlines import compute
 from hallmark.agreements.diligence import latest_diligence
 from hallmark.agreements.ownership import Conflict, conflicts, missing_assignments
 from hallmark.agreements.parties import load_parties
-from hallmark.audit.registry import AuditContext, Finding, rule
+from hallmark.audit.registry import AuditContext, Finding, finding, rule
 from hallmark.store import tables
+from hallmark.store.clock import today
 
 EXTERNAL_ROLES = ("partner", "university", "sponsor", "vendor", "contractor")
 
 
 def _finding(c: Conflict) -> Finding:
-    return Finding(c.rule, c.severity, c.asset, c.message, c.remedy, c.subject)
+    return finding(c.rule, c.severity, c.asset, c.message, c.remedy, c.subject)
 
 
 @rule("partner-risk-high", "A party's latest due diligence scores high risk.")
@@ -31,7 +31,7 @@ def partner_risk_high(ctx: AuditContext) -> Iterable[Finding]:
         if review.rating == "high":
             worst = sorted(review.items, key=lambda i: -i["risk"] * i["weight"])[:2]
             why = "; ".join(f"{i['item']}: {i['reason']}" for i in worst)
-            yield Finding("partner-risk-high", "high", None,
+            yield finding("partner-risk-high", "high", None,
                           f"{index[party].name if party in index else party} scores "
                           f"{review.score}/100 on due diligence ({why})",
                           "resolve the concerns or add safeguards (tented team, escrow, audit "
@@ -66,7 +66,7 @@ def diligence_missing(ctx: AuditContext) -> Iterable[Finding]:
             party.role is None and party.kind == "organisation" and party_id not in disclosers)
         if not external:
             continue
-        yield Finding("diligence-missing", "high" if party_id in granted else "medium", None,
+        yield finding("diligence-missing", "high" if party_id in granted else "medium", None,
                       f"{party.name} is party to {', '.join(sorted(set(where)))} with no due "
                       "diligence on record",
                       f"run the questionnaire and record it: `hallmark party diligence "
@@ -78,22 +78,22 @@ def diligence_missing(ctx: AuditContext) -> Iterable[Finding]:
       "contradicts the register.")
 def ownership_conflict(ctx: AuditContext) -> Iterable[Finding]:
     """Conflicts in the ownership matrix."""
-    return [_finding(c) for c in conflicts(ctx.conn, date.today())]
+    return [_finding(c) for c in conflicts(ctx.conn, today())]
 
 
 @rule("missing-assignment",
       "A git contributor to code is not covered by an assignment or work-for-hire agreement.")
 def missing_assignment(ctx: AuditContext) -> Iterable[Finding]:
     """Contributors without an assignment."""
-    return [_finding(c) for c in missing_assignments(ctx.conn, date.today())]
+    return [_finding(c) for c in missing_assignments(ctx.conn, today())]
 
 
 @rule("deadline-missed", "A filing, notice or review deadline has passed with nothing done.")
 def deadline_missed(ctx: AuditContext) -> Iterable[Finding]:
     """Obligations whose due date has passed."""
-    for d in compute(ctx.conn, date.today()):
+    for d in compute(ctx.conn, today()):
         if d.status == "missed":
-            yield Finding("deadline-missed", "high", None,
+            yield finding("deadline-missed", "high", None,
                           f"{d.title}: was due {d.due} ({d.basis})",
                           "act now; for patents, ask counsel whether a grace period or "
                           "restoration is still available", d.subject)
@@ -102,8 +102,8 @@ def deadline_missed(ctx: AuditContext) -> Iterable[Finding]:
 @rule("deadline-near", "A deadline falls within the near window (30 days by default).")
 def deadline_near(ctx: AuditContext) -> Iterable[Finding]:
     """Deadlines due soon."""
-    for d in compute(ctx.conn, date.today()):
+    for d in compute(ctx.conn, today()):
         if d.status == "near":
-            yield Finding("deadline-near", "medium" if d.obligation else "low", None,
+            yield finding("deadline-near", "medium" if d.obligation else "low", None,
                           f"{d.title}: due {d.due}, in {d.days_left} days ({d.basis})",
                           "schedule it now", d.subject)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hallmark.audit.registry import AuditContext, Finding, rule
+from hallmark.audit.registry import AuditContext, Finding, finding, rule
 from hallmark.inventory.licenses import is_copyleft, is_noncommercial
 
 
@@ -15,7 +15,7 @@ def unknown_owner(ctx: AuditContext) -> Iterator[Finding]:
             value = a.value or 0
             severity = "high" if value >= 4 else "medium" if value >= 2 or a.kind in (
                 "model", "dataset") else "low"
-            yield Finding("unknown-owner", severity, a.id,
+            yield finding("unknown-owner", severity, a.id,
                           f"{a.path}: ownership status is unknown",
                           "set it: hallmark asset set ID --owner NAME --status in-house|"
                           "third-party|joint")
@@ -27,7 +27,7 @@ def pii_in_dataset(ctx: AuditContext) -> Iterator[Finding]:
         pii = a.metadata.get("pii") or []
         if a.kind == "dataset" and pii:
             cols = ", ".join(f"{p['column']} ({'/'.join(p['kinds'])})" for p in pii)
-            yield Finding("pii-in-dataset", "high", a.id,
+            yield finding("pii-in-dataset", "high", a.id,
                           f"{a.path}: personal data in columns {cols}",
                           "de-identify (drop, hash or generalise those columns) before sharing")
 
@@ -39,7 +39,7 @@ def copyleft_dependency(ctx: AuditContext) -> Iterator[Finding]:
             continue
         lic = a.effective_license
         if lic and is_copyleft(lic):
-            yield Finding("copyleft-dependency", "high", a.id,
+            yield finding("copyleft-dependency", "high", a.id,
                           f"{a.path}: licensed under copyleft {lic}",
                           "check the licence's obligations before distributing or sharing; "
                           "relicense or isolate the code")
@@ -47,7 +47,7 @@ def copyleft_dependency(ctx: AuditContext) -> Iterator[Finding]:
                 if d.get("license") and is_copyleft(d["license"])]
         if deps:
             names = ", ".join(f"{d['name']} ({d['license']})" for d in deps)
-            yield Finding("copyleft-dependency", "medium", a.id,
+            yield finding("copyleft-dependency", "medium", a.id,
                           f"{a.path}: depends on copyleft code: {names}",
                           "review how these are linked and distributed, or replace them")
 
@@ -56,7 +56,7 @@ def copyleft_dependency(ctx: AuditContext) -> Iterator[Finding]:
 def no_license(ctx: AuditContext) -> Iterator[Finding]:
     for a in ctx.assets:
         if a.kind in ("model", "dataset") and not a.effective_license:
-            yield Finding("no-license", "medium", a.id,
+            yield finding("no-license", "medium", a.id,
                           f"{a.path}: no licence stated for this {a.kind}",
                           "record it: hallmark asset set ID --license SPDX (or add a model/"
                           "dataset card with a `license` key)")
@@ -93,7 +93,7 @@ def noncommercial_input(ctx: AuditContext) -> Iterator[Finding]:
                     tainted.append(f"{field} {name}")
         if tainted:
             inputs = ", ".join(sorted(tainted))
-            yield Finding("noncommercial-input", "high", a.id,
+            yield finding("noncommercial-input", "high", a.id,
                           f"{a.path}: built from non-commercial inputs: {inputs}",
                           "mark the model non-commercial (hallmark asset set ID --license ...) "
                           "or retrain without those inputs")
@@ -105,7 +105,7 @@ def unsafe_pickle(ctx: AuditContext) -> Iterator[Finding]:
         bad = (a.metadata.get("unsafe_globals") or []) if a.metadata.get("format") == "pickle" \
             else []
         if bad:
-            yield Finding("unsafe-pickle", "high", a.id,
+            yield finding("unsafe-pickle", "high", a.id,
                           f"{a.path}: loading it would import {', '.join(bad)}",
                           "never load it with pickle/torch.load; convert trusted weights to "
                           "safetensors, or delete the file")
@@ -115,9 +115,9 @@ def unsafe_pickle(ctx: AuditContext) -> Iterator[Finding]:
 def unreadable_file(ctx: AuditContext) -> Iterator[Finding]:
     for a in ctx.assets:
         if a.metadata.get("error"):
-            yield Finding("unreadable-file", "low", a.id,
+            yield finding("unreadable-file", "low", a.id,
                           f"{a.path}: {a.metadata['error']}",
                           "check whether the file is corrupt or truncated; replace it")
     for path, reason in ctx.scan_problems:
-        yield Finding("unreadable-file", "low", None, f"{path}: {reason}",
+        yield finding("unreadable-file", "low", None, f"{path}: {reason}",
                       "fix the file or exclude it (--exclude GLOB)", subject=path)

@@ -4,13 +4,13 @@ missing, and risky clauses (residuals, improvements flowing out, short confident
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
 from hallmark.agreements.agreements import Agreement, load_agreements
 from hallmark.agreements.review_link import latest_reviews, stored_report
-from hallmark.audit.registry import AuditContext, Finding, rule
+from hallmark.audit.registry import AuditContext, Finding, finding, rule
 from hallmark.review.service import clause_catalogue, requirements
+from hallmark.store.clock import today
 
 EXCERPT_CHARS = 160
 # A residuals clause is a licence to keep what people remember: high whatever the review says.
@@ -20,9 +20,9 @@ ALWAYS_HIGH = ("residuals",)
 def _reviewed_active(ctx: AuditContext) -> list[tuple[Agreement, dict[str, Any]]]:
     """(agreement, its latest review) for every agreement active today that has a review."""
     reviews = latest_reviews(ctx.conn)
-    today = date.today()
+    on = today()
     return [(ag, reviews[ag.id]) for ag in load_agreements(ctx.conn)
-            if ag.id in reviews and ag.state_on(today) == "active"]
+            if ag.id in reviews and ag.state_on(on) == "active"]
 
 
 def _excerpt(text: str) -> str:
@@ -42,7 +42,7 @@ def agreement_missing_clause(ctx: AuditContext) -> Iterable[Finding]:
             entry = catalogue.get(clause, {})
             title = str(entry.get("title", clause))
             why = str(required.get(clause, "the agreement type requires it"))
-            yield Finding(
+            yield finding(
                 "agreement-missing-clause", "medium", None,
                 f"{ag.id} ({ag.title}) has no {clause} clause (required of {kind} "
                 f"agreements): {why}",
@@ -55,7 +55,8 @@ def agreement_missing_clause(ctx: AuditContext) -> Iterable[Finding]:
 def agreement_risky_clause(ctx: AuditContext) -> Iterable[Finding]:
     """One finding per risk in an active agreement's latest review, with an evidence excerpt."""
     for ag, review in _reviewed_active(ctx):
-        report = stored_report(ctx.vault, review["review_sha256"]) or {}
+        report = (stored_report(ctx.vault, review["review_sha256"]) if ctx.vault is not None
+                  else None) or {}
         evidence = {r.get("id"): r.get("evidence") or [] for r in report.get("risks", [])
                     if isinstance(r, dict)}
         for risk in review["risks"]:
@@ -65,7 +66,7 @@ def agreement_risky_clause(ctx: AuditContext) -> Iterable[Finding]:
             if quoted and isinstance(quoted[0], dict):
                 where = (f" (\"{_excerpt(str(quoted[0].get('text', '')))}\", "
                          f"{quoted[0].get('location', '')})")
-            yield Finding(
+            yield finding(
                 "agreement-risky-clause", severity, None,
                 f"{ag.id} ({ag.title}) {risk['id']}: {risk['message']}{where}",
                 f"renegotiate or amend {ag.id} to remove or narrow the {risk['id']} term, then "

@@ -9,6 +9,8 @@ import typer
 
 from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
 from hallmark.cli.safe import styled
+from hallmark.services import audit as audit_service
+from hallmark.services import reports as report_service
 
 export_app = typer.Typer(help="Export the register in standard formats.", no_args_is_help=True)
 
@@ -23,15 +25,11 @@ def audit(
     as_json: bool = JsonOption,
 ) -> None:
     """Run the IP audit: every rule over the register."""
-    from hallmark.audit import run_audit
-    from hallmark.audit.runner import at_or_above, record_audit
-
     vault = open_vault(ctx)
-    findings = run_audit(vault, rule or None)
-    failing = at_or_above(findings, fail_on) if fail_on else []  # a bad level fails before logging
-    record_audit(vault, findings)
+    report = audit_service.audit(vault, actor=vault.actor, rule=rule or None, fail_on=fail_on)
+    findings = report.findings
     if as_json:
-        emit_json({"findings": [f.to_json() for f in findings]})
+        emit_json(report)
     else:
         rows = [[styled(SEVERITY_STYLE[f.severity]), f.rule, f.asset or f.subject or "", f.message,
                  f.remedy] for f in findings]
@@ -40,7 +38,7 @@ def audit(
         counts = {s: sum(f.severity == s for f in findings) for s in ("high", "medium", "low")}
         console.print(f"{len(findings)} findings: {counts['high']} high, {counts['medium']} "
                       f"medium, {counts['low']} low")
-    if failing:
+    if report.failing:
         raise typer.Exit(1)
 
 
@@ -50,10 +48,8 @@ def export_bom(
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the BOM (JSON)."),
 ) -> None:
     """Write a CycloneDX 1.6 JSON BOM (ML-BOM) of the vault's assets."""
-    from hallmark.reports.bom import write_bom
-
-    count = write_bom(open_vault(ctx), output)
-    console.print(f"Wrote CycloneDX 1.6 BOM with {count} components to {output}")
+    written = report_service.write_bom(open_vault(ctx), output)
+    console.print(f"Wrote CycloneDX 1.6 BOM with {written.components} components to {output}")
 
 
 def register(app: typer.Typer) -> None:

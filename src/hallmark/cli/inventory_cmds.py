@@ -10,8 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from hallmark.cli.common import JsonOption, console, emit_json, err_console, open_vault, table
 from hallmark.cli.safe import safe_text
-from hallmark.inventory import assets as asset_register
-from hallmark.inventory.assets import Asset
+from hallmark.schemas import Asset
+from hallmark.services import inventory as service
 
 asset_app = typer.Typer(help="Show or change one asset in the register.", no_args_is_help=True)
 lineage_app = typer.Typer(help="Record what an asset was made from.", no_args_is_help=True)
@@ -40,27 +40,23 @@ def scan(
     as_json: bool = JsonOption,
 ) -> None:
     """Walk PATHS, hash and read every file, register or update the assets."""
-    from hallmark.inventory.scan import scan as run_scan
-
     vault = open_vault(ctx)
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=err_console, transient=True) as bar:
         task = bar.add_task("hashing", total=None)
-        result = run_scan(vault, paths, exclude, rehash,
-                          progress=lambda done, total: bar.update(task, completed=done,
-                                                                  total=total))
+        result = service.scan(vault, paths, actor=vault.actor, exclude=exclude, rehash=rehash,
+                              progress=lambda done, total: bar.update(task, completed=done,
+                                                                      total=total))
     if as_json:
-        emit_json({"assets": [a.to_json() for a in result.assets],
-                   "new": result.new, "changed": result.changed, "unchanged": result.unchanged,
-                   "problems": [{"path": p, "reason": r} for p, r in result.problems]})
+        emit_json(result)
         return
     console.print(table(None, ASSET_COLUMNS, _asset_rows(result.assets),
                         wrap=ASSET_WRAP))
     console.print(f"{len(result.assets)} assets: {result.new} new, {result.changed} changed, "
                   f"{result.unchanged} unchanged")
-    for path, reason in result.problems:
-        err_console.print(f"[yellow]skipped[/yellow] {safe_text(path)}: {safe_text(reason)}",
-                          highlight=False)
+    for problem in result.problems:
+        err_console.print(f"[yellow]skipped[/yellow] {safe_text(problem.path)}: "
+                          f"{safe_text(problem.reason)}", highlight=False)
     console.print("Next: [bold]hallmark audit[/bold] to find the gaps.")
 
 
@@ -70,13 +66,11 @@ def list_assets(
     as_json: bool = JsonOption,
 ) -> None:
     """List the asset register."""
-    vault = open_vault(ctx)
-    with vault.read() as conn:
-        items = asset_register.list_assets(conn, kind)
+    listing = service.list_assets(open_vault(ctx), kind)
     if as_json:
-        emit_json({"assets": [a.to_json() for a in items]})
+        emit_json(listing)
         return
-    console.print(table(None, ASSET_COLUMNS, _asset_rows(items), wrap=ASSET_WRAP))
+    console.print(table(None, ASSET_COLUMNS, _asset_rows(listing.assets), wrap=ASSET_WRAP))
 
 
 def _show(asset: Asset) -> None:
@@ -101,9 +95,9 @@ def _show(asset: Asset) -> None:
 def show(ctx: typer.Context, ref: str = typer.Argument(..., help="Asset id, prefix, name or path."),
          as_json: bool = JsonOption) -> None:
     """Show one asset with its metadata and lineage."""
-    asset = asset_register.show(open_vault(ctx), ref)
+    asset = service.get_asset(open_vault(ctx), ref)
     if as_json:
-        emit_json(asset.to_json())
+        emit_json(asset)
     else:
         _show(asset)
 
@@ -121,11 +115,12 @@ def set_fields(
     as_json: bool = JsonOption,
 ) -> None:
     """Change an asset's owner, status, classification, protection, value or licence."""
-    asset = asset_register.set_fields(open_vault(ctx), ref, owner=owner, status=status,
-                                classification=classification, protection=protection,
-                                value=value, license=license)
+    vault = open_vault(ctx)
+    asset = service.set_fields(vault, ref, actor=vault.actor, owner=owner, status=status,
+                               classification=classification, protection=protection,
+                               value=value, license=license)
     if as_json:
-        emit_json(asset.to_json())
+        emit_json(asset)
     else:
         console.print(f"Updated [bold]{asset.id}[/bold] ({safe_text(asset.path)})")
 
@@ -140,18 +135,20 @@ def lineage_add(
     as_json: bool = JsonOption,
 ) -> None:
     """Record that CHILD was trained on / fine-tuned from / derived from / contains PARENT."""
-    asset = asset_register.add_lineage(open_vault(ctx), child, parent, relation)
+    vault = open_vault(ctx)
+    asset = service.add_lineage(vault, child, parent, relation, actor=vault.actor)
     if as_json:
-        emit_json(asset.to_json())
+        emit_json(asset)
     else:
-        console.print(f"{asset.id} {relation} {asset_register.show(open_vault(ctx), parent).id}")
+        console.print(f"{asset.id} {relation} {service.resolve(vault, parent)}")
 
 
 @lineage_app.command("remove")
 def lineage_remove(ctx: typer.Context, child: str = typer.Argument(...),
                    parent: str = typer.Option(..., "--from")) -> None:
     """Remove the lineage from CHILD to PARENT."""
-    asset_register.remove_lineage(open_vault(ctx), child, parent)
+    vault = open_vault(ctx)
+    service.remove_lineage(vault, child, parent, actor=vault.actor)
     console.print("removed")
 
 

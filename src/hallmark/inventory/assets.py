@@ -1,18 +1,26 @@
-"""The asset register: look up, list, change ownership fields, lineage. Every change logs."""
+"""The asset register: look up, list, change ownership fields, lineage. Every change logs.
+
+The service (`hallmark.services.inventory`) validates and owns the transaction; the writers
+here take its open `Txn`."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Row, delete, insert, or_, select, update
 
 from hallmark.errors import InputError, NotFound
 from hallmark.inventory.walk import display
+from hallmark.schemas.inventory import Asset
 from hallmark.store.clock import utcnow
 from hallmark.store.tables import assets, lineage
-from hallmark.vault import Txn, Vault
+
+if TYPE_CHECKING:
+    from hallmark.vault import Txn
+
+__all__ = ["Asset", "asset_from_row", "delete_lineage", "insert_lineage", "lineage_edges",
+           "list_assets", "record", "resolve", "stated_license", "update_fields"]
 
 KINDS = ("model", "dataset", "code", "document", "other")
 STATUSES = ("in-house", "third-party", "joint", "unknown")
@@ -21,59 +29,32 @@ PROTECTIONS = ("patent", "copyright", "trade-secret", "licence", "none")
 RELATIONS = ("trained-on", "fine-tuned-from", "derived-from", "contains")
 
 
-@dataclass
-class Asset:
-    """One registered asset as services and renderers see it."""
+def asset_from_row(row: Row[Any]) -> Asset:
+    """An Asset from an `assets` row (no lineage yet), knowing the licence its file states."""
+    meta = json.loads(row.meta)
+    asset = Asset(
+        id=row.id, path=row.path, name=row.name, kind=row.kind, size=row.size,
+        sha256=row.sha256, blake3=row.blake3, metadata=meta, owner=row.owner,
+        status=row.status, classification=row.classification, protection=row.protection,
+        value=row.value, license=row.license, first_seen=row.first_seen, updated=row.updated,
+    )
+    asset.stated_license = stated_license(meta)
+    return asset
 
-    id: str
-    path: str
-    name: str
-    kind: str
-    size: int
-    sha256: str
-    blake3: str
-    metadata: dict[str, Any]
-    owner: str | None
-    status: str
-    classification: str
-    protection: str | None
-    value: int | None
-    license: str | None
-    first_seen: str
-    updated: str
-    parents: list[dict[str, str]] = field(default_factory=list)
-    children: list[dict[str, str]] = field(default_factory=list)
 
-    @classmethod
-    def from_row(cls, row: Row[Any]) -> Asset:
-        """Build from an `assets` row."""
-        return cls(
-            id=row.id, path=row.path, name=row.name, kind=row.kind, size=row.size,
-            sha256=row.sha256, blake3=row.blake3, metadata=json.loads(row.meta), owner=row.owner,
-            status=row.status, classification=row.classification, protection=row.protection,
-            value=row.value, license=row.license, first_seen=row.first_seen, updated=row.updated,
-        )
+def stated_license(meta: dict[str, Any]) -> str | None:
+    """The licence a file's metadata states (its card, header or repository), normalised to
+    SPDX where it parses."""
+    card = meta.get("card") or {}
+    for candidate in (card.get("license_name") if card.get("license") == "other" else None,
+                      card.get("license"), meta.get("license"),
+                      (meta.get("metadata") or {}).get("license"),
+                      (meta.get("repo_license") or {}).get("spdx")):
+        if candidate:
+            from hallmark.inventory.licenses import normalise
 
-    @property
-    def effective_license(self) -> str | None:
-        """The licence set on the register, else the one the file itself states."""
-        if self.license:
-            return self.license
-        meta = self.metadata
-        card = meta.get("card") or {}
-        for candidate in (card.get("license_name") if card.get("license") == "other" else None,
-                          card.get("license"), meta.get("license"),
-                          (meta.get("metadata") or {}).get("license"),
-                          (meta.get("repo_license") or {}).get("spdx")):
-            if candidate:
-                from hallmark.inventory.licenses import normalise
-
-                return normalise(str(candidate)) or str(candidate)
-        return None
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON form commands print."""
-        return asdict(self)
+            return normalise(str(candidate)) or str(candidate)
+    return None
 
 
 def record(asset: Asset) -> dict[str, Any]:
@@ -114,7 +95,7 @@ def resolve(conn: Connection, ref: str) -> Asset:
     if len(rows) > 1:
         ids = ", ".join(sorted(r.id for r in rows)[:5])
         raise InputError(f"asset reference {ref!r} is ambiguous ({ids})")
-    return _with_lineage(conn, Asset.from_row(rows[0]))
+    return _with_lineage(conn, asset_from_row(rows[0]))
 
 
 def _with_lineage(conn: Connection, asset: Asset) -> Asset:
@@ -128,7 +109,7 @@ def _with_lineage(conn: Connection, asset: Asset) -> Asset:
 def list_assets(conn: Connection, kind: str | None = None) -> list[Asset]:
     """Every asset (optionally of one kind), by path."""
     if kind is not None and kind not in KINDS:
-        raise InputError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
+        raise InputError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})", field="kind")
     query = select(assets).order_by(assets.c.path)
     if kind:
         query = query.where(assets.c.kind == kind)
@@ -138,7 +119,7 @@ def list_assets(conn: Connection, kind: str | None = None) -> list[Asset]:
         edges.setdefault(row.child, []).append({"id": row.parent, "relation": row.relation})
     result = []
     for row in rows:
-        asset = Asset.from_row(row)
+        asset = asset_from_row(row)
         asset.parents = edges.get(asset.id, [])
         result.append(asset)
     return result
@@ -149,92 +130,60 @@ def lineage_edges(conn: Connection) -> list[tuple[str, str, str]]:
     return [(r.child, r.parent, r.relation) for r in conn.execute(select(lineage))]
 
 
-def show(vault: Vault, ref: str) -> Asset:
-    """One asset with its lineage."""
-    with vault.read() as conn:
-        return resolve(conn, ref)
-
-
-def set_fields(vault: Vault, ref: str, **changes: Any) -> Asset:
-    """Change register fields (owner, status, classification, protection, value, license)."""
-    changes = {k: v for k, v in changes.items() if v is not None}
-    _validate(changes)
-    if not changes:
-        raise InputError("nothing to change: give at least one of --owner, --status, --class, "
-                         "--protection, --value, --license")
-    with vault.transaction(vault.actor) as txn:
-        asset = resolve(txn.conn, ref)
-        now = utcnow()
-        txn.conn.execute(update(assets).where(assets.c.id == asset.id).values(**changes,
-                                                                               updated=now))
-        for key, value in changes.items():
-            setattr(asset, key, value)
-        txn.log.append("asset.updated", {"asset": record(asset), "changed": sorted(changes)},
-                       [asset.id])
+def update_fields(txn: Txn, ref: str, **changes: Any) -> Asset:
+    """Change register fields (owner, status, classification, protection, value, license) to
+    values the service has validated; logs `asset.updated`."""
+    asset = resolve(txn.conn, ref)
+    txn.conn.execute(update(assets).where(assets.c.id == asset.id).values(**changes,
+                                                                           updated=utcnow()))
+    for key, value in changes.items():
+        setattr(asset, key, value)
+    txn.log.append("asset.updated", {"asset": record(asset), "changed": sorted(changes)},
+                   [asset.id])
     return asset
 
 
-def _validate(changes: dict[str, Any]) -> None:
-    allowed = {"status": STATUSES, "classification": CLASSIFICATIONS, "protection": PROTECTIONS}
-    for key, values in allowed.items():
-        if key in changes and changes[key] not in values:
-            raise InputError(f"--{key[:5] if key == 'classification' else key} must be one of "
-                             f"{', '.join(values)} (got {changes[key]!r})")
-    if "value" in changes and not 1 <= int(changes["value"]) <= 5:
-        raise InputError(f"--value must be 1..5 (got {changes['value']})")
-    if "license" in changes:
-        from hallmark.inventory.licenses import normalise
-
-        spdx = normalise(changes["license"])
-        if spdx is None:
-            raise InputError(f"--license {changes['license']!r} is not an SPDX expression")
-        changes["license"] = spdx
-    if "owner" in changes and not str(changes["owner"]).strip():
-        raise InputError("--owner must not be empty")
-
-
-def add_lineage(vault: Vault, child_ref: str, parent_ref: str, relation: str) -> Asset:
+def insert_lineage(txn: Txn, child_ref: str, parent_ref: str, relation: str) -> Asset:
     """Record that CHILD was made from PARENT; refuses self-loops and cycles."""
-    if relation not in RELATIONS:
-        raise InputError(f"--relation must be one of {', '.join(RELATIONS)} (got {relation!r})")
-    with vault.transaction(vault.actor) as txn:
-        child, parent = resolve(txn.conn, child_ref), resolve(txn.conn, parent_ref)
-        if child.id == parent.id:
-            raise InputError("an asset cannot be its own parent")
-        if child.id in _ancestors(txn, parent.id):
-            raise InputError(f"{parent.id} already descends from {child.id}: lineage would loop")
-        exists = txn.conn.execute(select(lineage).where(
-            lineage.c.child == child.id, lineage.c.parent == parent.id,
-            lineage.c.relation == relation)).first()
-        if exists is None:
-            txn.conn.execute(insert(lineage).values(child=child.id, parent=parent.id,
-                                                    relation=relation, created=utcnow()))
-            txn.log.append("lineage.added", {"child": child.id, "child_sha256": child.sha256,
-                                             "parent": parent.id, "parent_sha256": parent.sha256,
-                                             "relation": relation}, [child.id, parent.id])
-        return _with_lineage(txn.conn, Asset.from_row(
-            txn.conn.execute(select(assets).where(assets.c.id == child.id)).one()))
+    child, parent = resolve(txn.conn, child_ref), resolve(txn.conn, parent_ref)
+    if child.id == parent.id:
+        raise InputError("an asset cannot be its own parent", field="parent")
+    if child.id in _ancestors(txn.conn, parent.id):
+        raise InputError(f"{parent.id} already descends from {child.id}: lineage would loop",
+                         field="parent")
+    exists = txn.conn.execute(select(lineage).where(
+        lineage.c.child == child.id, lineage.c.parent == parent.id,
+        lineage.c.relation == relation)).first()
+    if exists is None:
+        txn.conn.execute(insert(lineage).values(child=child.id, parent=parent.id,
+                                                relation=relation, created=utcnow()))
+        txn.log.append("lineage.added", {"child": child.id, "child_sha256": child.sha256,
+                                         "parent": parent.id, "parent_sha256": parent.sha256,
+                                         "relation": relation}, [child.id, parent.id])
+    return _with_lineage(txn.conn, asset_from_row(
+        txn.conn.execute(select(assets).where(assets.c.id == child.id)).one()))
 
 
-def _ancestors(txn: Txn, asset_id: str) -> set[str]:
+def _ancestors(conn: Connection, asset_id: str) -> set[str]:
     seen: set[str] = set()
     frontier = [asset_id]
     while frontier:
         current = frontier.pop()
-        for row in txn.conn.execute(select(lineage.c.parent).where(lineage.c.child == current)):
+        for row in conn.execute(select(lineage.c.parent).where(lineage.c.child == current)):
             if row.parent not in seen:
                 seen.add(row.parent)
                 frontier.append(row.parent)
     return seen
 
 
-def remove_lineage(vault: Vault, child_ref: str, parent_ref: str) -> None:
-    """Remove every edge from CHILD to PARENT."""
-    with vault.transaction(vault.actor) as txn:
-        child, parent = resolve(txn.conn, child_ref), resolve(txn.conn, parent_ref)
-        gone = txn.conn.execute(delete(lineage).where(lineage.c.child == child.id,
-                                                      lineage.c.parent == parent.id)).rowcount
-        if not gone:
-            raise NotFound(f"no lineage from {child.id} to {parent.id}")
-        txn.log.append("lineage.removed", {"child": child.id, "parent": parent.id},
-                       [child.id, parent.id])
+def delete_lineage(txn: Txn, child_ref: str, parent_ref: str) -> tuple[str, str, int]:
+    """Remove every edge from CHILD to PARENT; (child id, parent id, edges removed)."""
+    child, parent = resolve(txn.conn, child_ref), resolve(txn.conn, parent_ref)
+    gone = txn.conn.execute(delete(lineage).where(lineage.c.child == child.id,
+                                                  lineage.c.parent == parent.id)).rowcount
+    if not gone:
+        raise NotFound(f"no lineage from {child.id} to {parent.id}")
+    txn.log.append("lineage.removed", {"child": child.id, "parent": parent.id},
+                   [child.id, parent.id])
+    return child.id, parent.id, int(gone)
+

@@ -1,6 +1,8 @@
 """`scan`: walk, hash in parallel, read metadata, register or update assets with their events.
 
 Rescans are cheap: a file whose (size, mtime, inode) is unchanged is neither read nor hashed.
+The service runs the three steps: `known_assets` (a read), `walk_and_hash` (no database: the
+long part holds no transaction open), `record` (one transaction), then `result`.
 """
 
 from __future__ import annotations
@@ -14,33 +16,24 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
-from hallmark.errors import InputError
-from hallmark.inventory.assets import Asset, record
+from hallmark.inventory.assets import asset_from_row, record
 from hallmark.inventory.classify import classify
 from hallmark.inventory.code import clear_caches, code_metadata
 from hallmark.inventory.hashing import blake3_threads_for, hash_file
 from hallmark.inventory.readers import ReaderError, read_metadata
 from hallmark.inventory.walk import IN_VAULT, OUTSIDE, Fence, Found, display, walk
+from hallmark.schemas.inventory import ScanProblem, ScanResult
 from hallmark.store.clock import utcnow
 from hallmark.store.tables import assets, scan_problems
-from hallmark.vault import Txn, Vault
+
+if TYPE_CHECKING:
+    from hallmark.vault import Txn, Vault
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass
-class ScanResult:
-    """What a scan did: every asset it saw, and the files it could not read."""
-
-    assets: list[Asset] = field(default_factory=list)
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    problems: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -59,11 +52,13 @@ def asset_id(path_key: str) -> str:
     return hashlib.sha256(b"asset:" + path_key.encode("utf-8", "backslashreplace")).hexdigest()[:12]
 
 
-def path_key(vault: Vault, path: Path) -> str:
-    """How a path is stored: relative to the vault's folder when inside it, else absolute."""
+def path_key(vault: Vault | Path, path: Path) -> str:
+    """How a path is stored: relative to the vault's folder (a Vault or its root) when inside
+    it, else absolute."""
+    root = vault if isinstance(vault, Path) else vault.root
     absolute = Path(os.path.abspath(path))
     try:
-        return display(absolute.relative_to(vault.root))
+        return display(absolute.relative_to(root))
     except ValueError:
         return display(absolute)
 
@@ -136,61 +131,71 @@ def _hash_one(found: Found, key: str, files_in_flight: int) -> _Hashed | tuple[s
     return key, "file changed while it was being read; scan it again when it is stable"
 
 
-def scan(
-    vault: Vault,
-    paths: Sequence[Path | str],
-    excludes: Sequence[str] = (),
-    rehash: bool = False,
-    progress: Progress | None = None,
-) -> ScanResult:
-    """Register or update every file under `paths`; see the module docstring."""
-    roots = [Path(p) for p in paths]
-    for root in roots:
-        if not os.path.lexists(root):
-            raise InputError(f"no such file or folder: {display(root)}")
+@dataclass
+class ScanWork:
+    """What the walk and the hashing found, before anything is written."""
+
+    root_keys: list[str]
+    hashed: list[_Hashed] = field(default_factory=list)
+    unchanged_keys: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+
+def known_assets(conn: Connection) -> dict[str, Any]:
+    """Every registered asset's row, by stored path."""
+    return {r.path: r for r in conn.execute(select(assets))}
+
+
+def walk_and_hash(root: Path, vault_dir: Path, roots: Sequence[Path], excludes: Sequence[str],
+                  known: dict[str, Any], rehash: bool = False,
+                  progress: Progress | None = None) -> ScanWork:
+    """Walk `roots` (fenced off `vault_dir`), hash and read every file that changed since the
+    rows in `known` (every file with `rehash`); `root` is the vault's folder."""
     clear_caches()  # licence files and repositories may have changed since a scan in this process
-    result = ScanResult()
+    work = ScanWork([path_key(root, r) for r in roots])
     files: list[tuple[Found, str]] = []
-    for found in walk(roots, excludes, Fence.around(vault.dir)):
-        key = path_key(vault, found.path)
+    for found in walk(list(roots), excludes, Fence.around(vault_dir)):
+        key = path_key(root, found.path)
         if found.problem:
-            result.problems.append((key, found.problem))
+            work.problems.append((key, found.problem))
         else:
             files.append((found, key))
 
-    with vault.read() as conn:
-        known = {r.path: r for r in conn.execute(select(assets))}
     todo = []
-    unchanged_keys = []
     for found, key in files:
         row = known.get(key)
         st = found.st
         assert st is not None
         if (not rehash and row is not None
                 and (row.size, row.mtime_ns, row.inode) == (st.st_size, st.st_mtime_ns, st.st_ino)):
-            unchanged_keys.append(key)
+            work.unchanged_keys.append(key)
         else:
             todo.append((found, key))
 
-    hashed: list[_Hashed] = []
     done = 0
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
         for outcome in pool.map(lambda fk: _hash_one(*fk, len(todo)), todo):
             if isinstance(outcome, _Hashed):
-                hashed.append(outcome)
+                work.hashed.append(outcome)
             else:
-                result.problems.append(outcome)
+                work.problems.append(outcome)
             done += 1
             if progress:
                 progress(done, len(todo))
+    return work
 
-    _record(vault, hashed, known, result, [path_key(vault, root) for root in roots])
-    with vault.read() as conn:
-        wanted = {h.key for h in hashed} | set(unchanged_keys)
-        rows = conn.execute(select(assets).order_by(assets.c.path)).all()
-        result.assets = [Asset.from_row(r) for r in rows if r.path in wanted]
-    result.unchanged += len(unchanged_keys)
-    return result
+
+def result(conn: Connection, work: ScanWork) -> ScanResult:
+    """The scan's result: the assets it saw (by path), counts and problems."""
+    wanted = {h.key for h in work.hashed} | set(work.unchanged_keys)
+    rows = conn.execute(select(assets).order_by(assets.c.path)).all()
+    return ScanResult(
+        assets=[asset_from_row(r) for r in rows if r.path in wanted], new=work.new,
+        changed=work.changed, unchanged=work.unchanged + len(work.unchanged_keys),
+        problems=[ScanProblem(path=p, reason=r) for p, r in work.problems])
 
 
 def _under(key: str, root_key: str) -> bool:
@@ -199,60 +204,60 @@ def _under(key: str, root_key: str) -> bool:
     return key == root_key or key.startswith(root_key.rstrip("/") + "/")
 
 
-def _record(vault: Vault, hashed: list[_Hashed], known: dict[str, Any], result: ScanResult,
-            root_keys: Sequence[str] = ()) -> None:
-    """One transaction: assets, their events and the problem list change together."""
+def record_scan(txn: Txn, work: ScanWork, known: dict[str, Any]) -> None:
+    """In the service's one transaction: assets, their events and the problem list change
+    together."""
     now = utcnow()
-    with vault.transaction(vault.actor) as txn:
-        taken = {r.id for r in txn.conn.execute(select(assets.c.id))}
-        for h in hashed:
-            st = h.found.st
-            assert st is not None
-            row = known.get(h.key)
-            values = {
-                "kind": h.kind, "size": h.size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino,
-                "sha256": h.sha256, "blake3": h.blake3, "meta": json.dumps(h.meta, sort_keys=True),
-                "updated": now,
-            }
-            if row is None:
-                new_id = asset_id(h.key)
-                while new_id in taken:  # a 48-bit prefix collision: lengthen deterministically
-                    new_id = hashlib.sha256(new_id.encode()).hexdigest()[: len(new_id) + 2]
-                taken.add(new_id)
-                txn.conn.execute(insert(assets).values(
-                    id=new_id, path=h.key, name=display(Path(h.found.path.name)),
-                    status="unknown", classification="internal", first_seen=now, **values))
-                asset = Asset.from_row(txn.conn.execute(
-                    select(assets).where(assets.c.id == new_id)).one())
-                txn.log.append("asset.registered", {"asset": record(asset)}, [new_id])
-                result.new += 1
+    hashed, root_keys = work.hashed, work.root_keys
+    taken = {r.id for r in txn.conn.execute(select(assets.c.id))}
+    for h in hashed:
+        st = h.found.st
+        assert st is not None
+        row = known.get(h.key)
+        values = {
+            "kind": h.kind, "size": h.size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino,
+            "sha256": h.sha256, "blake3": h.blake3, "meta": json.dumps(h.meta, sort_keys=True),
+            "updated": now,
+        }
+        if row is None:
+            new_id = asset_id(h.key)
+            while new_id in taken:  # a 48-bit prefix collision: lengthen deterministically
+                new_id = hashlib.sha256(new_id.encode()).hexdigest()[: len(new_id) + 2]
+            taken.add(new_id)
+            txn.conn.execute(insert(assets).values(
+                id=new_id, path=h.key, name=display(Path(h.found.path.name)),
+                status="unknown", classification="internal", first_seen=now, **values))
+            asset = asset_from_row(txn.conn.execute(
+                select(assets).where(assets.c.id == new_id)).one())
+            txn.log.append("asset.registered", {"asset": record(asset)}, [new_id])
+            work.new += 1
+        else:
+            txn.conn.execute(update(assets).where(assets.c.id == row.id).values(**values))
+            if (row.sha256, row.blake3) != (h.sha256, h.blake3):
+                asset = asset_from_row(txn.conn.execute(
+                    select(assets).where(assets.c.id == row.id)).one())
+                txn.log.append("asset.changed", {"asset": record(asset),
+                                                 "previous_sha256": row.sha256}, [row.id])
+                work.changed += 1
             else:
-                txn.conn.execute(update(assets).where(assets.c.id == row.id).values(**values))
-                if (row.sha256, row.blake3) != (h.sha256, h.blake3):
-                    asset = Asset.from_row(txn.conn.execute(
-                        select(assets).where(assets.c.id == row.id)).one())
-                    txn.log.append("asset.changed", {"asset": record(asset),
-                                                     "previous_sha256": row.sha256}, [row.id])
-                    result.changed += 1
-                else:
-                    result.unchanged += 1  # same content; only the stat cache moved
-        scanned = [h.key for h in hashed]
-        for chunk_start in range(0, len(scanned), 500):
-            chunk = scanned[chunk_start:chunk_start + 500]
-            txn.conn.execute(delete(scan_problems).where(scan_problems.c.path.in_(chunk)))
-        # A problem under a scanned root that this walk no longer meets (the file was removed,
-        # fixed or excluded) is gone; problems elsewhere belong to other scans and stay.
-        current = {key for key, _reason in result.problems}
-        stale = [r.path for r in txn.conn.execute(select(scan_problems.c.path))
-                 if r.path not in current and any(_under(r.path, k) for k in root_keys)]
-        for chunk_start in range(0, len(stale), 500):
-            chunk = stale[chunk_start:chunk_start + 500]
-            txn.conn.execute(delete(scan_problems).where(scan_problems.c.path.in_(chunk)))
-        for key, reason in result.problems:
-            txn.conn.execute(delete(scan_problems).where(scan_problems.c.path == key))
-            txn.conn.execute(insert(scan_problems).values(path=key, reason=reason, seen=now))
-            if reason in (OUTSIDE, IN_VAULT) and key in known:
-                _forget_content(txn, known[key], reason, now)
+                work.unchanged += 1  # same content; only the stat cache moved
+    scanned = [h.key for h in hashed]
+    for chunk_start in range(0, len(scanned), 500):
+        chunk = scanned[chunk_start:chunk_start + 500]
+        txn.conn.execute(delete(scan_problems).where(scan_problems.c.path.in_(chunk)))
+    # A problem under a scanned root that this walk no longer meets (the file was removed,
+    # fixed or excluded) is gone; problems elsewhere belong to other scans and stay.
+    current = {key for key, _reason in work.problems}
+    stale = [r.path for r in txn.conn.execute(select(scan_problems.c.path))
+             if r.path not in current and any(_under(r.path, k) for k in root_keys)]
+    for chunk_start in range(0, len(stale), 500):
+        chunk = stale[chunk_start:chunk_start + 500]
+        txn.conn.execute(delete(scan_problems).where(scan_problems.c.path.in_(chunk)))
+    for key, reason in work.problems:
+        txn.conn.execute(delete(scan_problems).where(scan_problems.c.path == key))
+        txn.conn.execute(insert(scan_problems).values(path=key, reason=reason, seen=now))
+        if reason in (OUTSIDE, IN_VAULT) and key in known:
+            _forget_content(txn, known[key], reason, now)
 
 
 def _forget_content(txn: Txn, row: Any, reason: str, now: str) -> None:
@@ -262,5 +267,6 @@ def _forget_content(txn: Txn, row: Any, reason: str, now: str) -> None:
         return
     txn.conn.execute(update(assets).where(assets.c.id == row.id).values(
         meta=json.dumps({"error": reason}), updated=now))
-    asset = Asset.from_row(txn.conn.execute(select(assets).where(assets.c.id == row.id)).one())
+    asset = asset_from_row(txn.conn.execute(select(assets).where(assets.c.id == row.id)).one())
     txn.log.append("asset.updated", {"asset": record(asset), "changed": ["metadata"]}, [row.id])
+

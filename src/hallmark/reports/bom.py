@@ -4,7 +4,6 @@ code, lineage), naming Hallmark in metadata.tools."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from cyclonedx.contrib.license.factories import LicenseFactory
@@ -14,9 +13,9 @@ from cyclonedx.model.component import Component, ComponentType
 from cyclonedx.output.json import JsonV1Dot6
 
 from hallmark import __version__
-from hallmark.files import write_atomically
-from hallmark.inventory.assets import Asset, list_assets
-from hallmark.vault import Vault
+from hallmark.schemas.inventory import Asset
+
+__all__ = ["bom_document", "build_bom", "model_card"]
 
 TYPES = {
     "model": ComponentType.MACHINE_LEARNING_MODEL,
@@ -49,15 +48,13 @@ def _component(asset: Asset) -> Component:
     return component
 
 
-def build_bom(vault: Vault, items: list[Asset] | None = None) -> Bom:
-    """The BOM object: one component per asset, lineage as dependencies."""
-    if items is None:
-        with vault.read() as conn:
-            items = list_assets(conn)
+def build_bom(items: list[Asset], vault_name: str, vault_id: str) -> Bom:
+    """The BOM object: one component per asset, lineage as dependencies; the vault (its
+    folder's name and its id) is the BOM's subject."""
     bom = Bom()
-    bom.metadata.component = Component(name=vault.root.name or "vault",
+    bom.metadata.component = Component(name=vault_name or "vault",
                                        type=ComponentType.APPLICATION,
-                                       bom_ref=f"hallmark-vault:{vault.config['vault']['id']}")
+                                       bom_ref=f"hallmark-vault:{vault_id}")
     bom.metadata.properties.add(Property(name="hallmark:version", value=__version__))
     bom.metadata.tools.components.add(Component(
         name="hallmark", version=__version__, type=ComponentType.APPLICATION,
@@ -102,11 +99,9 @@ def model_card(asset: Asset, kinds: dict[str, str]) -> dict[str, Any]:
     return result
 
 
-def bom_json(vault: Vault) -> tuple[str, int]:
+def bom_document(assets: list[Asset], vault_name: str, vault_id: str) -> tuple[str, int]:
     """The BOM as CycloneDX 1.6 JSON text, and its number of components."""
-    with vault.read() as conn:
-        assets = list_assets(conn)
-    bom = build_bom(vault, assets)
+    bom = build_bom(assets, vault_name, vault_id)
     document = json.loads(JsonV1Dot6(bom).output_as_string())
     items = {f"hallmark:{a.id}": a for a in assets}
     kinds = {a.id: a.kind for a in assets}
@@ -116,10 +111,3 @@ def bom_json(vault: Vault) -> tuple[str, int]:
         if asset is not None and component["type"] == "machine-learning-model":
             component["modelCard"] = model_card(asset, kinds)
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n", len(bom.components)
-
-
-def write_bom(vault: Vault, output: Path) -> int:
-    """Write the BOM as CycloneDX 1.6 JSON (atomically); returns the number of components."""
-    text, count = bom_json(vault)
-    write_atomically(output, text)
-    return count

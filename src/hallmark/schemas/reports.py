@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from hallmark.schemas.base import Record
 
-__all__: list[str] = []
+__all__ = ["BomWritten"]
 
-_ = Record
+
+class BomWritten(Record):
+    """A CycloneDX BOM written to disk."""
+
+    path: str
+    components: int
+    spec_version: str = "1.6"

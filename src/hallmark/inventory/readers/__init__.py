@@ -32,32 +32,23 @@ Reader = Callable[[Path], dict[str, Any]]
 
 
 def _readers() -> dict[str, Reader]:
-    # Imported lazily so that importing this package stays cheap (pyarrow is heavy).
-    from hallmark.inventory.readers import cards, gguf, onnx, pickles, safetensors, tabular
+    """Readers by lower-case suffix, from every plugin's `hallmark_readers` hook (the built-in
+    ones are the default plugin `readers/plugin.py`); a later-registered plugin wins a suffix."""
+    from hallmark.hooks import plugin_manager
 
-    table: dict[str, Reader] = {
-        ".safetensors": safetensors.read,
-        ".gguf": gguf.read,
-        ".onnx": onnx.read,
-        ".parquet": tabular.read_parquet,
-        ".arrow": tabular.read_arrow,
-        ".ipc": tabular.read_arrow,
-        ".feather": tabular.read_feather,
-        ".csv": tabular.read_csv,
-        ".tsv": tabular.read_tsv,
-        ".jsonl": tabular.read_jsonl,
-        ".ndjson": tabular.read_jsonl,
-        ".md": cards.read,
-    }
-    for suffix in pickles.SUFFIXES:
-        table[suffix] = pickles.read
+    table: dict[str, Reader] = {}
+    # pluggy calls the newest registration first: merge oldest first so the newest wins.
+    for contributed in reversed(plugin_manager().hook.hallmark_readers()):
+        for suffix, reader in (contributed or {}).items():
+            table[str(suffix).lower()] = reader
     return table
 
 
-SUFFIXES = frozenset(
-    [".safetensors", ".gguf", ".onnx", ".parquet", ".arrow", ".ipc", ".feather", ".csv", ".tsv",
-     ".jsonl", ".ndjson", ".md", ".pt", ".pth", ".bin", ".pkl", ".pickle", ".ckpt", ".joblib"]
-)
+def __getattr__(name: str) -> frozenset[str]:
+    # SUFFIXES follows the registered readers, so it is computed when asked for.
+    if name == "SUFFIXES":
+        return frozenset(_readers())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _dispatch(path: Path, kind: str) -> dict[str, Any]:

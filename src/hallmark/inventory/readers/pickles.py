@@ -21,8 +21,10 @@ from typing import IO, Any
 from hallmark.inventory.readers import ReaderError
 from hallmark.inventory.readers._common import Truncated, describe
 from hallmark.inventory.readers.pickle_ops import OpStream, Scan, scan_stream
+from hallmark.inventory.readers.plugin import PICKLE_SUFFIXES as SUFFIXES
 
-SUFFIXES = (".pt", ".pth", ".bin", ".pkl", ".pickle", ".ckpt", ".joblib")
+__all__ = ["SUFFIXES", "read"]
+
 MAX_MEMBERS = 100_000  # zip entries
 MAX_PICKLE_MEMBERS = 64  # .pkl members scanned in one archive
 MAX_MEMBER_BYTES = 256 * 1024 * 1024  # uncompressed bytes of one .pkl member
