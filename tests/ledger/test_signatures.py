@@ -141,10 +141,10 @@ def test_model_signed_by_another_key_fails(vault: Vault, cli, tmp_path: Path) ->
     sig = tmp_path / "m.sig"
     cli("sign", str(model), "-o", str(sig))
     other = Vault.create(tmp_path / "other")
-    from hallmark.ledger import model_sign
+    from hallmark import services
 
     other_pub = tmp_path / "other.pem"
-    other_pub.write_bytes(model_sign.public_pem(other))
+    services.ledger.public_key(other, "oms", other_pub)
     result = cli("verify-model", str(model), "--signature", str(sig), "--key", str(other_pub))
     assert result.exit_code == 1
     garbage = tmp_path / "garbage.sig"

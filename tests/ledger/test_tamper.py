@@ -205,13 +205,13 @@ def test_malformed_witness_file_is_bad_input(log12: Vault, cli, tmp_path: Path,
 
 
 def test_witness_file_of_another_log_fails(log12: Vault, cli, tmp_path: Path) -> None:
-    from hallmark.ledger import witness
+    from hallmark import services
 
     Vault.create(tmp_path / "other", db_url=f"sqlite:///{tmp_path / 'other.db'}")
     other = Vault.find(tmp_path / "other", use_env_db=False)
     append(other, 2)
     witness_file = tmp_path / "w.jsonl"
-    witness.witness(other, witness_file)
+    services.ledger.witness(other, witness_file, actor="tester")
     result = cli("ledger", "verify", "--witness", str(witness_file))
     assert result.exit_code == 1 and "no checkpoint of this vault" in result.stderr
     other.close()

@@ -5,38 +5,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import rich.markup
 import typer
 
+from hallmark import services
 from hallmark.cli.common import JsonOption, console, emit_json, err_console, open_vault, table
 from hallmark.cli.safe import safe_text
-from hallmark.errors import InputError, NotFound
-from hallmark.files import write_atomically
-from hallmark.ledger import log, note, verify
 
 ledger_app = typer.Typer(help="The vault's append-only Merkle log and its checkpoints.",
                          no_args_is_help=True)
 keys_app = typer.Typer(help="The vault's public keys.", no_args_is_help=True)
-MAX_SMALL_FILE = 1 << 20
 OutOption = typer.Option(None, "-o", "--output", help="Write to FILE instead of stdout.")
-
-
-def _read_small(path: Path, what: str) -> bytes:
-    path = path.expanduser()
-    if not path.is_file():
-        raise NotFound(f"no {what} at {path}")
-    if path.stat().st_size > MAX_SMALL_FILE:
-        raise InputError(f"{path} is too large for a {what}")
-    return path.read_bytes()
-
-
-def _tsa_roots(path: Path | None) -> list[Any] | None:
-    """The PEM roots a `--tsa-root` file names, or None when none was given."""
-    from hallmark.ledger import timestamp
-
-    return timestamp.parse_certificates(_read_small(path, "certificate")) if path else None
 
 
 def _fail(message: str) -> None:
@@ -44,31 +25,16 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
-def _key(vault: Any) -> tuple[str, Any]:
-    return vault.key_name, vault.signing_key.public_key()
-
-
 # -- ledger ---------------------------------------------------------------------------------------
 
 @ledger_app.command()
 def status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """Size, root and latest checkpoint of the log."""
-    from hallmark.ledger.timestamp import latest_timestamp
-
-    vault = open_vault(ctx)
-    with vault.read() as conn:
-        size, root = log.head(conn)
-        text = log.latest_checkpoint(conn)
-        stamp = latest_timestamp(conn)
-    doc = {"origin": vault.origin, "size": size, "root": root.hex(),
-           "checkpoint_size": note.open_checkpoint(text, *_key(vault)).size if text else None,
-           "verifier_key": note.verifier_key(*_key(vault)),
-           "timestamp": None if stamp is None else {
-               "checkpoint_size": stamp.checkpoint_size, "gen_time": stamp.gen_time,
-               "tsa": stamp.tsa_url}}
+    found = services.ledger.status(open_vault(ctx))
     if as_json:
-        emit_json(doc)
+        emit_json(found)
         return
+    doc = found.to_json()
     rows = [[k, v if not isinstance(v, dict) else json.dumps(v)] for k, v in doc.items()]
     console.print(table("ledger", ["field", "value"], rows))
 
@@ -77,15 +43,11 @@ def status(ctx: typer.Context, as_json: bool = JsonOption) -> None:
 def show(ctx: typer.Context, n: int = typer.Argument(..., help="Entry number (0-based)."),
          as_json: bool = JsonOption) -> None:
     """Print entry N of the log."""
-    vault = open_vault(ctx)
-    with vault.read() as conn:
-        found = log.event(conn, n)
-    from hallmark.ledger import merkle
-
-    doc = {"seq": n, "leaf_hash": merkle.leaf_hash(found["entry"]).hex(), **found["parsed"]}
+    found = services.ledger.entry(open_vault(ctx), n)
     if as_json:
-        emit_json(doc)
+        emit_json(found)
         return
+    doc = found.to_json()
     console.print(table(f"entry {n}", ["field", "value"],
                         [[k, json.dumps(v) if isinstance(v, dict | list) else v]
                          for k, v in doc.items()]))
@@ -95,16 +57,13 @@ def show(ctx: typer.Context, n: int = typer.Argument(..., help="Entry number (0-
 def prove(ctx: typer.Context, n: int = typer.Argument(..., help="Entry number (0-based)."),
           as_json: bool = JsonOption) -> None:
     """Inclusion proof of entry N in the latest checkpoint."""
-    vault = open_vault(ctx)
-    with vault.read() as conn:
-        cp = verify.latest(conn, *_key(vault))
-        proof = verify.inclusion(conn, n, cp)
+    proof = services.ledger.prove(open_vault(ctx), n)
     if as_json:
-        emit_json({**proof, "checkpoint": cp.note})
+        emit_json(proof)
         return
-    console.print(f"entry {n} is in the log of size {cp.size} (root {cp.root.hex()})")
+    console.print(f"entry {n} is in the log of size {proof.tree_size} (root {proof.root})")
     console.print(table("audit path (leaf side first)", ["#", "hash"],
-                        [[i, h] for i, h in enumerate(proof["hashes"])]))
+                        [[i, h] for i, h in enumerate(proof.hashes)]))
 
 
 @ledger_app.command()
@@ -112,32 +71,21 @@ def consistency(ctx: typer.Context,
                 old: Path = typer.Argument(..., help="A checkpoint saved earlier."),
                 as_json: bool = JsonOption) -> None:
     """Prove the log today extends the one in OLD (exit 1 if history was rewritten)."""
-    vault = open_vault(ctx)
-    try:
-        text = _read_small(old, "checkpoint").decode()
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{old} is not a text checkpoint") from exc
-    old_cp = note.open_checkpoint(text, *_key(vault))
-    with vault.read() as conn:
-        new_cp = verify.latest(conn, *_key(vault))
-        proof = verify.consistency(conn, old_cp, new_cp)
+    proof = services.ledger.consistency(open_vault(ctx), old)
     if as_json:
-        emit_json({"consistent": True, **proof})
+        emit_json(proof)
         return
-    console.print(f"consistent: the log of size {proof['new_size']} extends the checkpoint of "
-                  f"size {proof['old_size']} ({len(proof['hashes'])} proof hashes)")
+    console.print(f"consistent: the log of size {proof.new_size} extends the checkpoint of "
+                  f"size {proof.old_size} ({len(proof.hashes)} proof hashes)")
 
 
 @ledger_app.command()
 def checkpoint(ctx: typer.Context, output: Optional[Path] = OutOption) -> None:  # noqa: UP045
     """Print or save the latest signed checkpoint."""
-    vault = open_vault(ctx)
-    with vault.read() as conn:
-        cp = verify.latest(conn, *_key(vault))
+    cp = services.ledger.checkpoint(open_vault(ctx), output)
     if output is None:
         typer.echo(cp.note, nl=False)
     else:
-        write_atomically(output, cp.note)
         err_console.print(f"checkpoint of size {cp.size} written to {output}")
 
 
@@ -157,26 +105,19 @@ def verify_cmd(
 ) -> None:
     """Recompute the whole tree; check every node, the subject index and every checkpoint (one
     must sign the head), and the witnesses (exit 1 naming the first bad entry)."""
-    from hallmark.ledger import witness
-
-    vault = open_vault(ctx)
-    if (cosigner_key or tsa_root) and not witness_files:
-        raise InputError("--cosigner-key and --tsa-root pin what a witness file holds: name one "
-                         "with --witness")
-    roots = _tsa_roots(tsa_root)
-    witnessed = witness.expect(vault, list(witness_files or []), cosigner_key, roots)
-    with vault.read() as conn:
-        report = verify.verify_log(conn, vault.origin, *_key(vault), witnessed=witnessed)
+    report = services.ledger.verify(open_vault(ctx), witness_files=list(witness_files or []),
+                                    cosigner_key=cosigner_key, tsa_root=tsa_root)
     if as_json:
-        emit_json(report.to_json())
+        emit_json(report)
     else:
-        console.print(f"{report.size} entries, {report.nodes} nodes, {report.checkpoints} "
-                      f"checkpoints, {report.subjects} subject links and {report.witnessed} "
-                      f"witnessed checkpoints checked in {report.seconds:.2f} s")
+        console.print(f"{report.size} entries, {report.nodes_checked} nodes, "
+                      f"{report.checkpoints_checked} checkpoints, {report.subjects_checked} "
+                      f"subject links and {report.witnessed_checked} witnessed checkpoints "
+                      f"checked in {report.seconds:.2f} s")
     if not report.ok:
         _fail(f"log verification failed: {report.problem}")
     if not as_json:
-        console.print(f"[green]ok[/green] root {report.root.hex()}")
+        console.print(f"[green]ok[/green] root {report.root}")
         if not witness_files:
             err_console.print("note: without --witness, a log cut back to an earlier signed "
                               "checkpoint cannot be told from a shorter one (see `ledger witness`)")
@@ -199,21 +140,16 @@ def witness_cmd(
 ) -> None:
     """Record the current signed checkpoint outside the vault, after checking the log is
     consistent with everything witnessed before (exit 1 if it was cut back or rewritten)."""
-    from hallmark.ledger import witness
-    from hallmark.vault import Vault
-
     vault = open_vault(ctx)
-    second = Vault.find(cosigner, use_env_db=False) if cosigner is not None else None
-    tsa = tsa or vault.config.get("timestamp", {}).get("tsa") or None
-    roots = _tsa_roots(tsa_root)
-    doc = witness.witness(vault, to, second, tsa, roots)
+    doc = services.ledger.witness(vault, to, actor=vault.actor, cosigner=cosigner, tsa=tsa,
+                                  tsa_root=tsa_root)
     if as_json:
         emit_json(doc)
         return
-    extra = (" cosigned by " + doc["cosigner"].split("+")[0] if doc["cosigner"] else "") + (
-        ", time-stamped" if doc["timestamped"] else "")
-    console.print(f"checkpoint of size {doc['size']}{extra} appended to {to} (consistent with "
-                  f"{doc['previously_witnessed']} earlier record(s))", highlight=False,
+    extra = (" cosigned by " + doc.cosigner.split("+")[0] if doc.cosigner else "") + (
+        ", time-stamped" if doc.timestamped else "")
+    console.print(f"checkpoint of size {doc.size}{extra} appended to {to} (consistent with "
+                  f"{doc.previously_witnessed} earlier record(s))", highlight=False,
                   markup=False)
 
 
@@ -226,17 +162,14 @@ def timestamp_cmd(
     as_json: bool = JsonOption,
 ) -> None:
     """Get an RFC 3161 time-stamp over the latest checkpoint and store it."""
-    from hallmark.ledger import timestamp
-
     vault = open_vault(ctx)
-    roots = _tsa_roots(tsa_root)
-    doc = timestamp.timestamp_latest(vault, tsa, roots)
+    doc = services.ledger.timestamp(vault, tsa, actor=vault.actor, tsa_root=tsa_root)
     if as_json:
         emit_json(doc)
         return
-    console.print(f"checkpoint of size {doc['checkpoint_size']} time-stamped at "
-                  f"{doc['gen_time']} by {tsa}")
-    if not roots:
+    console.print(f"checkpoint of size {doc.checkpoint_size} time-stamped at "
+                  f"{doc.gen_time} by {tsa}")
+    if not doc.pinned:
         err_console.print("note: checked against the TSA's own certificates; pass --tsa-root to "
                           "pin a trusted root")
 
@@ -250,14 +183,12 @@ def evidence(
     as_json: bool = JsonOption,
 ) -> None:
     """Write SUBJECT's events, their proofs, the checkpoint and key into an evidence bundle."""
-    from hallmark.ledger import bundle
-
-    manifest = bundle.write_bundle(open_vault(ctx), subject, output)
+    manifest = services.evidence.write_bundle(open_vault(ctx), subject, output)
     if as_json:
-        emit_json({"file": str(output), **manifest})
+        emit_json(manifest)
         return
-    console.print(f"{len(manifest['events'])} events of {manifest['subject']} with proofs against "
-                  f"the checkpoint of size {manifest['tree_size']} written to {output}")
+    console.print(f"{len(manifest.events)} events of {manifest.subject} with proofs against "
+                  f"the checkpoint of size {manifest.tree_size} written to {output}")
 
 
 def verify_bundle(
@@ -269,21 +200,17 @@ def verify_bundle(
     as_json: bool = JsonOption,
 ) -> None:
     """Check an evidence bundle with no vault (exit 0 valid, 1 invalid)."""
-    from hallmark.ledger import bundle
-
-    pinned = _read_small(key, "key") if key else None
-    roots = _tsa_roots(tsa_root)
-    report = bundle.verify_bundle(file, pinned, roots)
+    report = services.evidence.verify_bundle(file, key=key, tsa_root=tsa_root)
     if as_json:
-        emit_json(report.to_json())
+        emit_json(report)
     elif report.ok:
         console.print(table(f"bundle for {report.subject}", ["entry", "type", "time"],
-                            [[e["seq"], e["type"], e["time"]] for e in report.events]))
+                            [[e.seq, e.type, e.time] for e in report.events]))
         console.print(f"[green]valid[/green]: {len(report.events)} entries prove into the "
                       f"checkpoint of size {report.tree_size} signed by {report.verifier_key}")
         if report.timestamp:
-            console.print(f"time-stamped: the first {report.timestamp['checkpoint_size']} entries "
-                          f"existed by {report.timestamp['gen_time']}")
+            console.print(f"time-stamped: the first {report.timestamp.checkpoint_size} entries "
+                          f"existed by {report.timestamp.gen_time}")
         if not report.key_pinned:
             err_console.print("note: the key was not pinned (--key); compare its fingerprint "
                               f"{report.key_fingerprint} with the vault owner's")
@@ -298,13 +225,12 @@ def attest(
     as_json: bool = JsonOption,
 ) -> None:
     """Write a signed in-toto Statement (DSSE) about ASSET."""
-    from hallmark.ledger import attest as attestation
-
-    doc = attestation.attest(open_vault(ctx), asset, output)
+    vault = open_vault(ctx)
+    doc = services.evidence.attest(vault, asset, output, actor=vault.actor)
     if as_json:
         emit_json(doc)
         return
-    console.print(f"attestation for {doc['asset']} written to {output}")
+    console.print(f"attestation for {doc.asset} written to {output}")
 
 
 def verify_attestation(
@@ -315,18 +241,11 @@ def verify_attestation(
     as_json: bool = JsonOption,
 ) -> None:
     """Check an attestation's signature and statement (exit 1 if it does not verify)."""
-    from hallmark.ledger import attest as attestation
-    from hallmark.ledger.bundle import load_public_key
-
-    if key is not None:
-        public_key = load_public_key(_read_small(key, "key"))[1]
-    else:
-        public_key = open_vault(ctx).signing_key.public_key()
-    doc = attestation.verify_attestation(file, public_key)
+    doc = services.evidence.verify_attestation(None if key else open_vault(ctx), file, key=key)
     if as_json:
         emit_json(doc)
         return
-    for subject in doc["subjects"]:
+    for subject in doc.subjects:
         console.print(f"[green]verified[/green] {safe_text(subject['name'])} sha256:"
                       f"{subject['digest']['sha256']}")
 
@@ -338,9 +257,8 @@ def sign(
     as_json: bool = JsonOption,
 ) -> None:
     """Sign a model in the OpenSSF Model Signing format with the vault's P-256 key."""
-    from hallmark.ledger import model_sign
-
-    doc = model_sign.sign_model(open_vault(ctx), model, output)
+    vault = open_vault(ctx)
+    doc = services.evidence.sign_model(vault, model, output, actor=vault.actor)
     if as_json:
         emit_json(doc)
         return
@@ -356,10 +274,8 @@ def verify_model(
     as_json: bool = JsonOption,
 ) -> None:
     """Check a model against an OMS signature (exit 1 if it does not verify)."""
-    from hallmark.ledger import model_sign
-
-    pem = _read_small(key, "key") if key else model_sign.public_pem(open_vault(ctx))
-    doc = model_sign.verify_model(model, signature, pem)
+    doc = services.evidence.verify_model(None if key else open_vault(ctx), model, signature,
+                                         key=key)
     if as_json:
         emit_json(doc)
         return
@@ -374,19 +290,11 @@ def keys_public(
     output: Optional[Path] = OutOption,  # noqa: UP045
 ) -> None:
     """Print or save a public key: the log's verifier key (default), --pem, or --oms."""
-    from hallmark.ledger import bundle, model_sign
-
-    vault = open_vault(ctx)
-    if oms:
-        text = model_sign.public_pem(vault).decode()
-    elif pem:
-        text = bundle.public_pem(vault.signing_key.public_key()).decode()
-    else:
-        text = note.verifier_key(*_key(vault)) + "\n"
+    found = services.ledger.public_key(open_vault(ctx),
+                                       "oms" if oms else "pem" if pem else "verifier-key", output)
     if output is None:
-        typer.echo(text, nl=False)
+        typer.echo(found.text, nl=False)
     else:
-        write_atomically(output, text)
         err_console.print(f"public key written to {output}")
 
 

@@ -12,21 +12,22 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rfc8785
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from google.protobuf import json_format
 from in_toto_attestation.v1 import statement_pb2
 from in_toto_attestation.v1.statement import STATEMENT_TYPE_URI, Statement
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from hallmark.errors import IntegrityError, NotFound
-from hallmark.files import write_atomically
 from hallmark.ledger.bundle import fingerprint
 from hallmark.store.tables import assets
-from hallmark.vault import Vault
+
+if TYPE_CHECKING:
+    from hallmark.inventory.assets import Asset
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 PREDICATE_TYPE = "https://hallmark.dev/attestation/asset-record/v1"
@@ -40,19 +41,17 @@ def pae(payload_type: str, payload: bytes) -> bytes:
     return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
 
 
-def statement(vault: Vault, ref: str) -> dict[str, Any]:
-    """The in-toto Statement v1 for an asset: subject = name + sha256, predicate = its record."""
-    from hallmark.inventory.assets import resolve
-
-    with vault.read() as conn:
-        asset = resolve(conn, ref)
-        lineage = []
-        for parent in asset.parents:
-            row = conn.execute(select(assets.c.name, assets.c.sha256)
-                               .where(assets.c.id == parent["id"])).first()
-            lineage.append({"relation": parent["relation"], "id": parent["id"],
-                            "name": row.name if row else None,
-                            "digest": {"sha256": row.sha256} if row else {}})
+def statement(conn: Connection, asset: Asset, origin: str,
+              public_key: Ed25519PublicKey) -> dict[str, Any]:
+    """The in-toto Statement v1 for an asset: subject = name + sha256, predicate = its record
+    (with its parents, read through `conn`) and the vault that signs it."""
+    lineage = []
+    for parent in asset.parents:
+        row = conn.execute(select(assets.c.name, assets.c.sha256)
+                           .where(assets.c.id == parent["id"])).first()
+        lineage.append({"relation": parent["relation"], "id": parent["id"],
+                        "name": row.name if row else None,
+                        "digest": {"sha256": row.sha256} if row else {}})
     return {
         "_type": STATEMENT_TYPE_URI,
         "subject": [{"name": asset.name, "digest": {"sha256": asset.sha256}}],
@@ -63,33 +62,26 @@ def statement(vault: Vault, ref: str) -> dict[str, Any]:
             "owner": asset.owner, "status": asset.status,
             "classification": asset.classification, "protection": asset.protection,
             "license": asset.effective_license, "lineage": lineage,
-            "vault": {"origin": vault.origin,
-                      "key": fingerprint(vault.signing_key.public_key())},
+            "vault": {"origin": origin, "key": fingerprint(public_key)},
         },
     }
 
 
-def attest(vault: Vault, ref: str, out: Path) -> dict[str, Any]:
-    """Write a signed DSSE envelope about asset `ref` to `out`; logs `asset.attested`."""
-    document = statement(vault, ref)
+def envelope(document: dict[str, Any], key: Ed25519PrivateKey) -> tuple[bytes, bytes]:
+    """(the DSSE envelope file's bytes, the signed payload) for a Statement."""
     payload = rfc8785.dumps(document)
-    key = vault.signing_key
-    envelope = {
+    signed = {
         "payloadType": PAYLOAD_TYPE,
         "payload": base64.b64encode(payload).decode(),
         "signatures": [{"keyid": fingerprint(key.public_key()),
                         "sig": base64.b64encode(key.sign(pae(PAYLOAD_TYPE, payload))).decode()}],
     }
-    data = (json.dumps(envelope, indent=2) + "\n").encode()
-    asset_id = document["predicate"]["asset"]["id"]
-    with vault.transaction(vault.actor) as txn:
-        txn.log.append("asset.attested", {
-            "asset": asset_id, "predicate_type": PREDICATE_TYPE,
-            "statement_sha256": hashlib.sha256(payload).hexdigest(),
-        }, [asset_id])
-        write_atomically(out, data)
-    return {"asset": asset_id, "subject": document["subject"], "file": str(out),
-            "statement_sha256": hashlib.sha256(payload).hexdigest()}
+    return (json.dumps(signed, indent=2) + "\n").encode(), payload
+
+
+def statement_sha256(payload: bytes) -> str:
+    """The digest the `asset.attested` event records."""
+    return hashlib.sha256(payload).hexdigest()
 
 
 def verify_attestation(path: Path, public_key: Ed25519PublicKey) -> dict[str, Any]:

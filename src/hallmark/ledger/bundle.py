@@ -5,10 +5,9 @@ and (when the vault has one) an RFC 3161 time-stamp; checkable by anyone with on
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
 import re
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -20,10 +19,11 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Connection
 
 from hallmark.errors import HallmarkError, InputError, IntegrityError, NotFound
+from hallmark.files import write_atomically
 from hallmark.ledger import log, merkle, note, timestamp, verify
-from hallmark.vault import Vault
 
 FORMAT = "hallmark-evidence/1"
 MAX_BUNDLE = 512 << 20
@@ -101,49 +101,35 @@ def load_public_key(data: bytes) -> tuple[str | None, Ed25519PublicKey]:
     return None, loaded
 
 
-def resolve_subject(vault: Vault, ref: str) -> str:
-    """An asset id (by id, prefix, name or path), else any raw subject that has events."""
-    from hallmark.inventory.assets import resolve
-
-    with vault.read() as conn:
-        try:
-            return resolve(conn, ref).id
-        except NotFound:
-            if log.events_for(conn, ref.strip()):
-                return ref.strip()
-    raise NotFound(f"no asset or log subject matches {ref!r}")
-
-
-def write_bundle(vault: Vault, ref: str, out: Path) -> dict[str, Any]:
-    """Write the evidence bundle for `ref` to `out` (atomically); returns its manifest."""
-    subject = resolve_subject(vault, ref)
-    public_key = vault.signing_key.public_key()
+def build(conn: Connection, subject: str, name: str,
+          public_key: Ed25519PublicKey) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The manifest and every member of the bundle for `subject` (a log subject), proved
+    against the newest checkpoint signed by `name`'s `public_key`."""
     members: dict[str, bytes] = {}
-    with vault.read() as conn:
-        cp = verify.latest(conn, vault.key_name, public_key)
-        seqs = [s for s in log.events_for(conn, subject) if s < cp.size]
-        if not seqs:
-            raise NotFound(f"subject {subject!r} has no events in the log")
-        listed = []
-        for seq in seqs:
-            entry = log.event(conn, seq)
-            members[f"events/{seq:012d}.json"] = entry["entry"]
-            members[f"proofs/{seq:012d}.json"] = canonical(verify.inclusion(conn, seq, cp))
-            listed.append({"seq": seq, "type": entry["parsed"]["type"],
-                           "time": entry["parsed"]["time"]})
-        stamp = timestamp.latest_timestamp(conn, cp.size)
-        if stamp is not None:
-            old = note.open_checkpoint(stamp.checkpoint, vault.key_name, public_key)
-            members["timestamp/token.tsr"] = stamp.token
-            members["timestamp/tsa-chain.pem"] = stamp.chain.encode()
-            members["timestamp/checkpoint.txt"] = stamp.checkpoint.encode()
-            members["timestamp/consistency.json"] = canonical(verify.consistency(conn, old, cp))
-            members["timestamp/event.json"] = log.event(conn, stamp.event_seq)["entry"]
-            members["timestamp/event-proof.json"] = canonical(
-                verify.inclusion(conn, stamp.event_seq, cp))
-    vkey = note.verifier_key(vault.key_name, public_key)
+    cp = verify.latest(conn, name, public_key)
+    seqs = [s for s in log.events_for(conn, subject) if s < cp.size]
+    if not seqs:
+        raise NotFound(f"subject {subject!r} has no events in the log", field="subject")
+    listed = []
+    for seq in seqs:
+        entry = log.event(conn, seq)
+        members[f"events/{seq:012d}.json"] = entry["entry"]
+        members[f"proofs/{seq:012d}.json"] = canonical(verify.inclusion(conn, seq, cp))
+        listed.append({"seq": seq, "type": entry["parsed"]["type"],
+                       "time": entry["parsed"]["time"]})
+    stamp = timestamp.latest_timestamp(conn, cp.size)
+    if stamp is not None:
+        old = note.open_checkpoint(stamp.checkpoint, name, public_key)
+        members["timestamp/token.tsr"] = stamp.token
+        members["timestamp/tsa-chain.pem"] = stamp.chain.encode()
+        members["timestamp/checkpoint.txt"] = stamp.checkpoint.encode()
+        members["timestamp/consistency.json"] = canonical(verify.consistency(conn, old, cp))
+        members["timestamp/event.json"] = log.event(conn, stamp.event_seq)["entry"]
+        members["timestamp/event-proof.json"] = canonical(
+            verify.inclusion(conn, stamp.event_seq, cp))
+    vkey = note.verifier_key(name, public_key)
     manifest: dict[str, Any] = {
-        "format": FORMAT, "subject": subject, "origin": cp.origin, "key_name": vault.key_name,
+        "format": FORMAT, "subject": subject, "origin": cp.origin, "key_name": name,
         "verifier_key": vkey, "tree_size": cp.size,
         "events": listed, "timestamp": stamp is not None,
     }
@@ -152,29 +138,20 @@ def write_bundle(vault: Vault, ref: str, out: Path) -> dict[str, Any]:
     members["key.pem"] = public_pem(public_key)
     members["verifier-key.txt"] = (vkey + "\n").encode()
     members["README.txt"] = README.replace("{subject}", subject).encode()
-    _write_zip(out, members)
-    return manifest
+    return manifest, members
 
 
-def _write_zip(out: Path, members: dict[str, bytes]) -> None:
-    out = out.expanduser()
+def write_zip(out: Path, members: dict[str, bytes], field: str | None = None) -> None:
+    """Write the members as a deterministic zip (README first, fixed times), atomically."""
+    out = Path(out).expanduser()
     if out.is_dir():
-        raise InputError(f"{out} is a folder; name the .zip file to write")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".evidence-", suffix=".zip", dir=out.parent)
-    except OSError as exc:
-        raise InputError(f"cannot write {out}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name in sorted(members, key=lambda n: (n != "README.txt", n)):
-                zf.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), members[name],
-                            zipfile.ZIP_DEFLATED)
-        os.replace(tmp, out)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise InputError(f"cannot write {out}: {exc.strerror or exc}") from exc
-        raise
+        raise InputError(f"{out} is a folder; name the .zip file to write", field=field)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for member in sorted(members, key=lambda n: (n != "README.txt", n)):
+            zf.writestr(zipfile.ZipInfo(member, (1980, 1, 1, 0, 0, 0)), members[member],
+                        zipfile.ZIP_DEFLATED)
+    write_atomically(out, buffer.getvalue(), field=field)
 
 
 @dataclass
@@ -191,10 +168,6 @@ class BundleReport:
     tree_size: int | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
     timestamp: dict[str, Any] | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON form `verify-bundle --json` prints."""
-        return dict(self.__dict__)
 
 
 def _read_members(path: Path) -> dict[str, bytes]:

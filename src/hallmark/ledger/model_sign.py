@@ -23,14 +23,14 @@ from sqlalchemy import Connection, func, select
 
 from hallmark.errors import InputError, IntegrityError, NotFound
 from hallmark.store.tables import assets
-from hallmark.vault import Vault
 
 OMS_KEY = "oms-signing.pem"
 
 
-def key_path(vault: Vault) -> Path:
-    """The vault's OMS signing key, created (P-256, mode 0600) if it does not exist yet."""
-    path = vault.dir / "keys" / OMS_KEY
+def key_path(keys: Path) -> Path:
+    """The OMS signing key in the vault's `keys` folder, created (P-256, mode 0600) if it does
+    not exist yet."""
+    path = keys / OMS_KEY
     if path.exists():
         return path
     pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
@@ -51,9 +51,9 @@ def key_path(vault: Vault) -> Path:
     return path
 
 
-def public_pem(vault: Vault) -> bytes:
-    """The OMS public key (PEM SubjectPublicKeyInfo)."""
-    key = serialization.load_pem_private_key(key_path(vault).read_bytes(), password=None)
+def public_pem(keys: Path) -> bytes:
+    """The OMS public key (PEM SubjectPublicKeyInfo) of the key in the `keys` folder."""
+    key = serialization.load_pem_private_key(key_path(keys).read_bytes(), password=None)
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise InputError("the vault's OMS key is not an elliptic-curve key")
     return key.public_key().public_bytes(serialization.Encoding.PEM,
@@ -68,13 +68,11 @@ def _ignored(model: Path, signature: Path) -> list[Path]:
         return []
 
 
-def model_assets(conn: Connection, vault: Vault, model: Path) -> list[str]:
-    """The registered assets a signature over `model` covers: the asset at that file, or the
-    model assets inside that folder (every asset inside it when none is a model)."""
-    from hallmark.inventory.scan import path_key
-
-    key = path_key(vault, model)
-    if model.is_file():
+def model_assets(conn: Connection, key: str, is_file: bool) -> list[str]:
+    """The registered assets a signature over a model covers (`key`: its stored path): the asset
+    at that file, or the model assets inside that folder (every asset inside it when none is a
+    model)."""
+    if is_file:
         query = select(assets.c.id, assets.c.kind).where(assets.c.path == key)
     else:
         prefix = "" if key == "." else key.rstrip("/") + "/"
@@ -83,43 +81,35 @@ def model_assets(conn: Connection, vault: Vault, model: Path) -> list[str]:
             func.substr(assets.c.path, 1, len(prefix)) == prefix)
     rows = conn.execute(query.order_by(assets.c.id)).all()
     models = [r.id for r in rows if r.kind == "model"]
-    return models if models or model.is_file() else [r.id for r in rows]
+    return models if models or is_file else [r.id for r in rows]
 
 
-def sign_model(vault: Vault, model: Path, signature: Path) -> dict[str, Any]:
-    """Sign a model file or folder into an OMS signature file; logs `model.signed` with the
-    model's registered assets as its subjects (so their evidence bundles carry it)."""
+def sign(model: Path, signature: Path, keys: Path) -> bytes:
+    """An OMS signature over a model file or folder, as the bytes to write to `signature` (the
+    path only decides what the signature ignores: itself, when it lies inside the model)."""
     model, signature = Path(model).expanduser(), Path(signature).expanduser()
     if not model.exists():
-        raise NotFound(f"no model at {model}")
+        raise NotFound(f"no model at {model}", field="model")
     if signature.is_dir():
-        raise InputError(f"{signature} is a folder; name the signature file")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".oms-", suffix=".sig", dir=signature.parent)
-    except OSError as exc:
-        raise InputError(f"cannot write {signature}: {exc.strerror or exc}") from exc
-    os.close(fd)
-    try:
-        (model_signing.signing.Config()
-         .use_elliptic_key_signer(private_key=key_path(vault))
-         .set_hashing_config(model_signing.hashing.Config().set_ignored_paths(
-             paths=_ignored(model, signature) + _ignored(model, Path(tmp))))
-         .sign(model, tmp))
-        data = Path(tmp).read_bytes()
-        with vault.transaction(vault.actor) as txn:
-            covered = model_assets(txn.conn, vault, model)
-            txn.log.append("model.signed", {
-                "model": model.name, "assets": covered, "format": "oms/sigstore-bundle",
-                "signature_sha256": hashlib.sha256(data).hexdigest(),
-                "key_sha256": hashlib.sha256(public_pem(vault)).hexdigest(),
-            }, covered)
-            os.replace(tmp, signature)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot sign {model}: {exc}") from exc
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return {"model": str(model), "signature": str(signature), "assets": covered,
-            "signature_sha256": hashlib.sha256(data).hexdigest()}
+        raise InputError(f"{signature} is a folder; name the signature file", field="output")
+    # Signed into a folder of its own (outside the model), then written where it belongs with
+    # files.write_atomically by the caller, inside the transaction that logs it.
+    with tempfile.TemporaryDirectory(prefix="hallmark-oms-") as tmp:
+        out = Path(tmp) / "model.sig"
+        try:
+            (model_signing.signing.Config()
+             .use_elliptic_key_signer(private_key=key_path(keys))
+             .set_hashing_config(model_signing.hashing.Config().set_ignored_paths(
+                 paths=_ignored(model, signature)))
+             .sign(model, out))
+            return out.read_bytes()
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot sign {model}: {exc}", field="model") from exc
+
+
+def digest(data: bytes) -> str:
+    """SHA-256 hex, as `model.signed` records the signature and the key."""
+    return hashlib.sha256(data).hexdigest()
 
 
 @contextlib.contextmanager
@@ -137,9 +127,9 @@ def verify_model(model: Path, signature: Path, public_key_pem: bytes) -> dict[st
     model, signature = Path(model).expanduser(), Path(signature).expanduser()
     for path, what in ((model, "model"), (signature, "signature")):
         if not path.exists():
-            raise NotFound(f"no {what} at {path}")
+            raise NotFound(f"no {what} at {path}", field=what)
     if not signature.is_file():
-        raise InputError(f"the signature {signature} is not a file")
+        raise InputError(f"the signature {signature} is not a file", field="signature")
     if signature.stat().st_size > 16 << 20:
         raise IntegrityError("signature file is too large")
     with _key_file(public_key_pem) as key_file:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -29,26 +31,40 @@ from rfc3161_client import (
 )
 from sqlalchemy import Connection, insert, select
 
-from hallmark.errors import InputError, IntegrityError, NotFound
-from hallmark.ledger import log, note
+from hallmark.errors import InputError, IntegrityError
+from hallmark.files import read_small
+from hallmark.ledger import note
+from hallmark.store.clock import utcnow
 from hallmark.store.tables import timestamps
-from hallmark.vault import Vault
+
+if TYPE_CHECKING:
+    from hallmark.vault import Txn
 
 MAX_RESPONSE = 1 << 20
 MAX_CERTS = 16
 
 
-def parse_certificates(pem: bytes) -> list[x509.Certificate]:
-    """PEM certificates (bounded count); InputError when there are none or they do not parse."""
+def parse_certificates(pem: bytes, field: str | None = None) -> list[x509.Certificate]:
+    """PEM certificates (bounded count); InputError (naming `field`) when there are none or
+    they do not parse."""
     if len(pem) > MAX_RESPONSE:
-        raise InputError("certificate file is too large")
+        raise InputError("certificate file is too large", field=field)
     try:
         certs = x509.load_pem_x509_certificates(pem)
     except ValueError as exc:
-        raise InputError(f"not PEM certificates: {exc}") from exc
+        raise InputError(f"not PEM certificates: {exc}", field=field) from exc
     if not 0 < len(certs) <= MAX_CERTS:
-        raise InputError(f"expected 1..{MAX_CERTS} PEM certificates, found {len(certs)}")
+        raise InputError(f"expected 1..{MAX_CERTS} PEM certificates, found {len(certs)}",
+                         field=field)
     return certs
+
+
+def read_roots(path: str | os.PathLike[str] | None,
+               field: str | None = "tsa_root") -> list[x509.Certificate] | None:
+    """The trusted TSA roots in the PEM file at `path`, or None when no file is named."""
+    if path is None:
+        return None
+    return parse_certificates(read_small(path, "certificate", field=field), field)
 
 
 def chain_pem(certs: list[x509.Certificate]) -> str:
@@ -99,7 +115,7 @@ def _request(message: bytes) -> TimeStampRequest:
 def _post(url: str, body: bytes, timeout: float) -> bytes:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InputError(f"TSA URL must be http(s)://HOST/...: {url!r}")
+        raise InputError(f"TSA URL must be http(s)://HOST/...: {url!r}", field="tsa")
     request = urllib.request.Request(
         url, data=body, method="POST",
         headers={"Content-Type": "application/timestamp-query",
@@ -109,47 +125,59 @@ def _post(url: str, body: bytes, timeout: float) -> bytes:
         with urllib.request.urlopen(request, timeout=timeout) as reply:  # noqa: S310 - checked
             data: bytes = reply.read(MAX_RESPONSE + 1)
     except (urllib.error.URLError, OSError) as exc:
-        raise InputError(f"cannot reach the TSA at {url}: {exc}") from exc
+        raise InputError(f"cannot reach the TSA at {url}: {exc}", field="tsa") from exc
     if len(data) > MAX_RESPONSE:
         raise IntegrityError("the TSA's reply is too large")
     return data
 
 
-def timestamp_latest(vault: Vault, url: str, roots: list[x509.Certificate] | None = None,
-                     timeout: float = 30.0) -> dict[str, Any]:
-    """Get an RFC 3161 token over the latest checkpoint from the TSA at `url` and store it."""
-    with vault.read() as conn:
-        checkpoint = log.latest_checkpoint(conn)
-    if checkpoint is None:
-        raise NotFound("the log is empty: nothing to time-stamp")
-    cp = note.open_checkpoint(checkpoint, vault.key_name, vault.signing_key.public_key())
+@dataclass(frozen=True)
+class Stamp:
+    """A TSA's checked token over a checkpoint note, with the certificates that check it."""
+
+    token: bytes
+    chain: str
+    gen_time: str
+
+
+def stamp_checkpoint(checkpoint: str, url: str, roots: list[x509.Certificate] | None = None,
+                     timeout: float = 30.0) -> Stamp:
+    """Get an RFC 3161 token over the signed `checkpoint` note from the TSA at `url`, checked
+    against `roots` (or, unpinned, against the certificates the TSA sent)."""
     message = checkpoint.encode()
     request = _request(message)
     token = _post(url, request.as_bytes(), timeout)
-    response = decode(token)
-    embedded = embedded_certificates(response)
+    embedded = embedded_certificates(decode(token))
     # Unpinned, the token can only be checked against what the TSA sent; say so in the output.
     trust = list(roots or []) or embedded
     try:
         gen_time = verify_token(token, message, trust, nonce=request.nonce)
     except IntegrityError as exc:
-        hint = "" if roots else " (the TSA sent no usable root; pass --tsa-root)"
-        raise IntegrityError(f"{exc}{hint}") from exc
-    chain = chain_pem(embedded + list(roots or []))
-    gen = gen_time.strftime("%Y-%m-%dT%H:%M:%SZ")
-    with vault.transaction(vault.actor) as txn:
-        # The entry binds the token's and chain's exact bytes to the signed log.
-        seq = txn.log.append("ledger.timestamped", {
-            "checkpoint_size": cp.size, "checkpoint_root": cp.root.hex(), "tsa": url,
-            "gen_time": gen, "token_sha256": _sha256(token),
-            "chain_sha256": _sha256(chain.encode()),
-        })
-        txn.conn.execute(insert(timestamps).values(
-            checkpoint_size=cp.size, checkpoint=checkpoint, tsa_url=url, token=token, chain=chain,
-            gen_time=gen, event_seq=seq, created=log.utcnow(),
-        ))
-    return {"checkpoint_size": cp.size, "tsa": url, "gen_time": gen, "pinned": bool(roots),
-            "token_sha256": _sha256(token)}
+        hint = "" if roots else " (the TSA sent no usable root; pin a trusted one)"
+        raise IntegrityError(f"{exc}{hint}", field=None if roots else "tsa_root") from exc
+    return Stamp(token, chain_pem(embedded + list(roots or [])),
+                 gen_time.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def store(txn: Txn, cp: note.Checkpoint, url: str, stamp: Stamp) -> int:
+    """Record the stamp over `cp` (its `ledger.timestamped` event and its row); returns the
+    event's sequence number."""
+    # The entry binds the token's and chain's exact bytes to the signed log.
+    seq = txn.log.append("ledger.timestamped", {
+        "checkpoint_size": cp.size, "checkpoint_root": cp.root.hex(), "tsa": url,
+        "gen_time": stamp.gen_time, "token_sha256": _sha256(stamp.token),
+        "chain_sha256": _sha256(stamp.chain.encode()),
+    })
+    txn.conn.execute(insert(timestamps).values(
+        checkpoint_size=cp.size, checkpoint=cp.note, tsa_url=url, token=stamp.token,
+        chain=stamp.chain, gen_time=stamp.gen_time, event_seq=seq, created=utcnow(),
+    ))
+    return seq
+
+
+def sha256(data: bytes) -> str:
+    """SHA-256 hex of a token (what a time-stamp's output shows)."""
+    return _sha256(data)
 
 
 def _sha256(data: bytes) -> str:

@@ -19,14 +19,19 @@ import struct
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from hallmark.errors import InputError, IntegrityError
 from hallmark.ledger import log, note, verify
-from hallmark.vault import Vault
+from hallmark.store.clock import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from hallmark.vault import Txn
 
 FORMAT = "hallmark-witness/v1"
 MAX_FILE = 64 << 20
@@ -108,66 +113,71 @@ def open_cosignature(checkpoint: str, name: str, public_key: Ed25519PublicKey) -
 
 # -- reading and checking a witness file ---------------------------------------------------------
 
-def load(path: Path) -> list[Record]:
-    """Every record of a witness file; InputError naming the first line that does not parse."""
-    path = path.expanduser()
+def load(path: Path, field: str | None = None) -> list[Record]:
+    """Every record of a witness file; InputError (naming `field`) and the first line that does
+    not parse."""
+    path = Path(path).expanduser()
     if not path.is_file():
-        raise InputError(f"no witness file at {path}")
+        raise InputError(f"no witness file at {path}", field=field)
     if path.stat().st_size > MAX_FILE:
-        raise InputError(f"{path} is too large for a witness file")
+        raise InputError(f"{path} is too large for a witness file", field=field)
     records = []
     with path.open("rb") as fh:
         for number, raw in enumerate(fh, start=1):
             if not raw.strip():
                 continue
-            records.append(_parse(raw, number, path))
+            try:
+                records.append(_parse(raw, number, path))
+            except ValueError as exc:
+                raise InputError(str(exc), field=field) from exc
     return records
 
 
 def _parse(raw: bytes, number: int, path: Path) -> Record:
+    """One record; ValueError naming the file and line when it does not parse."""
     where = f"{path}, line {number}"
     if len(raw) > MAX_LINE:
-        raise InputError(f"{where}: the record is too long for a witness record")
+        raise ValueError(f"{where}: the record is too long for a witness record")
     try:
         doc = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise InputError(f"{where}: not a JSON witness record") from exc
+    except (ValueError, RecursionError):
+        raise ValueError(f"{where}: not a JSON witness record") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise InputError(f"{where}: not a {FORMAT} record")
+        raise ValueError(f"{where}: not a {FORMAT} record")
     try:
         size, origin, checkpoint = doc["size"], doc["origin"], doc["checkpoint"]
         root = bytes.fromhex(doc["root"])
         witnessed = str(doc["witnessed"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"{where}: the record lacks a valid size, root, origin or "
-                         "checkpoint") from exc
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"{where}: the record lacks a valid size, root, origin or "
+                         "checkpoint") from None
     cosigner, stamp = doc.get("cosigner"), doc.get("timestamp")
     if (not isinstance(size, int) or isinstance(size, bool) or size < 0 or len(root) != 32
             or not isinstance(origin, str) or not isinstance(checkpoint, str)
             or not isinstance(cosigner, str | None) or not isinstance(stamp, dict | None)):
-        raise InputError(f"{where}: the record has fields of the wrong type")
+        raise ValueError(f"{where}: the record has fields of the wrong type")
     return Record(number, origin, size, root, witnessed[:40], checkpoint, cosigner, stamp)
 
 
-def of_this_log(vault: Vault, records: list[Record]) -> list[Record]:
+def of_this_log(origin: str, records: list[Record]) -> list[Record]:
     """The records of this vault's log: those whose `origin` field or whose note's origin line
     says so. The field is not signed, and relabelling a record must not make it skipped (`check`
     then fails it, as its fields disagree with its note)."""
-    return [r for r in records if vault.origin in (r.origin, r.checkpoint.partition("\n")[0])]
+    return [r for r in records if origin in (r.origin, r.checkpoint.partition("\n")[0])]
 
 
-def check(vault: Vault, records: list[Record], cosigner: str | None = None,
+def check(records: list[Record], origin: str, name: str, key: Ed25519PublicKey,
+          cosigner: str | None = None,
           tsa_roots: list[Any] | None = None) -> list[verify.Witnessed]:
     """The records of this vault's log, each signature checked; IntegrityError when a record
     is not what it claims, or when none is this log's. A record's own cosigner key and
     certificate chain only show it is intact; `cosigner` (a vkey) and `tsa_roots` pin who must
     have cosigned and stamped every record."""
     pinned = parse_cosigner_vkey(cosigner) if cosigner else None
-    name, key = vault.key_name, vault.signing_key.public_key()
-    mine = of_this_log(vault, records)
+    mine = of_this_log(origin, records)
     if not mine:
         raise IntegrityError(f"the witness file holds no checkpoint of this vault's log "
-                             f"({vault.origin})")
+                             f"({origin})")
     out = []
     for record in mine:
         try:
@@ -209,43 +219,25 @@ def _check_token(record: Record, pinned: list[Any] | None = None) -> None:
         raise IntegrityError(f"{record.label}: {exc}") from exc
 
 
-# -- witnessing --------------------------------------------------------------------------------
+# -- witnessing (the service opens the connections and the cosigner's transaction) ------------
 
-def witness(vault: Vault, to: Path, cosigner: Vault | None = None,
-            tsa: str | None = None, tsa_roots: list[Any] | None = None) -> dict[str, Any]:
-    """Append the log's current signed checkpoint to the witness file `to`, after checking that
-    the log is consistent with everything that file witnessed before."""
-    to = to.expanduser()
-    earlier = of_this_log(vault, load(to) if to.exists() else [])
-    seen = check(vault, earlier) if earlier else []
-    with vault.read() as conn:
-        verify.one_snapshot(conn)  # the newest checkpoint and the head, read as of one moment
-        cp = verify.latest(conn, vault.key_name, vault.signing_key.public_key())
-        size, root = log.head(conn)
-        if (size, root) != (cp.size, cp.root):
-            raise IntegrityError("the log head is not the one its newest checkpoint signs; run "
-                                 "`hallmark ledger verify`")
-        for w in seen:
-            _consistent(conn, w, cp)
-    checkpoint = cp.note
-    doc: dict[str, Any] = {"format": FORMAT, "origin": cp.origin, "size": cp.size,
-                           "root": cp.root.hex(), "witnessed": log.utcnow()}
-    if cosigner is not None:
-        checkpoint = _cosign_from(cosigner, vault, cp)
-        doc["cosigner"] = cosigner_vkey(cosigner.key_name, cosigner.signing_key.public_key())
-    doc["checkpoint"] = checkpoint
-    if tsa:
-        from hallmark.ledger import timestamp
-
-        doc["timestamp"] = timestamp.token_for(checkpoint.encode(), tsa, tsa_roots)
-    line = (json.dumps(doc, sort_keys=True, ensure_ascii=True) + "\n").encode()
-    _append(to, line)
-    return {"witness": str(to), "origin": cp.origin, "size": cp.size, "root": cp.root.hex(),
-            "cosigner": doc.get("cosigner"), "timestamped": bool(tsa),
-            "previously_witnessed": len(seen)}
+def current(conn: Connection, name: str, key: Ed25519PublicKey,
+            seen: list[verify.Witnessed]) -> note.Checkpoint:
+    """The log's newest signed checkpoint, after checking that it signs the head and that the
+    log is consistent with every record `seen` before."""
+    verify.one_snapshot(conn)  # the newest checkpoint and the head, read as of one moment
+    cp = verify.latest(conn, name, key)
+    size, root = log.head(conn)
+    if (size, root) != (cp.size, cp.root):
+        raise IntegrityError("the log head is not the one its newest checkpoint signs; run "
+                             "`hallmark ledger verify`")
+    for w in seen:
+        consistent(conn, w, cp)
+    return cp
 
 
-def _consistent(conn: Any, w: verify.Witnessed, cp: note.Checkpoint) -> None:
+def consistent(conn: Connection, w: verify.Witnessed, cp: note.Checkpoint) -> None:
+    """IntegrityError unless the log under `cp` extends the witnessed checkpoint `w`."""
     if w.size > cp.size:
         raise IntegrityError(f"the log has {cp.size} entries but {w.label} saw size {w.size}: "
                              "the log was cut back")
@@ -257,24 +249,34 @@ def _consistent(conn: Any, w: verify.Witnessed, cp: note.Checkpoint) -> None:
                              "history was rewritten") from exc
 
 
-def _cosign_from(cosigner: Vault, vault: Vault, cp: note.Checkpoint) -> str:
-    """A cosignature/v1 by the second vault, which first checks the log against the largest
-    checkpoint of it that it cosigned before (kept in its own log) and then records this one."""
-    if cosigner.origin == vault.origin:
-        raise InputError("a vault cannot cosign its own log: name a second vault")
-    with cosigner.read() as conn:
-        seqs = log.events_for(conn, cp.origin)
-        last = log.event(conn, seqs[-1])["parsed"]["payload"] if seqs else None
-    if last is not None:
-        old = note.Checkpoint(cp.origin, int(last["size"]), bytes.fromhex(last["root"]), "")
-        with vault.read() as conn:
-            _consistent(conn, verify.Witnessed(old.size, old.root,
-                                               f"the checkpoint cosigned by {cosigner.origin}"), cp)
-    with cosigner.transaction(cosigner.actor) as txn:
-        signed = cosign(cp.note, cosigner.key_name, cosigner.signing_key)
-        txn.log.append("witness.cosigned", {"origin": cp.origin, "size": cp.size,
-                                            "root": cp.root.hex()}, [cp.origin])
+def last_cosigned(conn: Connection, origin: str, label: str) -> verify.Witnessed | None:
+    """The newest checkpoint of log `origin` that the cosigner (whose log `conn` reads)
+    cosigned before, or None."""
+    seqs = log.events_for(conn, origin)
+    if not seqs:
+        return None
+    last = log.event(conn, seqs[-1])["parsed"]["payload"]
+    return verify.Witnessed(int(last["size"]), bytes.fromhex(last["root"]), label)
+
+
+def cosign_into(txn: Txn, cp: note.Checkpoint, name: str, private_key: Ed25519PrivateKey) -> str:
+    """The cosigner's cosignature on `cp`, recorded in the cosigner's own log (`txn`)."""
+    signed = cosign(cp.note, name, private_key)
+    txn.log.append("witness.cosigned", {"origin": cp.origin, "size": cp.size,
+                                        "root": cp.root.hex()}, [cp.origin])
     return signed
+
+
+def append_record(to: Path, cp: note.Checkpoint, checkpoint: str, cosigner: str | None,
+                  stamp: dict[str, Any] | None) -> None:
+    """Append one witness record (the signed, maybe cosigned `checkpoint`) to the file `to`."""
+    doc: dict[str, Any] = {"format": FORMAT, "origin": cp.origin, "size": cp.size,
+                           "root": cp.root.hex(), "witnessed": utcnow(), "checkpoint": checkpoint}
+    if cosigner is not None:
+        doc["cosigner"] = cosigner
+    if stamp is not None:
+        doc["timestamp"] = stamp
+    _append(to, (json.dumps(doc, sort_keys=True, ensure_ascii=True) + "\n").encode())
 
 
 def _append(path: Path, line: bytes) -> None:
@@ -295,11 +297,11 @@ def _ends_with_newline(path: Path) -> bool:
         return fh.read(1) == b"\n"
 
 
-def expect(vault: Vault, paths: list[Path], cosigner: str | None = None,
-           tsa_roots: list[Any] | None = None) -> list[verify.Witnessed]:
+def expect(paths: list[Path], origin: str, name: str, key: Ed25519PublicKey,
+           cosigner: str | None = None, tsa_roots: list[Any] | None = None,
+           field: str | None = None) -> list[verify.Witnessed]:
     """What `ledger verify --witness` checks the log against: every record of every file."""
     out: list[verify.Witnessed] = []
     for path in paths:
-        out.extend(check(vault, load(path), cosigner, tsa_roots))
+        out.extend(check(load(path, field), origin, name, key, cosigner, tsa_roots))
     return out
-

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, insert, select
 
-from hallmark.ledger.merkle import EMPTY_ROOT
 from hallmark.store import tables
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# RFC 9162's root of the empty tree (ledger.merkle.EMPTY_ROOT), computed here because the store
+# sits below the ledger and must not import it.
+EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 
 def normalise_url(url: str) -> str:
