@@ -10,10 +10,25 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 
-from hallmark.agreements.agreements import add_agreement
-from hallmark.agreements.parties import add_party
-from hallmark.inventory.scan import scan
-from hallmark.vault import Vault
+from hallmark import Vault, services
+from hallmark.schemas import Agreement, Party, ScanResult
+
+ACTOR = "marks-tester"  # who the test setup acts as
+
+
+def scan(vault: Vault, paths: list[Path]) -> ScanResult:
+    """Register `paths` (as the tests' actor)."""
+    return services.inventory.scan(vault, paths, actor=ACTOR)
+
+
+def add_party(vault: Vault, name: str, kind: str, role: str | None = None) -> Party:
+    """Register a party (as the tests' actor)."""
+    return services.parties.add(vault, name, kind, role=role, actor=ACTOR)
+
+
+def add_agreement(vault: Vault, file: Path) -> Agreement:
+    """Record an agreement from its YAML file (as the tests' actor)."""
+    return services.agreements.add(vault, file, actor=ACTOR)
 
 DUA = """\
 id: dua-partners

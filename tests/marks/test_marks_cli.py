@@ -14,12 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import func, select
 
-from hallmark.agreements.agreements import add_agreement
-from hallmark.agreements.parties import add_party
-from hallmark.inventory.scan import scan
 from hallmark.store.tables import events, shares, traces
 
-from .conftest import DUA, World, make_table
+from .conftest import DUA, World, add_agreement, add_party, make_table, scan
 
 
 def _count(world: World, table) -> int:
@@ -74,8 +71,6 @@ def test_every_format_round_trips(cli, vault, fmt: str) -> None:
     else:
         path.write_text("".join(json.dumps(r) + "\n" for r in table.to_pylist()))
     asset = scan(vault, [data]).assets[0].id
-    from hallmark.agreements.agreements import add_agreement
-    from hallmark.agreements.parties import add_party
 
     for name in ("Acme AI", "CloudCo", "Beta Labs", "Gamma"):
         add_party(vault, name, "organisation")
@@ -150,8 +145,6 @@ def test_unmarkable_table_is_refused(cli, vault) -> None:
     (data / "names.csv").write_text("name,city\n" + "".join(f"n{i},c{i // 40}\n"
                                                              for i in range(50)))
     asset = scan(vault, [data]).assets[0].id
-    from hallmark.agreements.agreements import add_agreement
-    from hallmark.agreements.parties import add_party
 
     for name in ("Acme AI", "CloudCo", "Beta Labs", "Gamma"):
         add_party(vault, name, "organisation")

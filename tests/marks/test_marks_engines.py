@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 
 from hallmark.marks import tabular_io
 from hallmark.marks.engines import LocalEngine
-from hallmark.marks.share import share
 from hallmark.marks.tabular import KeyMaterial, Keys, mark_batch
-from hallmark.marks.trace import trace
+from hallmark.services.shares import share
+from hallmark.services.traces import trace
 from hallmark.store.tables import events, shares
 
 from .conftest import World
@@ -110,12 +110,13 @@ def test_key_material_hides_the_key_and_travels_without_its_cache(world: World) 
 
 def test_local_engine_copy_and_trace_equal_the_sequential_ones(world: World) -> None:
     out = world.root / "cloudco.csv"
-    result = share(world.vault, world.dataset, "CloudCo", out, engine=LocalEngine(4))
+    result = share(world.vault, world.dataset, "CloudCo", out, actor="tester",
+                   engine=LocalEngine(4))
     assert out.read_bytes() == _sequential_copy(world, result.share, world.root / "ref.csv")
     assert result.rows == 4000
     found = _leak(world, out)
-    one = trace(world.vault, found, engine=LocalEngine(1))
-    many = trace(world.vault, found, engine=LocalEngine(4))
+    one = trace(world.vault, found, actor="tester", engine=LocalEngine(1))
+    many = trace(world.vault, found, actor="tester", engine=LocalEngine(4))
     assert one.accused and one.accused[0].recipient == "cloudco"
     assert [(c.share, c.score, c.p_value) for c in one.top] == \
         [(c.share, c.score, c.p_value) for c in many.top]
@@ -156,9 +157,9 @@ def _closed_port() -> int:
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--engine", "dask"], "--engine dask needs --scheduler"),
-    (["--engine", "spark"], "--engine must be one of local, dask"),
-    (["--scheduler", "tcp://127.0.0.1:8786"], "--scheduler is only used with --engine dask"),
+    (["--engine", "dask"], "--scheduler: the dask engine needs a scheduler address"),
+    (["--engine", "spark"], "--engine: must be one of local, dask"),
+    (["--scheduler", "tcp://127.0.0.1:8786"], "--scheduler: is only used with the dask engine"),
     (["--engine", "dask", "--scheduler", "tcp://127.0.0.1:{port}"],
      "cannot reach the Dask scheduler at tcp://127.0.0.1:{port}"),
 ])

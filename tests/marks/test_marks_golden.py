@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from .conftest import World
+from .conftest import World, add_agreement, scan
 
 KEY = bytes(range(32))
 SHARE_UUID = uuid.UUID("0123456789abcdef0123456789abcdef")  # share id sh-0123456789abcdef
@@ -25,9 +25,11 @@ def _fixed(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _share(world: World, out: Path, **options: object) -> tuple[str, str]:
-    from hallmark.marks.share import ShareOptions, share
+    from hallmark.schemas import ShareOptions
+    from hallmark.services.shares import share
 
-    done = share(world.vault, world.dataset, "CloudCo", out, options=ShareOptions(**options))
+    done = share(world.vault, world.dataset, "CloudCo", out, actor="tester",
+                 options=ShareOptions(**options))
     assert done.share == "sh-0123456789abcdef"
     return done.copy_sha256, hashlib.sha256(out.read_bytes()).hexdigest()
 
@@ -54,20 +56,18 @@ def test_categorical_always_copy_is_byte_identical(world: World,
 
 
 def test_parquet_copy_is_byte_identical(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    from hallmark.inventory.scan import scan
 
     _fixed(world, monkeypatch)
     pq.write_table(world.table, world.root / "data" / "customers.parquet")
     scan(world.vault, [world.root / "data"])
     dua = (world.root / "dua.yaml").read_text().replace("customers.csv", "customers.parquet")
     (world.root / "dua2.yaml").write_text(dua.replace("dua-partners", "dua-parquet"))
-    from hallmark.agreements.agreements import add_agreement
 
     add_agreement(world.vault, world.root / "dua2.yaml")
-    from hallmark.marks.share import share
+    from hallmark.services.shares import share
 
     asset = "data/customers.parquet"
     out = world.root / "copy.parquet"
-    done = share(world.vault, asset, "CloudCo", out)
+    done = share(world.vault, asset, "CloudCo", out, actor="tester")
     actual = hashlib.sha256(out.read_bytes()).hexdigest()
     assert done.copy_sha256 == actual == GOLDEN["parquet"]

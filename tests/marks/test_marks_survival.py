@@ -14,12 +14,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pytest
 
-from hallmark.agreements.agreements import add_agreement
-from hallmark.agreements.parties import add_party
-from hallmark.inventory.scan import scan
 from hallmark.marks.layout import SPARSE_FRACTION
 
-from .conftest import DUA, World
+from .conftest import DUA, World, add_agreement, add_party, scan
 
 INCONCLUSIVE = "inconclusive: the suspect's values look rounded or perturbed beyond the marks"
 

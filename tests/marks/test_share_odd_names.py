@@ -10,13 +10,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 
-from hallmark.agreements.agreements import add_agreement
-from hallmark.agreements.parties import add_party
-from hallmark.inventory.scan import scan
-from hallmark.marks.share import share
+from hallmark.services.shares import share
 from hallmark.vault import Vault
 
-from .conftest import DUA, make_table
+from .conftest import DUA, add_agreement, add_party, make_table, scan
 
 
 @pytest.mark.parametrize("raw_name", [b"back\\slash.csv", b"caf\xe9-latin1.csv"])
@@ -36,5 +33,5 @@ def test_share_reads_a_file_with_an_odd_name(vault: Vault, tmp_path: Path,
     (vault.root / "dua.yaml").write_text(DUA.format(name=f'"{asset.id}"'))
     add_agreement(vault, vault.root / "dua.yaml")
     out = tmp_path / "copy.csv"
-    done = share(vault, asset.id, "CloudCo", out)
+    done = share(vault, asset.id, "CloudCo", out, actor="tester")
     assert out.is_file() and done.share.startswith("sh-")

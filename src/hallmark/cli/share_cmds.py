@@ -8,29 +8,29 @@ from typing import Optional
 import rich.markup
 import typer
 
+from hallmark import services
 from hallmark.cli.common import JsonOption, console, emit_json, err_console, open_vault, table
 from hallmark.cli.safe import safe_text
 from hallmark.errors import InputError
+from hallmark.schemas import ShareOptions, TraceResult
 
 
-def _pairs(items: list[str], what: str) -> dict[str, str]:
+def _pairs(items: list[str], field: str) -> dict[str, str]:
+    """COLUMN=VALUE items (the command line's spelling of a mapping)."""
     out = {}
     for item in items:
         name, sep, value = item.rpartition("=")
         if not sep or not name:
-            raise InputError(f"{what} must look like COLUMN=VALUE (got {item!r})")
+            raise InputError(f"must look like COLUMN=VALUE (got {item!r})", field=field)
         out[name] = value
     return out
 
 
-def _number(text: str, what: str) -> float:
+def _number(text: str, field: str) -> float:
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
-        raise InputError(f"{what}: {text!r} is not a number") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise InputError(f"{what}: {text!r} is not a finite number")
-    return value
+        raise InputError(f"{text!r} is not a number", field=field) from None
 
 
 EngineOption = typer.Option("local", "--engine", help="Where the batches are processed: local "
@@ -69,34 +69,21 @@ def share(
     as_json: bool = JsonOption,
 ) -> None:
     """Write a per-recipient fingerprinted copy of a dataset, if an agreement permits it."""
-    from hallmark.marks.engines import make_engine
-    from hallmark.marks.share import ShareOptions
-    from hallmark.marks.share import share as share_service
-
-    if not 0 < budget <= 0.5:
-        raise InputError("--budget must lie in (0, 0.5]")
-    if recipients < 1 or colluders < 1 or not 0 < epsilon < 1:
-        raise InputError("--recipients and --colluders must be >= 1 and --epsilon in (0, 1)")
-    budgets = {k: _number(v, "--column-budget") for k, v in
-               _pairs(column_budget, "--column-budget").items()}
-    if any(v <= 0 for v in budgets.values()):
-        raise InputError("--column-budget amounts must be positive")
+    budgets = {k: _number(v, "column_budget") for k, v in
+               _pairs(column_budget, "column_budget").items()}
     ranges = {}
-    for name, text in _pairs(column_range, "--range").items():
+    for name, text in _pairs(column_range, "column_range").items():
         lo, sep, hi = text.partition(":")
         if not sep:
-            raise InputError(f"--range must look like COLUMN=LO:HI (got {name}={text})")
-        bounds = (_number(lo, "--range"), _number(hi, "--range"))
-        if bounds[0] >= bounds[1]:
-            raise InputError(f"--range {name}: LO must be below HI")
-        ranges[name] = bounds
-    if categorical not in ("auto", "always", "never"):
-        raise InputError("--categorical must be auto, always or never")
-    options = ShareOptions(budget, budgets, ranges, recipients, colluders, epsilon, categorical)
+            raise InputError(f"must look like COLUMN=LO:HI (got {name}={text})",
+                             field="column_range")
+        ranges[name] = (_number(lo, "column_range"), _number(hi, "column_range"))
+    options = ShareOptions(budget=budget, budgets=budgets, ranges=ranges, recipients=recipients,
+                           colluders=colluders, epsilon=epsilon, categorical=categorical)
     vault = open_vault(ctx)
-    with make_engine(engine, scheduler) as runner:
-        result = share_service(vault, asset, to, out, team, agreement, purpose, options,
-                               engine=runner)
+    result = services.shares.share(vault, asset, to, out, actor=vault.actor, team=team,
+                                   agreement=agreement, purpose=purpose, options=options,
+                                   engine=engine, scheduler=scheduler)
     if as_json:
         emit_json(result.to_json())
         return
@@ -141,16 +128,14 @@ def shares(
     as_json: bool = JsonOption,
 ) -> None:
     """List the per-recipient copies handed out."""
-    from hallmark.marks.share import list_shares
-
-    found = list_shares(open_vault(ctx), asset)
+    found = services.shares.list_shares(open_vault(ctx), asset)
     if as_json:
         emit_json(found)
         return
     console.print(table("Shares", ["share", "asset", "recipient", "agreement", "rows",
                                    "marked cells", "created"],
-                        [[s["share"], s["asset"], s["recipient"], s["agreement"], s["rows"],
-                          s["marked_cells"], s["created"]] for s in found]))
+                        [[s.share, s.asset, s.recipient, s.agreement, s.rows, s.marked_cells,
+                          s.created] for s in found]))
 
 
 def trace(
@@ -164,12 +149,9 @@ def trace(
     as_json: bool = JsonOption,
 ) -> None:
     """Find which shared dataset a suspect table came from and which recipient(s) leaked it."""
-    from hallmark.marks.engines import make_engine
-    from hallmark.marks.trace import trace as trace_service
-
     vault = open_vault(ctx)
-    with make_engine(engine, scheduler) as runner:
-        result = trace_service(vault, suspect, asset, evidence, engine=runner)
+    result = services.traces.trace(vault, suspect, actor=vault.actor, asset=asset,
+                                   evidence=evidence, engine=engine, scheduler=scheduler)
     if as_json:
         emit_json(result.to_json())
     else:
@@ -186,10 +168,7 @@ def trace(
         err_console.print("no evidence bundle written: nobody is accused", highlight=False)
 
 
-def _render(result: object) -> None:
-    from hallmark.marks.trace import TraceResult
-
-    assert isinstance(result, TraceResult)
+def _render(result: TraceResult) -> None:
     console.print(f"Suspect matches asset [bold]{safe_text(result.asset)}[/bold]: "
                   f"{result.rows_matched} rows "
                   f"with marks, {result.positions} code positions, {result.recipients} "

@@ -63,7 +63,7 @@ class LocalEngine(Engine):
 
     def __init__(self, workers: int | None = None) -> None:
         if workers is not None and workers < 1:
-            raise InputError("an engine needs at least one worker")
+            raise InputError("an engine needs at least one worker", field="workers")
         self.workers = workers or cpu_count()
 
     def map_batches(self, fn: Callable[..., R], batches: Iterable[Any], *args: Any
@@ -103,8 +103,8 @@ class DaskEngine(Engine):
             self.client = Client(scheduler, set_as_default=False, **extra)
         except (OSError, TimeoutError, ValueError) as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {first}"
-                             ) from None
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {first}",
+                             field="scheduler") from None
         threads = sum(self.client.nthreads().values())
         self.workers = max(1, threads)
 
@@ -141,11 +141,12 @@ def make_engine(name: str | None = "local", scheduler: str | None = None,
     """The engine a command asked for: `local` (every core) or `dask` at `scheduler`."""
     name = (name or "local").strip().lower()
     if name not in ENGINES:
-        raise InputError(f"--engine must be one of {', '.join(ENGINES)} (got {name!r})")
+        raise InputError(f"must be one of {', '.join(ENGINES)} (got {name!r})", field="engine")
     if name == "dask":
         if not scheduler:
-            raise InputError("--engine dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
+            raise InputError("the dask engine needs a scheduler address (e.g. tcp://host:8786)",
+                             field="scheduler")
         return DaskEngine(scheduler)
     if scheduler:
-        raise InputError("--scheduler is only used with --engine dask")
+        raise InputError("is only used with the dask engine", field="scheduler")
     return LocalEngine(workers)

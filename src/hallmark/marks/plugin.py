@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hallmark.hooks import hookimpl
 
-_ = hookimpl
+
+@hookimpl
+def hallmark_mark_schemes() -> list[Any]:
+    """The tabular scheme (tables: CSV, TSV, Parquet, JSON Lines)."""
+    from hallmark.marks.tabular_scheme import TabularScheme
+
+    return [TabularScheme()]

@@ -1,5 +1,207 @@
-"""The shares service."""
+"""The shares service: ask the access decision, write a per-recipient marked copy of an asset
+through the mark scheme for its kind (streamed, atomically), record the Share with its Event;
+list the shares."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import hashlib
+import json
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hallmark.errors import InputError, PolicyDenied
+from hallmark.marks.engines import Engine
+from hallmark.schemas.shares import ShareOptions, ShareRecord, ShareResult
+
+if TYPE_CHECKING:
+    from hallmark.vault import Vault
+
+__all__ = ["list_shares", "share"]
+
+
+def share(vault: Vault, asset: str, to: str, out: Path | str, *, actor: str,
+          team: str | None = None, agreement: str | None = None, purpose: str | None = None,
+          options: ShareOptions | None = None, engine: str | Engine = "local",
+          scheduler: str | None = None) -> ShareResult:
+    """Share an asset with one recipient if the policy permits: marked copy at `out`, Share +
+    Event attributed to `actor`; the marking runs on `engine` (local cores or dask)."""
+    checked = _options(options)
+    _text(to, "to")
+    for name, value in (("team", team), ("agreement", agreement), ("purpose", purpose)):
+        if value is not None:
+            _text(value, name)
+    target = _path(out, "out")
+    _text(asset, "asset")
+    with _engine(engine, scheduler) as runner:  # a bad engine is refused before any decision
+        return _share(vault, asset, to, target, actor, team, agreement, purpose, checked,
+                      runner)
+
+
+def _share(vault: Vault, asset: str, to: str, out: Path, actor: str, team: str | None,
+           agreement: str | None, purpose: str | None, options: ShareOptions,
+           runner: Engine) -> ShareResult:
+    from hallmark.inventory.assets import resolve
+    from hallmark.marks.scheme import scheme_for_asset
+    from hallmark.services import _mark_rows as rows
+
+    with vault.read() as conn:
+        found = resolve(conn, asset)
+    src = source_path(vault, found.path)
+    scheme = scheme_for_asset(found.kind, src)
+    if scheme is None:
+        raise InputError(f"{found.name} is a {found.kind}; no mark scheme accepts that kind "
+                         "(only tabular datasets can be shared with a mark)", field="asset")
+    fmt = scheme.copy_format(src, out)
+    if out.exists() and out.resolve() == src.resolve():
+        raise InputError("refusing to overwrite the source with the marked copy", field="out")
+    decision = _decide(vault, to, found.id, team, purpose, actor)
+    recipient = decision.request.get("party", to) if isinstance(decision.request, dict) else to
+    team_id = decision.request.get("team") if isinstance(decision.request, dict) else team
+    if not decision.allowed:
+        raise PolicyDenied("share denied: " + "; ".join(decision.reasons or ["no agreement "
+                                                                             "permits it"]))
+    chosen = _agreement(vault, decision, agreement, recipient, found.id, actor)
+    if not src.is_file():
+        raise InputError(f"the asset's file {found.path} is missing; run `hallmark scan` again")
+    if rows.file_sha256(src) != found.sha256:
+        raise InputError(f"{found.path} changed since it was registered; run `hallmark scan` "
+                         "again before sharing it")
+    wanted = options.plan_options()
+    with vault.read() as conn:
+        known = rows.known_plan(conn, found.id, found.sha256, wanted)
+    planned = scheme.plan(src, fmt, wanted, vault.marking_key, found.id, known)
+    plan = planned.plan
+    share_id = "sh-" + uuid.uuid4().hex[:16]
+    with scheme.embed(planned, out, vault.marking_key, found.id, share_id,
+                      runner) as marked:
+        copy_sha = rows.file_sha256(marked.staged)
+        params = json.dumps(plan, sort_keys=True, separators=(",", ":"))
+        params_sha = hashlib.sha256(params.encode()).hexdigest()
+        with vault.transaction(actor) as txn:
+            payload = {"share": share_id, "asset": found.id, "recipient": recipient,
+                       "team": team_id, "agreement": chosen, "purpose": purpose,
+                       "format": fmt, "source_sha256": found.sha256,
+                       "copy_sha256": copy_sha, "scheme": plan["scheme"],
+                       "params_sha256": params_sha, "tardos": plan["tardos"],
+                       "rows": marked.rows, "marked_cells": marked.cells}
+            subjects = [share_id, found.id, recipient] + ([chosen] if chosen else [])
+            seq = txn.log.append("share.created", payload, subjects)
+            rows.insert_share(txn, {
+                "id": share_id, "asset": found.id, "recipient": recipient, "team": team_id,
+                "agreement": chosen, "purpose": purpose, "format": fmt,
+                "source_sha256": found.sha256, "copy_sha256": copy_sha,
+                "scheme": plan["scheme"], "params": params, "params_sha256": params_sha,
+                "rows": marked.rows, "marked_cells": marked.cells, "seq": seq})
+    public = scheme.public_parameters(plan)
+    return ShareResult(
+        share=share_id, asset=found.id, recipient=recipient, team=team_id, agreement=chosen,
+        purpose=purpose, out=str(out), format=fmt, rows=marked.rows, marked_cells=marked.cells,
+        marked_columns=public.get("marked_columns", []), source_sha256=found.sha256,
+        copy_sha256=copy_sha, seq=seq, survives=scheme.survives(plan, marked.rows, marked.cells),
+        categorical_columns=public.get("categorical_columns", []))
+
+
+def list_shares(vault: Vault, asset: str | None = None) -> list[ShareRecord]:
+    """Every share (optionally of one asset), oldest first."""
+    from hallmark.inventory.assets import resolve
+    from hallmark.marks.scheme import scheme_named
+    from hallmark.services import _mark_rows as rows
+
+    with vault.read() as conn:
+        asset_id = resolve(conn, _text(asset, "asset")).id if asset else None
+        found = rows.share_rows(conn, asset_id)
+    out = []
+    for row in found:
+        plan = json.loads(row.params)
+        try:
+            marked = scheme_named(row.scheme).public_parameters(plan)["marked_columns"]
+        except InputError:  # a scheme no longer installed: its plan is still listed
+            marked = [m["name"] for m in plan.get("mark_columns", [])]
+        out.append(ShareRecord(
+            share=row.id, asset=row.asset, recipient=row.recipient, team=row.team,
+            agreement=row.agreement, purpose=row.purpose, format=row.format, rows=row.rows,
+            marked_cells=row.marked_cells, marked_columns=marked,
+            source_sha256=row.source_sha256, copy_sha256=row.copy_sha256, scheme=row.scheme,
+            created=row.created, seq=row.seq))
+    return out
+
+
+def source_path(vault: Vault, stored: str) -> Path:
+    """Where a registered asset's file is (paths are stored relative to the vault's folder, in
+    the register's display form: backslashes doubled, undecodable bytes as \\xHH)."""
+    from hallmark.inventory.walk import from_display
+
+    path = Path(from_display(stored))
+    return path if path.is_absolute() else vault.root / path
+
+
+def _options(options: object) -> ShareOptions:
+    if options is None:
+        return ShareOptions()
+    if isinstance(options, ShareOptions):
+        return options
+    if isinstance(options, dict):
+        return ShareOptions(**options)
+    raise InputError("must be ShareOptions (or a dict of its fields)", field="options")
+
+
+def _text(value: object, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError("must be a non-empty string", field=field)
+    return value
+
+
+def _path(value: object, field: str) -> Path:
+    if not isinstance(value, str | Path) or not str(value).strip():
+        raise InputError("must be a path", field=field)
+    return Path(value).expanduser()
+
+
+def _engine(engine: str | Engine, scheduler: str | None) -> Engine:
+    """The engine asked for by name (the caller's own Engine is used as is, left open)."""
+    from hallmark.marks.engines import make_engine
+
+    if isinstance(engine, Engine):
+        return _Borrowed(engine)
+    if not isinstance(engine, str):
+        raise InputError("must be the name of an engine", field="engine")
+    return make_engine(engine, scheduler)
+
+
+class _Borrowed(Engine):
+    """A caller's engine, used without closing it."""
+
+    def __init__(self, inner: Engine) -> None:
+        self.inner, self.name, self.workers = inner, inner.name, inner.workers
+
+    def map_batches(self, fn: Any, batches: Any, *args: Any) -> Any:
+        """The inner engine's map."""
+        return self.inner.map_batches(fn, batches, *args)
+
+
+def _decide(vault: Vault, party: str, asset_id: str, team: str | None, purpose: str | None,
+            actor: str) -> Any:
+    """The real policy decision (logged, attributed to `actor`)."""
+    from hallmark.agreements.access import AccessRequest, decide
+
+    return decide(vault, [AccessRequest(party, asset_id, "share", team, purpose)],
+                  actor=actor)[0]
+
+
+def _agreement(vault: Vault, decision: Any, wanted: str | None, recipient: str,
+               asset_id: str, actor: str) -> str | None:
+    """The agreement the share is made under; a named one that does not permit it is a
+    logged denial."""
+    permitted = list(getattr(decision, "agreements", []) or [])
+    if wanted is None:
+        return permitted[0] if permitted else None
+    if wanted in permitted:
+        return wanted
+    reason = (f"agreement {wanted!r} does not permit sharing {asset_id} with {recipient}"
+              + (f" (permitted under: {', '.join(permitted)})" if permitted else ""))
+    with vault.transaction(actor) as txn:
+        txn.log.append("share.denied", {"asset": asset_id, "recipient": recipient,
+                                        "agreement": wanted, "reasons": [reason]},
+                       [asset_id, recipient])
+    raise PolicyDenied(f"share denied: {reason}")
