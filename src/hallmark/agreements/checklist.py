@@ -6,19 +6,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import Connection, func, select
 
-from hallmark.agreements.agreements import Agreement, load_agreements
+from hallmark.agreements.agreements import load_agreements
 from hallmark.agreements.deadlines import rules
 from hallmark.agreements.inventions import load_inventions
 from hallmark.agreements.ownership import assignors, conflicts, missing_assignments
-from hallmark.agreements.parties import Party, ancestors, load_parties
-from hallmark.inventory.assets import Asset, list_assets
+from hallmark.agreements.parties import ancestors, load_parties
+from hallmark.inventory.assets import list_assets
 from hallmark.schemas.checklist import ChecklistStep as Step
 from hallmark.store import clock
 from hallmark.store.tables import checkpoints, events
+
+if TYPE_CHECKING:
+    from hallmark.schemas.agreements import Agreement
+    from hallmark.schemas.inventory import Asset
+    from hallmark.schemas.parties import Party
 
 __all__ = ["STEPS", "Step", "grade"]
 
