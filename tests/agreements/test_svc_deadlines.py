@@ -69,6 +69,10 @@ def test_today_must_be_a_date(vault: Vault) -> None:
         with pytest.raises(InputError) as err:
             checklist.checklist(vault, today=bad)  # type: ignore[arg-type]
         assert err.value.field == "today"
+        with pytest.raises(InputError) as err:
+            deadlines.within_days("90d", today=bad)  # type: ignore[arg-type]
+        assert err.value.field == "today"
+    assert deadlines.within_days("1m", today=date(2026, 2, 1)) == 28
 
 
 def test_cli_within_error_names_the_flag(vault: Vault, cli) -> None:  # type: ignore[no-untyped-def]

@@ -27,7 +27,7 @@ def within_days(within: str | int, today: date | None = None) -> int:
     if isinstance(within, int) and not isinstance(within, bool):
         days = within
     elif isinstance(within, str) and DURATION_RE.match(within.strip()):
-        start = today or clock.today()
+        start = _today(today)
         try:
             days = (add_duration(start, within.strip()) - start).days
         except (OverflowError, ValueError):
