@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from sqlalchemy import select
+
+from hallmark.store.tables import shares
 
 from .conftest import World, add_agreement, scan
 
@@ -34,6 +37,8 @@ def _share(world: World, out: Path, **options: object) -> tuple[str, str]:
     return done.copy_sha256, hashlib.sha256(out.read_bytes()).hexdigest()
 
 
+# SHA-256 of the default plan's canonical JSON, as the code before the schemes stored it
+PARAMS_SHA256 = "71542fa38f8ec4ba40ad42c2b8cda66a42bd3f07a525efd4073e81b1846553a0"
 GOLDEN = {
     "default": "62243b98f7cf73f4644ed04ff51032dddb09ad7ccd4cbd9661bfeb1aee4477cd",
     "always": "f77a3ff2348681ccd5065c939d86e202b7b9c9422fec49c35acc041e38b5f03c",
@@ -45,6 +50,9 @@ def test_csv_copy_is_byte_identical(world: World, monkeypatch: pytest.MonkeyPatc
     _fixed(world, monkeypatch)
     recorded, actual = _share(world, world.root / "copy.csv")
     assert recorded == actual == GOLDEN["default"]
+    with world.vault.read() as conn:  # the stored public parameters are unchanged too
+        params_sha = conn.execute(select(shares.c.params_sha256)).scalar_one()
+    assert params_sha == PARAMS_SHA256
 
 
 def test_categorical_always_copy_is_byte_identical(world: World,
