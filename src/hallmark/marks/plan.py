@@ -31,15 +31,17 @@ def make_plan(profiles: list[Profile], params: TardosParams, budget: float = DEF
     categorical marks (pairs keyed by `pair_key`) and which key the rows."""
     budgets, ranges = budgets or {}, ranges or {}
     if not 0.0 < fraction <= 1.0:
-        raise InputError("the marked fraction must lie in (0, 1]")
+        raise InputError("the marked fraction must lie in (0, 1]", field="fraction")
     unknown = sorted((set(budgets) | set(ranges)) - {p.name for p in profiles})
     if unknown:
-        raise InputError(f"no column named {unknown[0]!r} to set a budget or range for")
+        raise InputError(f"no column named {unknown[0]!r} to set a budget or range for",
+                         field="budgets" if unknown[0] in budgets else "ranges")
     marks, reasons = _mark_specs(profiles, budget, budgets, ranges, False)
     if not marks:  # sparse one-step marks on integer / one-decimal columns, only when needed
         marks, reasons = _mark_specs(profiles, budget, budgets, ranges, True)
     if categorical_marks not in CATEGORICAL_MODES:
-        raise InputError(f"categorical marks must be one of {', '.join(CATEGORICAL_MODES)}")
+        raise InputError(f"categorical marks must be one of {', '.join(CATEGORICAL_MODES)}",
+                         field="categorical")
     wanted = categorical_marks == "always" or categorical_marks == "auto" and not marks
     carriers = categorical.carrier_specs(profiles, pair_key) if wanted else []
     if not marks and not carriers:

@@ -16,8 +16,6 @@ Pure functions over pyarrow record batches (constant memory per batch; no I/O):
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,74 +25,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hallmark.marks import categorical
-from hallmark.marks.codes import Codebook, TardosParams, aes_blocks, derive_key
+from hallmark.marks.codes import aes_blocks
 from hallmark.marks.columns import as_float, fold
+from hallmark.marks.keys import KeyMaterial, Keys
 from hallmark.marks.layout import key_groups
 from hallmark.marks.plan import DEFAULT_BUDGET, SCHEME, make_plan
 
-__all__ = ["DEFAULT_BUDGET", "SCHEME", "make_plan"]  # where callers have always found them
+# where callers have always found them
+__all__ = ["DEFAULT_BUDGET", "SCHEME", "KeyMaterial", "Keys", "make_plan"]
 
 _CELL_TAG = 0x6D61726B
 # Scoring costs positions x recipients. Positions are keyed pseudo-random numbers, independent
 # of every codeword, so keeping the numerically smallest ones is an unbiased subsample and the
 # p-values stay valid; this many is far beyond what a decision needs.
 MAX_POSITIONS = 65_536
-
-
-@dataclass
-class Keys:
-    """The keys of one asset's marks, derived from the vault's marking key."""
-
-    row: bytes = field(repr=False)
-    cell: bytes = field(repr=False)
-    values: bytes = field(repr=False)
-    codebook: Codebook = field(repr=False)
-    fingerprint: bytes = field(default=b"", repr=False)  # digests of folded category values
-    _cache: dict[str, bytes] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def derive(cls, marking_key: bytes, asset_id: str, plan: dict[str, Any]) -> Keys:
-        """Keys for `asset_id` under the plan's Tardos parameters."""
-        return cls(derive_key(marking_key, "hallmark/rowkey", asset_id),
-                   derive_key(marking_key, "hallmark/cell", asset_id),
-                   derive_key(marking_key, "hallmark/rowvalue", asset_id),
-                   Codebook(marking_key, asset_id, TardosParams.from_json(plan["tardos"])),
-                   derive_key(marking_key, "hallmark/fingerprint"))
-
-    def text_digest(self, text: str) -> bytes:
-        """16 bytes per distinct normalised text value (cached, bounded)."""
-        got = self._cache.get(text)
-        if got is None:
-            if len(self._cache) > 1 << 18:
-                self._cache.clear()
-            got = hmac.new(self.values, text.encode("utf-8", "replace"),
-                           hashlib.sha256).digest()[:16]
-            self._cache[text] = got
-        return got
-
-
-class KeyMaterial:
-    """What a worker needs to derive an asset's Keys; the key never shows in its repr, and
-    the derived Keys (with their text cache) are rebuilt per process, not pickled."""
-
-    def __init__(self, marking_key: bytes, asset_id: str, plan: dict[str, Any]) -> None:
-        self._state = (bytes(marking_key), asset_id, {"tardos": dict(plan["tardos"])})
-        self._keys: Keys | None = None
-
-    def keys(self) -> Keys:
-        """The asset's Keys, derived once per process."""
-        if self._keys is None:
-            self._keys = Keys.derive(*self._state)
-        return self._keys
-
-    def __getstate__(self) -> tuple[bytes, str, dict[str, Any]]:
-        return self._state
-
-    def __setstate__(self, state: tuple[bytes, str, dict[str, Any]]) -> None:
-        self._state, self._keys = state, None
-
-    def __repr__(self) -> str:
-        return f"KeyMaterial(asset={self._state[1]!r})"
 
 
 def _aes_rows(key: bytes, blocks: np.ndarray) -> np.ndarray:

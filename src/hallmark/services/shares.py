@@ -55,6 +55,10 @@ def _share(vault: Vault, asset: str, to: str, out: Path, actor: str, team: str |
     fmt = scheme.copy_format(src, out)
     if out.exists() and out.resolve() == src.resolve():
         raise InputError("refusing to overwrite the source with the marked copy", field="out")
+    if out.is_dir():  # before the decision: a copy that cannot be written logs nothing
+        raise InputError(f"{out} is a folder; name the file to write", field="out")
+    if not out.parent.is_dir():
+        raise InputError(f"no folder {out.parent} to write {out.name} into", field="out")
     decision = _decide(vault, to, found.id, team, purpose, actor)
     recipient = decision.request.get("party", to) if isinstance(decision.request, dict) else to
     team_id = decision.request.get("team") if isinstance(decision.request, dict) else team
