@@ -9,9 +9,37 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from hallmark.agreements.parties import add_party
-from hallmark.inventory.scan import scan
-from hallmark.vault import Vault
+from hallmark import Vault, services
+from hallmark.schemas import Agreement, Asset, Finding, Party, ScanResult
+
+ACTOR = "agreements-tests"
+
+
+def scan(vault: Vault, paths: list[Path]) -> ScanResult:
+    """Register `paths` (as the tests' actor)."""
+    return services.inventory.scan(vault, paths, actor=ACTOR)
+
+
+def add_party(vault: Vault, name: str, kind: str, member_of: str | None = None,
+              role: str | None = None, email: str | None = None) -> Party:
+    """Register a party (as the tests' actor)."""
+    return services.parties.add(vault, name, kind, member_of=member_of, role=role, email=email,
+                                actor=ACTOR)
+
+
+def add_agreement(vault: Vault, file: Path) -> Agreement:
+    """Record an agreement from its YAML file (as the tests' actor)."""
+    return services.agreements.add(vault, file, actor=ACTOR)
+
+
+def set_fields(vault: Vault, ref: str, **fields: str) -> Asset:
+    """Change an asset's register fields (as the tests' actor)."""
+    return services.inventory.set_fields(vault, ref, actor=ACTOR, **fields)  # type: ignore[arg-type]
+
+
+def run_audit(vault: Vault, rules: list[str]) -> list[Finding]:
+    """The findings of the named audit rules."""
+    return services.audit.run(vault, rules).findings
 
 DUA = """\
 id: dua-cloudco            # optional; generated when absent

@@ -8,12 +8,11 @@ import json
 import pytest
 from sqlalchemy import select
 
-from hallmark.agreements.access import AccessRequest, decide
-from hallmark.agreements.agreements import add_agreement
-from hallmark.inventory.assets import set_fields
+from hallmark import services
+from hallmark.schemas import AccessQuery
 from hallmark.store.tables import events
 
-from .conftest import DUA, World
+from .conftest import DUA, World, add_agreement, set_fields
 
 
 @pytest.fixture
@@ -135,9 +134,11 @@ def test_batch_decides_many_and_logs_one_event(dua: World, cli) -> None:  # type
 
 
 def test_the_python_batch_api(dua: World) -> None:
-    asks = [AccessRequest("CloudCo", dua.dataset, "download", "CloudCo/research",
-                          "diagnostics-research", "2026-02-02"),
-            AccessRequest("cloudco", dua.dataset, "download", None, None, "2026-02-02")]
-    first, second = decide(dua.vault, asks, actor="test", log=False)
+    asks = [AccessQuery(party="CloudCo", asset=dua.dataset, action="download",
+                        team="CloudCo/research", purpose="diagnostics-research",
+                        at="2026-02-02"),
+            AccessQuery(party="cloudco", asset=dua.dataset, action="download", at="2026-02-02")]
+    first, second = services.access.check_batch(dua.vault, asks, actor="test",
+                                                log=False).decisions
     assert first.allowed and first.agreements == ["dua-cloudco"]
     assert not second.allowed and second.reasons[-1].startswith("deny by default")

@@ -7,13 +7,12 @@ import json
 
 import pytest
 
-from hallmark.agreements.access import AccessRequest, decide
-from hallmark.agreements.agreements import add_agreement
-from hallmark.agreements.parties import add_party
+from hallmark import services
 from hallmark.agreements.schema import MAX_PARTIES
 from hallmark.errors import InputError
+from hallmark.schemas import AccessQuery
 
-from .conftest import World
+from .conftest import World, add_agreement, add_party
 
 
 def _consortium(members: int, joint: int) -> str:
@@ -51,13 +50,13 @@ def test_a_consortium_agreement_works(world: World, cli, members: int, joint: in
     assert len(ag.parties) == members
     last = f"Member {members - 1:03d}"
     ask = {"asset": "patients-v3.csv", "at": "2026-06-01"}
-    got = decide(world.vault, [
-        AccessRequest(last, action="train", purpose="research", **ask),
-        AccessRequest(last, action="redistribute", purpose="research", **ask),
-        AccessRequest("Member 002", action="view", **ask),
-        AccessRequest("Member 002", action="train", purpose="research", **ask),
-        AccessRequest("Member 010", action="redistribute", **ask),
-    ], actor="test", log=False)
+    got = services.access.check_batch(world.vault, [
+        AccessQuery(party=last, action="train", purpose="research", **ask),
+        AccessQuery(party=last, action="redistribute", purpose="research", **ask),
+        AccessQuery(party="Member 002", action="view", **ask),
+        AccessQuery(party="Member 002", action="train", purpose="research", **ask),
+        AccessQuery(party="Member 010", action="redistribute", **ask),
+    ], actor="test", log=False).decisions
     assert [d.allowed for d in got] == [True, False, True, False, False]
     assert any("prohibited by consortium v1" in r for r in got[4].reasons), got[4].reasons
     out = cli("check", "--party", last, "--asset", "patients-v3.csv", "--action", "evaluate",

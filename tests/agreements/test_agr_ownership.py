@@ -13,13 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hallmark.agreements.agreements import add_agreement
-from hallmark.agreements.parties import add_party
-from hallmark.audit import run_audit
-from hallmark.inventory.assets import set_fields
-from hallmark.inventory.scan import scan
-
-from .conftest import World
+from .conftest import World, add_agreement, add_party, run_audit, scan, set_fields
 
 COLLAB = """\
 id: collab-cloudco

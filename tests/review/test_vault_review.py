@@ -14,8 +14,7 @@ import pytest
 import rfc8785
 from sqlalchemy import func, select
 
-from hallmark.agreements.parties import add_party
-from hallmark.agreements.review_link import review_demo_nda
+from hallmark import services
 from hallmark.review.service import review_document, sample_path
 from hallmark.store.tables import agreement_reviews, agreements, events, ledger_head
 from hallmark.vault import Vault
@@ -57,8 +56,8 @@ RULES = ("--rule", "agreement-missing-clause", "--rule", "agreement-risky-clause
 @pytest.fixture
 def parties(vault: Vault) -> Vault:
     """The vault with the two organisations of the NDA."""
-    add_party(vault, "Acme AI", "organisation")
-    add_party(vault, "CloudCo", "organisation", role="partner")
+    services.parties.add(vault, "Acme AI", "organisation", actor="review-tests")
+    services.parties.add(vault, "CloudCo", "organisation", role="partner", actor="review-tests")
     return vault
 
 
@@ -199,6 +198,8 @@ def test_amend_with_a_new_document_the_latest_review_wins(parties: Vault, cli) -
 
 
 def test_review_demo_nda_reports_what_it_found(parties: Vault) -> None:
+    from hallmark.demo.review import review_demo_nda
+
     lines = review_demo_nda(parties)
     text = "\n".join(lines)
     assert "missing survival" in text and "risk residuals (high)" in text

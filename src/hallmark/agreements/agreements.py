@@ -23,7 +23,7 @@ from hallmark.store.tables import agreement_versions, agreements
 
 if TYPE_CHECKING:
     from hallmark.store.blobs import BlobStore
-    from hallmark.vault import Txn, Vault
+    from hallmark.vault import Txn
 
 MAX_DOCUMENT = 50 << 20
 MAX_DOCX_MEMBERS = 2000
@@ -278,10 +278,3 @@ def terminate(txn: Txn, agreement_id: str, day: date) -> Agreement:
     _write_version(txn, ag, "terminated", None)
     _event(txn, "agreement.terminated", ag, None)
     return ag
-
-
-def add_agreement(vault: Vault, path: Path | str, document: Path | str | None = None) -> Agreement:
-    """Deprecated: call `hallmark.services.agreements.add` (kept for callers not yet moved)."""
-    from hallmark.services.agreements import add
-
-    return add(vault, path, document=document, actor=vault.actor)

@@ -20,7 +20,7 @@ from hallmark.store.tables import diligence
 
 if TYPE_CHECKING:
     from hallmark.store.blobs import BlobStore
-    from hallmark.vault import Txn, Vault
+    from hallmark.vault import Txn
 
 QUESTIONNAIRE = Path(__file__).parent / "data" / "diligence.yaml"
 MAX_EVIDENCE = 2000
@@ -145,13 +145,6 @@ def insert_diligence(txn: Txn, blobs: BlobStore, party_ref: str,
                                        "score": score, "rating": rating,
                                        "source_sha256": digest}, [party.id])
     return record
-
-
-def record_diligence(vault: Vault, party_ref: str, answers_path: Path | str) -> Diligence:
-    """Deprecated: call `hallmark.services.parties.record_diligence`."""
-    from hallmark.services.parties import record_diligence as record
-
-    return record(vault, party_ref, answers_path, actor=vault.actor)
 
 
 def latest_diligence(conn: Connection) -> dict[str, Diligence]:

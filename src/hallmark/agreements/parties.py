@@ -13,7 +13,7 @@ from hallmark.store.clock import utcnow
 from hallmark.store.tables import parties
 
 if TYPE_CHECKING:
-    from hallmark.vault import Txn, Vault
+    from hallmark.vault import Txn
 
 KINDS = ("organisation", "team", "person")
 ROLES = ("partner", "contractor", "employee", "sponsor", "vendor", "university")
@@ -122,15 +122,6 @@ def insert_party(txn: Txn, name: str, kind: str, member_of: str | None = None,
                     "member_of": party.member_of, "role": role},
                    [party.id] + ([party.member_of] if party.member_of else []))
     return party
-
-
-def add_party(vault: Vault, name: str, kind: str, member_of: str | None = None,
-              role: str | None = None, email: str | None = None) -> Party:
-    """Deprecated: call `hallmark.services.parties.add` (kept for callers not yet moved)."""
-    from hallmark.services.parties import add
-
-    return add(vault, name, kind, member_of=member_of, role=role, email=email,
-               actor=vault.actor)
 
 
 def _group(conn: Connection, name: str, kind: str, member_of: str | None) -> Party | None:

@@ -38,6 +38,21 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
 
+class DocumentError(InputError):
+    """Bad content in a YAML document: `field` is the dotted path into the document
+    ("permitted[0].teams"), `line` its 1-based line, `message` the bare complaint. Every edge
+    shows it as today's one line naming the file, the line and the field: a document's field
+    is not a flag, so `located` ignores the edge's spelling of it."""
+
+    def __init__(self, message: str, *, field: str, line: int | None, text: str) -> None:
+        super().__init__(message, field=field, line=line)
+        self.text = text
+
+    def located(self, name: str | None) -> str:
+        """The file, line, field and message as one short line."""
+        return self.text
+
+
 @dataclass
 class Source:
     """Parsed YAML data plus the 1-based line of every value, keyed by its path."""
@@ -61,8 +76,9 @@ class Source:
         path = tuple(loc)
         line = self.line(path)
         where = f"{self.name} line {line}" if line else self.name
-        return InputError(clip(f"{where}: {clip(dotted(path), 2 * MAX_SHOWN) or '(document)'}: "
-                               f"{message}", MAX_MESSAGE))
+        field = clip(dotted(path), 2 * MAX_SHOWN) or "(document)"
+        return DocumentError(message, field=field, line=line,
+                             text=clip(f"{where}: {field}: {message}", MAX_MESSAGE))
 
 
 def clip(text: str, limit: int = MAX_SHOWN) -> str:

@@ -17,10 +17,10 @@ import numpy as np
 from rich.table import Table
 from safetensors.numpy import save_file
 
-from hallmark.agreements.review_link import review_demo_nda
 from hallmark.audit import run_audit
 from hallmark.audit.runner import record_audit
 from hallmark.demo.agreements import build_agreements_demo
+from hallmark.demo.review import review_demo_nda
 from hallmark.inventory import assets
 from hallmark.inventory.assets import Asset
 from hallmark.inventory.scan import scan

@@ -72,9 +72,10 @@ def read_batch(path: Path | str) -> list[AccessQuery]:
             for r in parse_batch(text, path.name)]
 
 
-def check_batch(vault: Vault, requests: Sequence[AccessQuery] | Path | str, *,
-                actor: str) -> AccessDecisions:
-    """Decide many requests (a list, or a batch file's path), logged as one Event."""
+def check_batch(vault: Vault, requests: Sequence[AccessQuery] | Path | str, *, actor: str,
+                log: bool = True) -> AccessDecisions:
+    """Decide many requests (a list, or a batch file's path); unless `log` is false, logged
+    as one Event."""
     from hallmark.agreements.access import AccessRequest
 
     queries = read_batch(requests) if isinstance(requests, (str, Path)) else requests
@@ -88,4 +89,5 @@ def check_batch(vault: Vault, requests: Sequence[AccessQuery] | Path | str, *,
             raise InputError(f"request {n}: expected an AccessQuery, got {type(q).__name__}",
                              field="batch")
         plain.append(AccessRequest(q.party, q.asset, q.action, q.team, q.purpose, q.at))
-    return AccessDecisions(decisions=[_record(d) for d in decide(vault, plain, actor=actor)])
+    return AccessDecisions(decisions=[_record(d) for d in decide(vault, plain, actor=actor,
+                                                                 log=log)])

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from hallmark.agreements.review_link import PreparedReview
 
 __all__ = ["review", "review_bytes", "review_text", "catalogue", "clause_titles",
-           "agreement_types", "render_html", "write_html", "missing_required", "prepare", "sample_path"]
+           "agreement_types", "render_html", "write_html", "missing_required", "prepare",
+           "sample_path"]
 
 
 def _check_type(agreement_type: object) -> None:
