@@ -11,11 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from hallmark.agreements.agreements import add_agreement
-from hallmark.agreements.parties import add_party
+from hallmark import services
+from hallmark.schemas import Agreement, Party
 from hallmark.vault import Vault
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def add_party(vault: Vault, name: str, kind: str, **fields: str) -> Party:
+    return services.parties.add(vault, name, kind, **fields, actor="audit-tests")  # type: ignore[arg-type]
+
+
+def add_agreement(vault: Vault, file: Path) -> Agreement:
+    return services.agreements.add(vault, file, actor="audit-tests")
 
 OLD = "Dana D|dana@old.example"
 NEW = "Dana Dev|DANA@New.Example"  # the same person, her address in other letter case
