@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -74,7 +74,7 @@ def list_assets(
 
 
 def _show(asset: Asset) -> None:
-    rows = [["id", asset.id], ["path", asset.path], ["kind", asset.kind],
+    rows: list[list[Any]] = [["id", asset.id], ["path", asset.path], ["kind", asset.kind],
             ["size", f"{asset.size} bytes"], ["sha256", asset.sha256], ["blake3", asset.blake3],
             ["owner", asset.owner or "-"], ["status", asset.status],
             ["class", asset.classification], ["protection", asset.protection or "-"],

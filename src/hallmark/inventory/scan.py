@@ -164,7 +164,7 @@ def walk_and_hash(root: Path, vault_dir: Path, roots: Sequence[Path], excludes: 
         else:
             files.append((found, key))
 
-    todo = []
+    todo: list[tuple[Found, str]] = []
     for found, key in files:
         row = known.get(key)
         st = found.st
@@ -177,7 +177,7 @@ def walk_and_hash(root: Path, vault_dir: Path, roots: Sequence[Path], excludes: 
 
     done = 0
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
-        for outcome in pool.map(lambda fk: _hash_one(*fk, len(todo)), todo):
+        for outcome in pool.map(lambda fk: _hash_one(fk[0], fk[1], len(todo)), todo):
             if isinstance(outcome, _Hashed):
                 work.hashed.append(outcome)
             else:
