@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
@@ -59,7 +59,7 @@ def parse_certificates(pem: bytes, field: str | None = None) -> list[x509.Certif
     return certs
 
 
-def read_roots(path: str | os.PathLike[str] | None,
+def read_roots(path: Path | str | None,
                field: str | None = "tsa_root") -> list[x509.Certificate] | None:
     """The trusted TSA roots in the PEM file at `path`, or None when no file is named."""
     if path is None:
