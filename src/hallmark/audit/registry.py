@@ -27,8 +27,8 @@ __all__ = ["BUILTIN", "RULES", "SEVERITIES", "AuditContext", "Finding", "Rule", 
 def finding(rule: str, severity: str, asset: str | None, message: str, remedy: str,
             subject: str | None = None) -> Finding:
     """A Finding from positional parts, as the rules write them."""
-    return Finding(rule=rule, severity=severity, asset=asset, message=message, remedy=remedy,
-                   subject=subject)
+    return Finding.model_validate({"rule": rule, "severity": severity, "asset": asset,
+                                   "message": message, "remedy": remedy, "subject": subject})
 
 
 class AuditContext:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from hallmark.agreements.agreements import Agreement, load_agreements
+from hallmark.agreements.agreements import load_agreements
 from hallmark.agreements.review_link import latest_reviews, stored_report
 from hallmark.audit.registry import AuditContext, Finding, finding, rule
 from hallmark.review.service import clause_catalogue, requirements
+from hallmark.schemas.agreements import Agreement
 from hallmark.store.clock import today
 
 EXCERPT_CHARS = 160

@@ -36,7 +36,7 @@ def at_or_above(findings: list[Finding], severity: str) -> list[Finding]:
     if severity not in SEVERITIES:
         raise InputError(f"must be one of {', '.join(SEVERITIES)} (got {severity!r})",
                          field="fail_on")
-    return AuditReport(findings=findings, fail_on=severity).failing
+    return AuditReport.model_validate({"findings": findings, "fail_on": severity}).failing
 
 
 def audit_payload(findings: list[Finding]) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from hallmark.schemas.base import Record
@@ -9,6 +11,7 @@ from hallmark.schemas.base import Record
 __all__ = ["AuditRecorded", "AuditReport", "Finding"]
 
 SEVERITIES = ("low", "medium", "high")
+Severity = Literal["low", "medium", "high"]
 
 
 class Finding(Record):
@@ -17,7 +20,7 @@ class Finding(Record):
     model_config = Record.model_config | {"frozen": True}
 
     rule: str
-    severity: str
+    severity: Severity
     asset: str | None
     message: str
     remedy: str
@@ -29,7 +32,7 @@ class AuditReport(Record):
 
     findings: list[Finding]
     # The threshold the run was asked about; not part of the JSON document.
-    fail_on: str | None = Field(default=None, exclude=True)
+    fail_on: Severity | None = Field(default=None, exclude=True)
 
     @property
     def failing(self) -> list[Finding]:

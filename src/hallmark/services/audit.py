@@ -32,7 +32,7 @@ def run(vault: Vault, rule: Sequence[str] | None = None, *,
         at_or_above([], fail_on)  # refuses a bad level before any rule runs
     with vault.read() as conn:
         findings = run_rules(conn, vault, wanted)
-    return AuditReport(findings=findings, fail_on=fail_on)
+    return AuditReport.model_validate({"findings": findings, "fail_on": fail_on})
 
 
 def record(vault: Vault, findings: Sequence[Finding], *, actor: str) -> AuditRecorded:
