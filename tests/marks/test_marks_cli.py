@@ -257,3 +257,26 @@ def test_first_share_with_or_without_keeping_the_profile_pass(cli, world: World,
     assert first["rows"] == 4000 and first["marked_cells"] > 0
     result = cli("trace", str(world.root / "first.csv"), "--json")
     assert [c["share"] for c in json.loads(result.stdout)["accused"]] == [first["share"]]
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--budget", "0.8"], "error: --budget: must lie in (0, 0.5]"),
+    (["--recipients", "0"], "error: --recipients: must be >= 1"),
+    (["--epsilon", "1"], "error: --epsilon: must lie in (0, 1)"),
+    (["--column-budget", "spend=0"], "error: --column-budget spend: the amount must be positive"),
+    (["--column-budget", "spend"], "error: --column-budget: must look like COLUMN=VALUE"),
+    (["--column-budget", "spend=lots"], "error: --column-budget: 'lots' is not a number"),
+    (["--range", "spend=5:1"], "error: --range spend: LO must be below HI"),
+    (["--range", "spend=5"], "error: --range: must look like COLUMN=LO:HI"),
+    (["--range", "nosuch=1:5"], "error: --range: no column named 'nosuch'"),
+    (["--categorical", "some"], "error: --categorical: must be auto, always or never"),
+])
+def test_bad_share_options_name_their_flag(cli, world: World, extra: list[str],
+                                           message: str) -> None:
+    logged = _count(world, events)
+    out = world.root / "copy.csv"
+    result = cli("share", world.dataset, "--to", "CloudCo", "-o", str(out), *extra)
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not out.exists()
+    if "nosuch" not in message:  # refused before the access decision
+        assert _count(world, events) == logged

@@ -10,11 +10,13 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hallmark.errors import InputError, PolicyDenied
+from hallmark.errors import HallmarkError, InputError, PolicyDenied
 from hallmark.marks.engines import Engine
 from hallmark.schemas.shares import ShareOptions, ShareRecord, ShareResult
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from hallmark.vault import Vault
 
 __all__ = ["list_shares", "share"]
@@ -41,12 +43,11 @@ def share(vault: Vault, asset: str, to: str, out: Path | str, *, actor: str,
 def _share(vault: Vault, asset: str, to: str, out: Path, actor: str, team: str | None,
            agreement: str | None, purpose: str | None, options: ShareOptions,
            runner: Engine) -> ShareResult:
-    from hallmark.inventory.assets import resolve
     from hallmark.marks.scheme import scheme_for_asset
     from hallmark.services import _mark_rows as rows
 
     with vault.read() as conn:
-        found = resolve(conn, asset)
+        found = resolve_asset(conn, asset)
     src = source_path(vault, found.path)
     scheme = scheme_for_asset(found.kind, src)
     if scheme is None:
@@ -108,12 +109,11 @@ def _share(vault: Vault, asset: str, to: str, out: Path, actor: str, team: str |
 
 def list_shares(vault: Vault, asset: str | None = None) -> list[ShareRecord]:
     """Every share (optionally of one asset), oldest first."""
-    from hallmark.inventory.assets import resolve
     from hallmark.marks.scheme import scheme_named
     from hallmark.services import _mark_rows as rows
 
     with vault.read() as conn:
-        asset_id = resolve(conn, _text(asset, "asset")).id if asset else None
+        asset_id = resolve_asset(conn, _text(asset, "asset")).id if asset else None
         found = rows.share_rows(conn, asset_id)
     out = []
     for row in found:
@@ -129,6 +129,18 @@ def list_shares(vault: Vault, asset: str | None = None) -> list[ShareRecord]:
             source_sha256=row.source_sha256, copy_sha256=row.copy_sha256, scheme=row.scheme,
             created=row.created, seq=row.seq))
     return out
+
+
+def resolve_asset(conn: Connection, ref: str) -> Any:
+    """The registered asset `ref` names; its errors are about the `asset` argument."""
+    from hallmark.inventory.assets import resolve
+
+    try:
+        return resolve(conn, ref)
+    except HallmarkError as exc:
+        if exc.field is None:
+            exc.field = "asset"
+        raise
 
 
 def source_path(vault: Vault, stored: str) -> Path:
@@ -187,7 +199,8 @@ class _Borrowed(Engine):
 def _decide(vault: Vault, party: str, asset_id: str, team: str | None, purpose: str | None,
             actor: str) -> Any:
     """The real policy decision (logged, attributed to `actor`)."""
-    from hallmark.agreements.access import AccessRequest, decide
+    from hallmark.agreements.access import AccessRequest
+    from hallmark.services.access import decide
 
     return decide(vault, [AccessRequest(party, asset_id, "share", team, purpose)],
                   actor=actor)[0]

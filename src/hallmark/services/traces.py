@@ -46,9 +46,9 @@ def trace(vault: Vault, suspect: Path | str, *, actor: str, asset: str | None = 
 
 def _trace(vault: Vault, suspect: Path, actor: str, asset: str | None, evidence: Path | None,
            engine: Engine) -> TraceResult:
-    from hallmark.inventory.assets import resolve
     from hallmark.marks.scheme import scheme_for_suspect
     from hallmark.services import _mark_rows as rows
+    from hallmark.services.shares import resolve_asset
 
     if not suspect.is_file():
         raise InputError(f"no file at {suspect}", field="suspect")
@@ -58,7 +58,7 @@ def _trace(vault: Vault, suspect: Path, actor: str, asset: str | None, evidence:
                          "JSONL)", field="suspect")
     opened = scheme.open_suspect(suspect)
     with vault.read() as conn:
-        asset_id = resolve(conn, asset).id if asset is not None else None
+        asset_id = resolve_asset(conn, asset).id if asset is not None else None
         groups = [g for g in rows.shared_plans(conn, asset_id)
                   if g.plan.get("scheme") == scheme.name]
     if not groups:
