@@ -69,6 +69,7 @@ def test_share_refuses_bad_arguments_before_deciding(world: World) -> None:
     out = world.root / "copy.csv"
     logged = _count(world, events)
     cases: list[tuple[dict[str, Any], str]] = [
+        ({"actor": ""}, "actor"),
         ({"to": ""}, "to"),
         ({"asset": 7}, "asset"),
         ({"out": 3}, "out"),
@@ -82,10 +83,11 @@ def test_share_refuses_bad_arguments_before_deciding(world: World) -> None:
         ({"out": world.root / "data" / "customers.csv"}, "out"),
     ]
     for change, field in cases:
-        given: dict[str, Any] = {"asset": world.dataset, "to": "CloudCo", "out": out} | change
+        given: dict[str, Any] = {"asset": world.dataset, "to": "CloudCo", "out": out,
+                                 "actor": "alice"} | change
         asset, to, target = given.pop("asset"), given.pop("to"), given.pop("out")
         with pytest.raises(InputError) as caught:
-            services.shares.share(world.vault, asset, to, target, actor="alice", **given)
+            services.shares.share(world.vault, asset, to, target, **given)
         assert caught.value.field == field, (change, caught.value)
         assert "--" not in caught.value.message
     assert not out.exists() and _count(world, events) == logged
@@ -156,6 +158,7 @@ def test_json_shapes(world: World) -> None:
 def test_trace_refuses_bad_arguments(world: World, tmp_path: Path) -> None:
     suspect = world.root / "data" / "customers.csv"
     cases: list[tuple[dict[str, Any], str]] = [
+        ({"actor": " "}, "actor"),
         ({"evidence": tmp_path}, "evidence"),
         ({"evidence": tmp_path / "nowhere" / "e.zip"}, "evidence"),
         ({"engine": "spark"}, "engine"),
@@ -163,7 +166,7 @@ def test_trace_refuses_bad_arguments(world: World, tmp_path: Path) -> None:
     ]
     for given, field in cases:
         with pytest.raises(InputError) as caught:
-            services.traces.trace(world.vault, suspect, actor="bob", **given)
+            services.traces.trace(world.vault, suspect, **({"actor": "bob"} | given))
         assert caught.value.field == field
     for bad in (tmp_path / "missing.csv", world.root / "dua.yaml", 5):
         with pytest.raises(InputError) as caught:

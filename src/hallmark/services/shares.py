@@ -28,6 +28,7 @@ def share(vault: Vault, asset: str, to: str, out: Path | str, *, actor: str,
           scheduler: str | None = None) -> ShareResult:
     """Share an asset with one recipient if the policy permits: marked copy at `out`, Share +
     Event attributed to `actor`; the marking runs on `engine` (local cores or dask)."""
+    _text(actor, "actor")
     checked = _options(options)
     _text(to, "to")
     for name, value in (("team", team), ("agreement", agreement), ("purpose", purpose)):

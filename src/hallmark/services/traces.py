@@ -28,6 +28,7 @@ def trace(vault: Vault, suspect: Path | str, *, actor: str, asset: str | None = 
     conclusive, and with `evidence` a bundle per accused share. Marks are read on `engine`."""
     from hallmark.services.shares import _engine, _path, _text
 
+    _text(actor, "actor")
     path = _path(suspect, "suspect")
     if asset is not None:
         _text(asset, "asset")
