@@ -191,3 +191,11 @@ def test_review_service_validates_and_keeps_the_json_contract(tmp_path: Path) ->
     page = tmp_path / "r.html"
     services.review.write_html(report, "x.txt", page)
     assert page.read_text().startswith("<!doctype html>")
+
+
+def test_a_bad_field_inside_a_batch_is_named_in_the_message(orgs: Vault) -> None:
+    bad = [AccessQuery(party="CloudCo", asset="x", action="download"),
+           AccessQuery(party="CloudCo", asset="x", action="fly")]
+    err = _refused(lambda: services.access.check_batch(orgs, bad, actor="x"), "batch",
+                   "action: unknown action 'fly'")
+    assert str(err).startswith("batch: action: ")

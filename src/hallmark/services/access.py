@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hallmark.errors import InputError
+from hallmark.errors import HallmarkError, InputError
 from hallmark.schemas.access import AccessDecision, AccessDecisions, AccessEcho, AccessQuery
 from hallmark.vault import Vault
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["check", "check_batch", "read_batch", "decide", "MAX_BATCH"]
 
 MAX_BATCH = 100_000  # requests in one batch (agreements.access enforces the same bound)
+REQUEST_FIELDS = ("party", "asset", "action", "team", "purpose", "at")
 
 
 def decide(vault: Vault, requests: Sequence[AccessRequest], *, actor: str,
@@ -89,5 +90,11 @@ def check_batch(vault: Vault, requests: Sequence[AccessQuery] | Path | str, *, a
             raise InputError(f"request {n}: expected an AccessQuery, got {type(q).__name__}",
                              field="batch")
         plain.append(AccessRequest(q.party, q.asset, q.action, q.team, q.purpose, q.at))
-    return AccessDecisions(decisions=[_record(d) for d in decide(vault, plain, actor=actor,
-                                                                 log=log)])
+    try:
+        decided = decide(vault, plain, actor=actor, log=log)
+    except HallmarkError as exc:
+        if exc.field not in REQUEST_FIELDS:
+            raise
+        # A field of one request is not a parameter of the batch: name it in the message.
+        raise type(exc)(f"{exc.field}: {exc.message}", field="batch") from None
+    return AccessDecisions(decisions=[_record(d) for d in decided])
