@@ -159,22 +159,22 @@ def test_a_signed_model_is_in_its_asset_evidence(vault: Vault, cli, tmp_path: Pa
     import numpy as np
     from safetensors.numpy import save_file
 
-    from hallmark.inventory.scan import scan
-    from hallmark.ledger.bundle import verify_bundle
+    from hallmark import services
 
     model = vault.root / "models" / "tiny"
     model.mkdir(parents=True)
     save_file({"w": np.ones((2, 2), dtype=np.float32)}, str(model / "weights.safetensors"))
     (model / "config.json").write_text('{"layers": 2}')
-    found = {a.name: a for a in scan(vault, [model]).assets}
+    assert cli("scan", str(model)).exit_code == 0
+    found = {a["name"]: a for a in json.loads(cli("assets", "--json").stdout)["assets"]}
     weights = found["weights.safetensors"]
-    assert weights.kind == "model"
+    assert weights["kind"] == "model"
     for target in (model, model / "weights.safetensors"):
         result = cli("sign", str(target), "-o", str(tmp_path / "m.sig"), "--json")
         assert result.exit_code == 0, result.stderr
-        assert json.loads(result.stdout)["assets"] == [weights.id]
+        assert json.loads(result.stdout)["assets"] == [weights["id"]]
     out = tmp_path / "e.zip"
-    assert cli("evidence", weights.id, "-o", str(out)).exit_code == 0
-    report = verify_bundle(out)
+    assert cli("evidence", weights["id"], "-o", str(out)).exit_code == 0
+    report = services.evidence.verify_bundle(out)
     assert report.ok, report.problem
-    assert [e["type"] for e in report.events].count("model.signed") == 2
+    assert [e.type for e in report.events].count("model.signed") == 2

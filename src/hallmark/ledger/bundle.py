@@ -10,7 +10,6 @@ import json
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from sqlalchemy import Connection
 from hallmark.errors import HallmarkError, InputError, IntegrityError, NotFound
 from hallmark.files import write_atomically
 from hallmark.ledger import log, merkle, note, timestamp, verify
+from hallmark.schemas.evidence import BundleCheck, BundleCheckEvent, BundleCheckTimestamp
 
 FORMAT = "hallmark-evidence/1"
 MAX_BUNDLE = 512 << 20
@@ -154,22 +154,6 @@ def write_zip(out: Path, members: dict[str, bytes], field: str | None = None) ->
     write_atomically(out, buffer.getvalue(), field=field)
 
 
-@dataclass
-class BundleReport:
-    """The outcome of checking a bundle; `problem` names the first thing that failed."""
-
-    ok: bool = False
-    problem: str | None = None
-    subject: str | None = None
-    origin: str | None = None
-    verifier_key: str | None = None
-    key_fingerprint: str | None = None
-    key_pinned: bool = False
-    tree_size: int | None = None
-    events: list[dict[str, Any]] = field(default_factory=list)
-    timestamp: dict[str, Any] | None = None
-
-
 def _read_members(path: Path) -> dict[str, bytes]:
     if path.stat().st_size > MAX_BUNDLE:
         raise IntegrityError(f"bundle is larger than {MAX_BUNDLE >> 20} MiB")
@@ -249,13 +233,13 @@ def _proof(document: Any, name: str, index: int, size: int, leaf: bytes) -> list
 
 
 def verify_bundle(path: Path, pinned: bytes | None = None,
-                  tsa_roots: list[x509.Certificate] | None = None) -> BundleReport:
+                  tsa_roots: list[x509.Certificate] | None = None) -> BundleCheck:
     """Check a bundle with no vault: key, checkpoint, every entry and proof, the time-stamp."""
     path = Path(path).expanduser()
     if not path.is_file():
         raise NotFound(f"no bundle at {path}")
     pinned_key = load_public_key(pinned) if pinned is not None else None
-    report = BundleReport(key_pinned=pinned_key is not None)
+    report = BundleCheck(key_pinned=pinned_key is not None)
     try:
         _check(_read_members(path), report, pinned_key, tsa_roots)
         report.ok = True
@@ -266,7 +250,7 @@ def verify_bundle(path: Path, pinned: bytes | None = None,
     return report
 
 
-def _check(members: dict[str, bytes], report: BundleReport,
+def _check(members: dict[str, bytes], report: BundleCheck,
            pinned: tuple[str | None, Ed25519PublicKey] | None,
            tsa_roots: list[x509.Certificate] | None) -> None:
     manifest = _json(members, "manifest.json")
@@ -303,20 +287,22 @@ def _check(members: dict[str, bytes], report: BundleReport,
     expected = {"README.txt", "manifest.json", "checkpoint.txt", "key.pem", "verifier-key.txt"}
     for item in listed:
         seq = int(item["seq"])
-        report.events.append(_check_event(members, seq, item, cp, report.subject))
+        report.events.append(BundleCheckEvent(**_check_event(members, seq, item, cp,
+                                                            report.subject)))
         expected |= {f"events/{seq:012d}.json", f"proofs/{seq:012d}.json"}
     if manifest["timestamp"]:
         expected |= {f"timestamp/{n}" for n in ("token.tsr", "tsa-chain.pem", "checkpoint.txt",
                                                  "consistency.json", "event.json",
                                                  "event-proof.json")}
-        report.timestamp = _check_timestamp(members, name, key, cp, tsa_roots)
+        report.timestamp = BundleCheckTimestamp(**_check_timestamp(members, name, key, cp,
+                                                                   tsa_roots))
     extra = sorted(set(members) - expected)
     if extra:
         raise IntegrityError(f"bundle holds members its manifest does not list: {extra[0]}")
     # Every manifest field is derived from checked content; rebuilding it catches any edit.
     rebuilt = {"format": FORMAT, "subject": report.subject, "origin": cp.origin, "key_name": name,
                "verifier_key": vkey, "tree_size": cp.size, "timestamp": bool(report.timestamp),
-               "events": [{k: e[k] for k in ("seq", "type", "time")} for e in report.events]}
+               "events": [{"seq": e.seq, "type": e.type, "time": e.time} for e in report.events]}
     if manifest != rebuilt:
         raise IntegrityError("manifest.json disagrees with the entries it lists")
 

@@ -95,8 +95,7 @@ def verify_bundle(file: Path | str, *, key: Path | str | None = None,
     roots = timestamp.read_roots(None if tsa_root is None else _path(tsa_root, "tsa_root"))
     if not path.is_file():
         raise NotFound(f"no bundle at {path}", field="file")
-    report = bundle.verify_bundle(path, pinned, roots)
-    return BundleCheck.model_validate(dict(report.__dict__))
+    return bundle.verify_bundle(path, pinned, roots)
 
 
 def attest(vault: Vault, asset: str, output: Path | str, *, actor: str) -> Attestation:
