@@ -159,7 +159,8 @@ def bench_service(quick: bool) -> dict[str, object]:
 
     from sqlalchemy import insert
 
-    from hallmark.agreements.access import AccessRequest, decide
+    from hallmark.agreements.access import AccessRequest
+    from hallmark.services.access import decide
     from hallmark.store.clock import utcnow
     from hallmark.store.tables import agreements, assets, parties
     from hallmark.vault import Vault
@@ -196,18 +197,18 @@ def bench_service(quick: bool) -> dict[str, object]:
         asks = [AccessRequest(r.principal, r.asset, r.action, None, r.purpose, r.at)
                 for r in requests(ags, asset_ids, n, seed=4)]
         t = time.perf_counter()
-        decide(vault, asks[:1], log=False)
+        decide(vault, asks[:1], actor="bench", log=False)
         cold_s = time.perf_counter() - t
         lat = []
         for a in asks[:1000]:
             t = time.perf_counter()
-            decide(vault, [a], log=False)
+            decide(vault, [a], actor="bench", log=False)
             lat.append(time.perf_counter() - t)
         t = time.perf_counter()
-        decide(vault, asks, log=False)
+        decide(vault, asks, actor="bench", log=False)
         batch_s = time.perf_counter() - t
         t = time.perf_counter()
-        decide(vault, asks, log=True)
+        decide(vault, asks, actor="bench", log=True)
         logged_s = time.perf_counter() - t
         vault.close()
     return {"cold_snapshot_s": round(cold_s, 3),
