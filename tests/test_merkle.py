@@ -64,3 +64,10 @@ def test_consistency_proofs(n: int, data: st.DataObject) -> None:
     fget = lambda lv, i: forged[(lv, i)]  # noqa: E731
     forged_proof = merkle.consistency_proof(m, n, fget)
     assert not merkle.verify_consistency(m, n, old_root, merkle.root_hash(n, fget), forged_proof)
+
+
+def test_the_store_seeds_the_log_head_with_the_empty_root() -> None:
+    # store/db.py computes it itself (the store sits below the ledger); both must agree.
+    from hallmark.store import db
+
+    assert db.EMPTY_ROOT == merkle.EMPTY_ROOT == reference_root([])

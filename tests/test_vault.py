@@ -82,3 +82,19 @@ def test_init_on_a_file_is_a_one_line_error(tmp_path: Path, cli) -> None:
     assert result.exit_code == 2 and "not a folder" in result.stderr
     assert "Traceback" not in result.stderr
     assert target.read_text() == "x" and sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_each_event_records_the_actor_of_its_transaction(vault: Vault) -> None:
+    from hallmark import services
+    from hallmark.errors import InputError
+
+    with vault.transaction("zoe") as txn:
+        txn.log.append("test.event", {"n": 1}, ["subj"])
+    with vault.transaction("yann") as txn:
+        txn.log.append("test.event", {"n": 2}, ["subj"])
+    assert [e.actor for e in services.ledger.entries(vault, "subj")] == ["zoe", "yann"]
+    for bad in ("", "   ", "x" * 201, None):
+        with pytest.raises(InputError) as caught, vault.transaction(bad) as txn:  # type: ignore[arg-type]
+            txn.log.append("test.event", {"n": 3}, ["subj"])
+        assert caught.value.field == "actor"
+    assert services.ledger.status(vault).size == 2
