@@ -24,7 +24,7 @@ from hallmark.store.clock import today as clock_today
 from hallmark.store.tables import assets, events, ledger_head
 
 if TYPE_CHECKING:
-    from hallmark.vault import Txn, Vault
+    from hallmark.vault import Txn
 
 MAX_BATCH = 100_000
 MAX_BATCH_BYTES = 64 << 20
@@ -254,11 +254,3 @@ def log_decisions(txn: Txn, decisions: Sequence[Decision]) -> None:
     txn.log.append("access.decided", {"decisions": [
         {**d.request, "allowed": d.allowed, "agreements": d.agreements,
          "policies": d.policies} for d in decisions]}, sorted(subjects))
-
-
-def decide(vault: Vault, requests: Sequence[AccessRequest], *, actor: str,
-           log: bool = True) -> list[Decision]:
-    """Deprecated: call `hallmark.services.access.decide` (kept for callers not yet moved)."""
-    from hallmark.services.access import decide as decide_requests
-
-    return decide_requests(vault, requests, actor=actor, log=log)
