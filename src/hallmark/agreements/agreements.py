@@ -17,7 +17,7 @@ from hallmark.agreements.schema import FUTURE_SUBJECTS, AgreementTerms, validate
 from hallmark.agreements.yamlsrc import Source
 from hallmark.errors import InputError, NotFound
 from hallmark.inventory.assets import resolve
-from hallmark.schemas.agreements import Agreement
+from hallmark.schemas.agreements import Agreement as Agreement  # re-exported
 from hallmark.store.clock import utcnow
 from hallmark.store.tables import agreement_versions, agreements
 

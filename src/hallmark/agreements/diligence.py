@@ -14,7 +14,7 @@ from sqlalchemy import Connection, func, insert, select
 from hallmark.agreements.parties import Party, resolve_party
 from hallmark.agreements.yamlsrc import Source, load_text, shown
 from hallmark.errors import InputError
-from hallmark.schemas.parties import Diligence
+from hallmark.schemas.parties import Diligence as Diligence  # re-exported
 from hallmark.store.clock import utcnow
 from hallmark.store.tables import diligence
 

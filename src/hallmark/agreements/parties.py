@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, insert, select
 
 from hallmark.errors import InputError, NotFound
-from hallmark.schemas.parties import Party
+from hallmark.schemas.parties import Party as Party  # re-exported: the internals name it here
 from hallmark.store.clock import utcnow
 from hallmark.store.tables import parties
 
