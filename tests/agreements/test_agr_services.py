@@ -199,3 +199,41 @@ def test_a_bad_field_inside_a_batch_is_named_in_the_message(orgs: Vault) -> None
     err = _refused(lambda: services.access.check_batch(orgs, bad, actor="x"), "batch",
                    "action: unknown action 'fly'")
     assert str(err).startswith("batch: action: ")
+
+
+def test_amend_checks_the_file_is_for_it_and_records_the_actor(orgs: Vault) -> None:
+    services.agreements.add(orgs, text=NDA, actor="legal")
+    other = NDA.replace("id: nda-cloudco", "id: nda-other")
+    err = _refused(lambda: services.agreements.amend(orgs, "nda-cloudco", text=other,
+                                                     actor="x"), "id", "this file is for")
+    assert err.line == 1
+    longer = NDA.replace("term: 1y", "term: 2y")
+    amended = services.agreements.amend(orgs, "nda-cloudco", text=longer, actor="counsel")
+    assert amended.version == 2 and amended.expires == "2027-12-31"
+    assert _actors(orgs, "agreement.amended") == ["counsel"]
+    with pytest.raises(NotFound):
+        services.agreements.amend(orgs, "nope", text=longer, actor="x")
+
+
+def test_a_decision_is_logged_as_its_actor_with_todays_json_shape(world) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import DUA, add_agreement
+
+    add_agreement(world.vault, world.write("dua.yaml", DUA))
+    decision = services.access.check(world.vault, "CloudCo", "patients-v3.csv", "train",
+                                     team="research", purpose="diagnostics-research",
+                                     at="2026-06-01", actor="bob@cloudco")
+    assert decision.allowed and decision.agreements == ["dua-cloudco"]
+    assert _actors(world.vault, "access.decided") == ["bob@cloudco"]
+    doc = decision.to_json()
+    assert list(doc) == ["allowed", "reasons", "agreements", "policies", "request"]
+    assert doc["request"] == {"party": "cloudco", "team": "cloudco/research",
+                              "asset": world.dataset, "action": "train",
+                              "purpose": "diagnostics-research", "at": "2026-06-01"}
+    matrix = services.agreements.ownership(world.vault).to_json()
+    assert list(matrix) == ["assets", "future_work", "conflicts"]
+    assert list(matrix["assets"][0]) == ["asset", "name", "kind", "status", "register_owner",
+                                         "owners", "source", "agreements"]
+    assert matrix["future_work"] == [{"agreement": "dua-cloudco", "subject": "improvements",
+                                      "owners": {"acme-ai": "100"}}]
+    _refused(lambda: services.agreements.ownership(world.vault, "2026"),  # type: ignore[arg-type]
+             "on")
