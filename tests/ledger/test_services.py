@@ -102,6 +102,9 @@ def test_evidence_refuses_bad_arguments_naming_the_field(filled: Vault, tmp_path
     model = tmp_path / "model.bin"
     model.write_bytes(b"weights")
     _refused(lambda: evidence.sign_model(v, model, tmp_path, actor="t"), "output")
+    _refused(lambda: evidence.sign_model(v, model, tmp_path / "no" / "m.sig", actor="t"),
+             "output")
+    assert services.ledger.status(v).size == 3  # nothing was logged by any refusal
     _refused(lambda: evidence.verify_model(v, model, tmp_path / "none.sig"), "signature",
              NotFound)
     _refused(lambda: evidence.verify_model(None, model, tmp_path / "none.sig"), "key")

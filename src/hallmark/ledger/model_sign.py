@@ -92,6 +92,9 @@ def sign(model: Path, signature: Path, keys: Path) -> bytes:
         raise NotFound(f"no model at {model}", field="model")
     if signature.is_dir():
         raise InputError(f"{signature} is a folder; name the signature file", field="output")
+    if not signature.parent.is_dir():  # found out before the model is hashed, not after
+        raise InputError(f"cannot write {signature}: folder {signature.parent} does not exist",
+                         field="output")
     # Signed into a folder of its own (outside the model), then written where it belongs with
     # files.write_atomically by the caller, inside the transaction that logs it.
     with tempfile.TemporaryDirectory(prefix="hallmark-oms-") as tmp:
