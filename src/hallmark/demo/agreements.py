@@ -10,15 +10,8 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import save_file
 
-from hallmark.agreements.access import AccessRequest, decide
-from hallmark.agreements.agreements import add_agreement
-from hallmark.agreements.checklist import checklist
-from hallmark.agreements.deadlines import deadlines
-from hallmark.agreements.diligence import record_diligence
-from hallmark.agreements.inventions import add_filing, add_invention
-from hallmark.agreements.parties import add_party
-from hallmark.inventory.assets import Asset, list_assets, set_fields
-from hallmark.vault import Vault
+from hallmark import Vault, services
+from hallmark.schemas import AccessQuery, Asset
 
 DILIGENCE = """\
 party: CloudCo
@@ -77,8 +70,6 @@ def _demo_assets(vault: Vault, workdir: Path) -> tuple[Asset, Asset]:
     """A dataset and a model from the vault, registering two small ones if it has none."""
     found = list_assets_by_kind(vault)
     if "dataset" not in found or "model" not in found:
-        from hallmark.inventory.scan import scan
-
         folder = workdir / "agreements-demo"
         folder.mkdir(parents=True, exist_ok=True)
         rows = ["patient,age,marker,label"] + [f"p{i:03d},{30 + i % 50},{(i * 37) % 100},"
@@ -87,24 +78,24 @@ def _demo_assets(vault: Vault, workdir: Path) -> tuple[Asset, Asset]:
         rng = np.random.default_rng(7)
         save_file({"dense.weight": rng.standard_normal((16, 4)).astype(np.float32)},
                   str(folder / "diagnostics-model.safetensors"))
-        scan(vault, [folder])
+        services.inventory.scan(vault, [folder], actor=vault.actor)
         found = list_assets_by_kind(vault)
     return found["dataset"], found["model"]
 
 
 def list_assets_by_kind(vault: Vault) -> dict[str, Asset]:
     """The first asset of each kind."""
-    with vault.read() as conn:
-        out: dict[str, Asset] = {}
-        for asset in list_assets(conn):
-            out.setdefault(asset.kind, asset)
-        return out
+    out: dict[str, Asset] = {}
+    for asset in services.inventory.list_assets(vault).assets:
+        out.setdefault(asset.kind, asset)
+    return out
 
 
 def build_agreements_demo(vault: Vault, workdir: Path, dataset: Asset | None = None,
                           model: Asset | None = None) -> list[str]:
     """Add the demo's parties, agreements, invention and checks over `dataset` and `model`
     (default: the vault's first of each kind); returns lines to print."""
+    actor = vault.actor  # the demo is an edge, like the CLI: it acts as the vault's user
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     today = date.today()
@@ -113,21 +104,23 @@ def build_agreements_demo(vault: Vault, workdir: Path, dataset: Asset | None = N
         dataset, model = _demo_assets(vault, workdir)
     for asset in (dataset, model):
         if not asset.owner:
-            set_fields(vault, asset.id, owner="Acme AI", status="in-house")
+            services.inventory.set_fields(vault, asset.id, owner="Acme AI", status="in-house",
+                                          actor=actor)
     lines = [f"Assets under agreement: {dataset.name} ({dataset.id}), {model.name} ({model.id})"]
 
-    add_party(vault, "Acme AI", "organisation")
-    add_party(vault, "CloudCo", "organisation", role="partner")
-    add_party(vault, "research", "team", member_of="CloudCo")
-    add_party(vault, "sales", "team", member_of="CloudCo")
-    add_party(vault, "Nova Labs", "organisation", role="partner")
+    add_party = services.parties.add
+    add_party(vault, "Acme AI", "organisation", actor=actor)
+    add_party(vault, "CloudCo", "organisation", role="partner", actor=actor)
+    add_party(vault, "research", "team", member_of="CloudCo", actor=actor)
+    add_party(vault, "sales", "team", member_of="CloudCo", actor=actor)
+    add_party(vault, "Nova Labs", "organisation", role="partner", actor=actor)
     add_party(vault, "Priya Rao", "person", member_of="Acme AI", role="employee",
-              email="priya@acme.example")
+              email="priya@acme.example", actor=actor)
     lines.append("Parties: Acme AI; CloudCo (teams research, sales); Nova Labs; Priya Rao")
 
     answers = workdir / "cloudco-diligence.yaml"
     answers.write_text(DILIGENCE.replace("{today}", today.isoformat()))
-    review = record_diligence(vault, "CloudCo", answers)
+    review = services.parties.record_diligence(vault, "CloudCo", answers, actor=actor)
     lines.append(f"Due diligence on CloudCo: risk {review.score}/100 ({review.rating}); "
                  "none on Nova Labs (the audit flags it: diligence-missing)")
 
@@ -138,34 +131,34 @@ def build_agreements_demo(vault: Vault, workdir: Path, dataset: Asset | None = N
     signed = workdir / "dua-cloudco-signed.txt"
     signed.write_text("Data-use agreement between Acme AI and CloudCo. Signed by both parties.\n")
     for path, document in ((nda, None), (dua, signed)):
-        ag = add_agreement(vault, path, document)
+        ag = services.agreements.add(vault, path, document=document, actor=actor)
         lines.append(f"Agreement {ag.id} ({ag.type}) from {path.name}"
                      + (f", signed copy {ag.document_sha256[:12]}" if ag.document_sha256 else ""))
 
     conceived = today - timedelta(days=200)
-    inv = add_invention(vault, "Marker-guided triage model", conceived.isoformat(),
-                        ["Priya Rao"], [model.id])
-    filing = add_filing(vault, inv.id, "provisional", "US",
-                        (conceived + timedelta(days=60)).isoformat())
+    inv = services.inventions.add_invention(vault, "Marker-guided triage model", conceived,
+                                            ["Priya Rao"], [model.id], actor=actor)
+    filing = services.inventions.add_filing(vault, inv.id, "provisional", "US",
+                                            conceived + timedelta(days=60), actor=actor)
     lines.append(f"Invention {inv.id} conceived {inv.conceived}; provisional filed "
                  f"{filing.filed} at {filing.office}")
 
-    asks = [AccessRequest("CloudCo", dataset.id, "train", team="research",
-                          purpose="diagnostics-research"),
-            AccessRequest("CloudCo", dataset.id, "train", team="sales",
-                          purpose="marketing")]
-    for d in decide(vault, asks, actor=vault.actor):
+    asks = [AccessQuery(party="CloudCo", asset=dataset.id, action="train", team="research",
+                        purpose="diagnostics-research"),
+            AccessQuery(party="CloudCo", asset=dataset.id, action="train", team="sales",
+                        purpose="marketing")]
+    for d in services.access.check_batch(vault, asks, actor=actor).decisions:
         r = d.request
         verdict = "ALLOW" if d.allowed else "DENY"
-        lines.append(f"check {r['team'] or r['party']} {r['action']} {r['asset']} "
-                     f"for {r['purpose']}: {verdict}")
+        lines.append(f"check {r.team or r.party} {r.action} {r.asset} "
+                     f"for {r.purpose}: {verdict}")
         lines.extend(f"    {reason}" for reason in d.reasons)
 
     lines.append("Deadlines (next 2 years):")
-    for dl in deadlines(vault, 730):
+    for dl in services.deadlines.list_deadlines(vault, 730).deadlines:
         lines.append(f"    {dl.due}  {dl.status:<8} {dl.title}")
     lines.append("Checklist:")
-    for step in checklist(vault):
+    for step in services.checklist.checklist(vault).steps:
         note = (step.gaps or step.evidence or [""])[0]
         lines.append(f"    {step.number:>2}. {step.status:<7} {step.title}: {note}")
     return lines

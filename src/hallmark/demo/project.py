@@ -17,15 +17,10 @@ import numpy as np
 from rich.table import Table
 from safetensors.numpy import save_file
 
-from hallmark.audit import run_audit
-from hallmark.audit.runner import record_audit
+from hallmark import PolicyDenied, Vault, services
 from hallmark.demo.agreements import build_agreements_demo
 from hallmark.demo.review import review_demo_nda
-from hallmark.inventory import assets
-from hallmark.inventory.assets import Asset
-from hallmark.inventory.scan import scan
-from hallmark.review.service import sample_path
-from hallmark.vault import Vault
+from hallmark.schemas import Asset
 
 GPL_HEADER = """                    GNU GENERAL PUBLIC LICENSE
                        Version 3, 29 June 2007
@@ -97,21 +92,18 @@ def share_and_trace(vault: Vault, data: Asset, folder: Path) -> list[str]:
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    from hallmark.errors import PolicyDenied
-    from hallmark.ledger.bundle import verify_bundle
-    from hallmark.marks.share import share
-    from hallmark.marks.trace import trace
-
+    actor = vault.actor
     folder.mkdir(parents=True, exist_ok=True)
     lines = []
     copy = folder / "patients-cloudco.csv"
-    done = share(vault, data.id, "CloudCo", copy, team="CloudCo/research",
-                 purpose="diagnostics-research")
+    done = services.shares.share(vault, data.id, "CloudCo", copy, team="CloudCo/research",
+                                 purpose="diagnostics-research", actor=actor)
     columns = ", ".join(done.marked_columns)
     lines.append(f"shared {data.name} with CloudCo/research under {done.agreement}: share "
                  f"{done.share}, {done.marked_cells} marked cells in {columns}")
     try:
-        share(vault, data.id, "Nova Labs", folder / "patients-nova.csv")
+        services.shares.share(vault, data.id, "Nova Labs", folder / "patients-nova.csv",
+                              actor=actor)
     except PolicyDenied as denied:
         lines.append(f"share with Nova Labs denied (exit 3), nothing written: {denied}")
     # The leak: a fifth of the rows, shuffled, two columns dropped, the rest renamed, as Parquet.
@@ -124,14 +116,14 @@ def share_and_trace(vault: Vault, data: Asset, folder: Path) -> list[str]:
     lines.append(f"leak found: {suspect.name} ({leaked.num_rows} of {table.num_rows} rows, "
                  "shuffled, columns dropped and renamed, CSV to Parquet)")
     evidence = folder / "leak-evidence.zip"
-    result = trace(vault, suspect, evidence=evidence)
+    result = services.traces.trace(vault, suspect, evidence=evidence, actor=actor)
     for accused in result.accused:
         p = "< 1e-300" if accused.p_value < 1e-300 else f"= {accused.p_value:.1e}"
         lines.append(f"trace: {accused.recipient} (share {accused.share}) accused, p {p} "
                      f"(corrected for {result.recipients} recipient(s))")
     if not result.accused:
         lines.append("trace: nobody accused")
-    report = verify_bundle(evidence)
+    report = services.evidence.verify_bundle(evidence)
     lines.append(f"evidence bundle {evidence.name}: "
                  + ("verifies offline" if report.ok else f"FAILS: {report.problem}"))
     return lines
@@ -139,18 +131,13 @@ def share_and_trace(vault: Vault, data: Asset, folder: Path) -> list[str]:
 
 def witness_demo(vault: Vault, witness_file: Path) -> list[str]:
     """Witness the log outside the vault, then show that verify catches a log cut back."""
-    from hallmark.ledger import verify, witness
-
     witness_file.parent.mkdir(parents=True, exist_ok=True)
-    done = witness.witness(vault, witness_file)
-    lines = [f"[bold]10. Witness the log:[/bold] checkpoint of size {done['size']} appended to "
+    done = services.ledger.witness(vault, witness_file, actor=vault.actor)
+    lines = [f"[bold]10. Witness the log:[/bold] checkpoint of size {done.size} appended to "
              f"{witness_file} (keep it outside the vault)"]
-    expected = witness.expect(vault, [witness_file])
-    with vault.read() as conn:
-        report = verify.verify_log(conn, vault.origin, vault.key_name,
-                                   vault.signing_key.public_key(), witnessed=expected)
+    report = services.ledger.verify(vault, witness_files=[witness_file])
     lines.append(f"ledger verify --witness: {'ok' if report.ok else report.problem} "
-                 f"({report.size} entries, {report.checkpoints} signed checkpoints)")
+                 f"({report.size} entries, {report.checkpoints_checked} signed checkpoints)")
     return lines
 
 
@@ -160,23 +147,25 @@ def run_demo(say: Callable[[Any], None], workdir: Path | None = None) -> Path:
     project = build_sample_project(root / "acme-ai")
     say(f"[bold]1. A sample AI project[/bold] in {project}")
     vault = Vault.create(project)
+    actor = vault.actor  # the demo is an edge, like the CLI: it acts as the vault's user
     say(f"[bold]2. A vault[/bold] at {vault.dir} (signing and marking keys, mode 0600)")
-    result = scan(vault, [project])
+    result = services.inventory.scan(vault, [project], actor=actor)
     say(f"[bold]3. Scan:[/bold] {len(result.assets)} assets registered "
         f"({', '.join(sorted({a.kind for a in result.assets}))})")
     by_name = {a.name: a for a in result.assets}
     model, data = by_name["risk-classifier.safetensors"], by_name["patients.csv"]
     reviews = by_name["reviews.jsonl"]
-    assets.set_fields(vault, model.id, owner="Acme AI", status="in-house",
-                      classification="trade-secret", protection="trade-secret", value=5)
-    assets.set_fields(vault, reviews.id, owner="ReviewCorp", status="third-party",
-                      license="CC-BY-NC-4.0", value=2)
-    assets.add_lineage(vault, model.id, data.id, "trained-on")
-    assets.add_lineage(vault, model.id, reviews.id, "trained-on")
+    inventory = services.inventory
+    inventory.set_fields(vault, model.id, owner="Acme AI", status="in-house",
+                         classification="trade-secret", protection="trade-secret", value=5,
+                         actor=actor)
+    inventory.set_fields(vault, reviews.id, owner="ReviewCorp", status="third-party",
+                         license="CC-BY-NC-4.0", value=2, actor=actor)
+    inventory.add_lineage(vault, model.id, data.id, "trained-on", actor=actor)
+    inventory.add_lineage(vault, model.id, reviews.id, "trained-on", actor=actor)
     say(f"[bold]4. Register and lineage:[/bold] {model.id} (model) trained-on {data.id} "
         f"(patients) and {reviews.id} (third-party reviews, CC-BY-NC-4.0)")
-    findings = run_audit(vault)
-    record_audit(vault, findings)
+    findings = services.audit.audit(vault, actor=actor).findings
     say(f"[bold]5. IP audit:[/bold] {len(findings)} findings")
     grid = Table(show_header=True, header_style="bold", box=None, padding=(0, 1))
     for col in ("severity", "rule", "finding"):
@@ -196,8 +185,7 @@ def run_demo(say: Callable[[Any], None], workdir: Path | None = None) -> Path:
     say("[bold]8. Share traceably, then trace a leak:[/bold]")
     for line in share_and_trace(vault, data, root / "shared"):
         say(f"   {line}")
-    findings = run_audit(vault)
-    record_audit(vault, findings)
+    findings = services.audit.audit(vault, actor=actor).findings
     by_rule: dict[str, int] = {}
     for f in findings:
         by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
@@ -222,5 +210,5 @@ def run_demo(say: Callable[[Any], None], workdir: Path | None = None) -> Path:
     say(f"  hallmark ledger verify --witness {root / 'witness' / 'acme-ai.jsonl'}")
     say("  hallmark shares                      # who received which marked copy")
     say(f"  hallmark trace {root / 'shared' / 'found-on-a-forum.parquet'}")
-    say(f"  hallmark review {sample_path()} --type nda")
+    say(f"  hallmark review {services.review.sample_path()} --type nda")
     return project

@@ -4,12 +4,10 @@ services, and what its review found."""
 from __future__ import annotations
 
 import tempfile
+from datetime import date
 from pathlib import Path
 
-from hallmark import services
-from hallmark.errors import NotFound
-from hallmark.store.clock import today
-from hallmark.vault import Vault
+from hallmark import NotFound, Vault, services
 
 DEMO_NDA = """\
 id: {id}
@@ -45,7 +43,7 @@ def review_demo_nda(vault: Vault) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="hallmark-review-demo-") as folder:
         terms = Path(folder) / f"{agreement_id}.yaml"
         terms.write_text(DEMO_NDA.format(id=agreement_id, ours=ours, other=other,
-                                         start=f"{today().year}-01-01"))
+                                         start=f"{date.today().year}-01-01"))
         ag = services.agreements.add(vault, terms, document=services.review.sample_path(),
                                      actor=actor)
     review = services.agreements.show(vault, ag.id).review
