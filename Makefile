@@ -31,7 +31,11 @@ typecheck: $(STAMP)
 	  src/hallmark/ledger/note.py src/hallmark/files.py \
 	  src/hallmark/review/evidence.py src/hallmark/cli/safe.py
 	$(BIN)/mypy --strict --follow-imports=silent src/hallmark/services src/hallmark/schemas \
-	  src/hallmark/hooks.py src/hallmark/errors.py src/hallmark/store/clock.py
+	  src/hallmark/hooks.py src/hallmark/errors.py src/hallmark/store/clock.py \
+	  src/hallmark/marks/keys.py src/hallmark/marks/scheme.py src/hallmark/marks/scoring.py \
+	  src/hallmark/marks/tabular_scheme.py src/hallmark/marks/plugin.py src/hallmark/audit \
+	  src/hallmark/inventory/readers/plugin.py src/hallmark/cli/plugin.py \
+	  src/hallmark/demo/plugin.py src/hallmark/__init__.py
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 tests
