@@ -14,27 +14,10 @@ from hallmark.agreements.agreements import Agreement, load_agreements
 from hallmark.agreements.parties import Party, ancestors, load_parties, slug
 from hallmark.agreements.schema import FUTURE_SUBJECTS
 from hallmark.inventory.assets import Asset, list_assets
+from hallmark.schemas.agreements import OwnershipRow
 from hallmark.store.clock import today as clock_today
 
 ASSIGNING = ("assignment", "work-for-hire")
-
-
-@dataclass
-class Row:
-    """One asset's line in the matrix."""
-
-    asset: str
-    name: str
-    kind: str
-    status: str
-    register_owner: str | None
-    owners: dict[str, str]  # party id (or the register's text) -> share, a decimal string
-    source: str  # "register", an agreement id, or "none"
-    agreements: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        """The JSON form commands print."""
-        return dict(self.__dict__)
 
 
 @dataclass
@@ -82,7 +65,7 @@ def claims(agreements: list[Agreement], today: date) -> dict[str, list[tuple[str
     return out
 
 
-def matrix_rows(conn: Connection, today: date | None = None) -> list[Row]:
+def matrix_rows(conn: Connection, today: date | None = None) -> list[OwnershipRow]:
     """Every asset with its owner or joint shares, status and the establishing agreement."""
     today = today or clock_today()
     index = load_parties(conn)
@@ -92,15 +75,20 @@ def matrix_rows(conn: Connection, today: date | None = None) -> list[Row]:
         found = by_asset.get(asset.id, [])
         if found:
             agreement, shares = found[-1]
-            rows.append(Row(asset.id, asset.name, asset.kind, asset.status, asset.owner,
-                            shares, agreement, [a for a, _ in found]))
+            rows.append(_row(asset, shares, agreement, [a for a, _ in found]))
         elif asset.owner:
             owner = party_for_owner(index, asset.owner) or asset.owner
-            rows.append(Row(asset.id, asset.name, asset.kind, asset.status, asset.owner,
-                            {owner: "100"}, "register"))
+            rows.append(_row(asset, {owner: "100"}, "register"))
         else:
-            rows.append(Row(asset.id, asset.name, asset.kind, asset.status, None, {}, "none"))
+            rows.append(_row(asset, {}, "none"))
     return rows
+
+
+def _row(asset: Asset, owners: dict[str, str], source: str,
+         agreements: list[str] | None = None) -> OwnershipRow:
+    return OwnershipRow(asset=asset.id, name=asset.name, kind=asset.kind, status=asset.status,
+                        register_owner=asset.owner if source != "none" else None,
+                        owners=owners, source=source, agreements=agreements or [])
 
 
 def future_terms(conn: Connection) -> list[dict[str, Any]]:

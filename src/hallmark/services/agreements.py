@@ -18,7 +18,6 @@ from hallmark.schemas.agreements import (
     FutureTerm,
     OwnershipConflict,
     OwnershipMatrix,
-    OwnershipRow,
     ReviewedRisk,
 )
 from hallmark.store.clock import today
@@ -169,6 +168,6 @@ def ownership(vault: Vault, on: date | None = None) -> OwnershipMatrix:
     day = on or today()
     with vault.read() as conn:
         return OwnershipMatrix(
-            assets=[OwnershipRow(**r.to_json()) for r in matrix_rows(conn, day)],
+            assets=matrix_rows(conn, day),
             future_work=[FutureTerm(**f) for f in future_terms(conn)],
             conflicts=[OwnershipConflict(**c.__dict__) for c in conflicts(conn, day)])
