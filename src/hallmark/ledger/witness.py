@@ -16,7 +16,6 @@ import binascii
 import json
 import os
 import struct
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from hallmark.errors import InputError, IntegrityError
 from hallmark.ledger import log, note, verify
-from hallmark.store.clock import utcnow
+from hallmark.store.clock import epoch_seconds, utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -82,7 +81,7 @@ def cosign(checkpoint: str, name: str, private_key: Ed25519PrivateKey,
            timestamp: int | None = None) -> str:
     """`checkpoint` with one more signature line: a cosignature/v1 by `name`."""
     body = checkpoint.partition("\n\n")[0] + "\n"
-    stamp = int(time.time()) if timestamp is None else timestamp
+    stamp = epoch_seconds() if timestamp is None else timestamp
     sig = private_key.sign(_cosigned_message(body, stamp))
     blob = cosigner_key_id(name, private_key.public_key()) + struct.pack(">Q", stamp) + sig
     return f"{checkpoint}{note.SIG_PREFIX}{name} {base64.b64encode(blob).decode()}\n"

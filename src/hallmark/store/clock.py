@@ -18,3 +18,8 @@ def now() -> datetime:
 def today() -> date:
     """Today's date (local calendar, as the deadlines and terms a user reads are)."""
     return date.today()
+
+
+def epoch_seconds() -> int:
+    """Now, as whole seconds since 1970 (cosignature timestamps)."""
+    return int(datetime.now(UTC).timestamp())
