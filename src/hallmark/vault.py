@@ -194,7 +194,8 @@ class Vault:
         # vault module itself depends only on the store.
         from hallmark.ledger.log import LogWriter, Signer
 
-        if not isinstance(actor, str) or not actor.strip() or len(actor) > 200:
+        if (not isinstance(actor, str) or not actor.strip() or len(actor) > 200
+                or "\x00" in actor):
             raise InputError("must be a non-empty name of at most 200 characters",
                              field="actor")
         signer = Signer(self.origin, self.key_name, self.signing_key)

@@ -86,6 +86,8 @@ class LogWriter:
             raise InputError(f"a log event type is longer than {_MAX_TYPE} characters")
         if any(len(s) > _MAX_SUBJECT for s in subjects):
             raise InputError(f"a log subject is longer than {_MAX_SUBJECT} characters")
+        if "\x00" in type_ or any("\x00" in s for s in subjects):  # PostgreSQL cannot store it
+            raise InputError("a log subject or type cannot hold a NUL byte")
         time = utcnow()
         entry = rfc8785.dumps(
             {"type": type_, "time": time, "actor": self.actor, "subjects": subjects,

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from hallmark.errors import HallmarkError, InputError
 from hallmark.schemas.access import AccessDecision, AccessDecisions, AccessEcho, AccessQuery
+from hallmark.services._args import items_of
+from hallmark.services._args import path as checked_path
 from hallmark.vault import Vault
 
 if TYPE_CHECKING:
@@ -27,10 +29,9 @@ def decide(vault: Vault, requests: Sequence[AccessRequest], *, actor: str,
            log: bool = True) -> list[Decision]:
     """Decide many access requests at once (deny by default); unless `log` is false, logs one
     Event for the batch, attributed to `actor`."""
-    from hallmark.agreements.access import decide_on, log_decisions
+    from hallmark.agreements.access import AccessRequest, decide_on, log_decisions
 
-    if not isinstance(requests, Sequence) or isinstance(requests, (str, bytes)):
-        raise InputError("expected a list of requests", field="requests")
+    requests = items_of(requests, AccessRequest, "requests")
     with vault.read() as conn:
         decisions = decide_on(conn, vault.db_url, requests)
     if log and decisions:
@@ -59,8 +60,7 @@ def read_batch(path: Path | str) -> list[AccessQuery]:
     MAX_BATCH requests)."""
     from hallmark.agreements.access import MAX_BATCH_BYTES, parse_batch
 
-    if not isinstance(path, (str, Path)):
-        raise InputError(f"expected a path, got {type(path).__name__}", field="batch")
+    path = checked_path(path, "batch")
     path = Path(path)
     try:
         if path.stat().st_size > MAX_BATCH_BYTES:

@@ -20,6 +20,7 @@ from hallmark.schemas.agreements import (
     OwnershipMatrix,
     ReviewedRisk,
 )
+from hallmark.services._args import path as checked_path
 from hallmark.store.clock import today
 from hallmark.vault import Vault
 
@@ -39,8 +40,7 @@ def _terms(file: Path | str | None, text: str | None) -> Source:
         if not isinstance(text, str):
             raise InputError(f"expected text, got {type(text).__name__}", field="text")
         return load_text(text, "<terms>")
-    if not isinstance(file, (str, Path)):
-        raise InputError(f"expected a path, got {type(file).__name__}", field="file")
+    file = checked_path(file, "file")
     return load_file(file)
 
 
@@ -49,8 +49,7 @@ def _document(document: Path | str | None) -> tuple[bytes, str] | None:
 
     if document is None:
         return None
-    if not isinstance(document, (str, Path)):
-        raise InputError(f"expected a path, got {type(document).__name__}", field="document")
+    document = checked_path(document, "document")
     return read_document(document)
 
 
@@ -65,12 +64,12 @@ def _prepared(file: Path | str | None, text: str | None, document: Path | str | 
     """The terms, the checked document and its review, all before anything is stored (terms
     that do not validate or a document that cannot be read store nothing)."""
     from hallmark.agreements.schema import validate_terms
-    from hallmark.services.review import prepare
+    from hallmark.services.review import _prepare
 
     source = _terms(file, text)
     kind = validate_terms(source).type
     doc = _document(document)
-    return source, doc, prepare(kind, *doc) if doc is not None else None
+    return source, doc, _prepare(kind, *doc) if doc is not None else None
 
 
 def add(vault: Vault, file: Path | str | None = None, *, text: str | None = None,
@@ -135,7 +134,7 @@ def show(vault: Vault, agreement_id: str) -> AgreementDetail:
     """One agreement with its state today, its version history and its latest review."""
     from hallmark.agreements.agreements import get_agreement, history
     from hallmark.agreements.review_link import latest_review_row
-    from hallmark.services.review import missing_required
+    from hallmark.services.review import _missing_required
 
     agreement_id = _id(agreement_id)
     with vault.read() as conn:
@@ -147,7 +146,7 @@ def show(vault: Vault, agreement_id: str) -> AgreementDetail:
         review = AgreementReview(
             version=row["version"], document_sha256=row["document_sha256"],
             review_sha256=row["review_sha256"], review_type=row["review_type"],
-            missing=missing_required(row["review_type"], row["missing"]),
+            missing=_missing_required(row["review_type"], row["missing"]),
             risks=[ReviewedRisk(**r) for r in row["risks"]], created=row["created"])
     return AgreementDetail(**ag.model_dump(), state=ag.state_on(today()),
                            history=[AgreementVersion(**v) for v in versions], review=review)

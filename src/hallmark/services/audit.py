@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from hallmark.errors import InputError
 from hallmark.schemas.audit import SEVERITIES, AuditRecorded, AuditReport, Finding
+from hallmark.services._args import items_of
 
 if TYPE_CHECKING:
     from hallmark.vault import Vault
@@ -40,9 +41,7 @@ def record(vault: Vault, findings: Sequence[Finding], *, actor: str) -> AuditRec
     of IP reviews)."""
     from hallmark.audit.runner import audit_payload
 
-    items = list(findings)
-    if not all(isinstance(f, Finding) for f in items):
-        raise InputError("must be a list of findings", field="findings")
+    items = items_of(findings, Finding, "findings")
     payload = audit_payload(items)
     with vault.transaction(actor) as txn:
         seq = txn.log.append("audit.completed", payload, ["audit"])

@@ -12,6 +12,7 @@ from hallmark.agreements import deadlines as _deadlines
 from hallmark.agreements.schema import DURATION_RE, add_duration
 from hallmark.errors import InputError
 from hallmark.schemas.deadlines import Deadline, DeadlineList
+from hallmark.services._args import items_of, optional_path
 from hallmark.store import clock
 
 if TYPE_CHECKING:
@@ -67,11 +68,9 @@ def export_ics(vault: Vault, deadlines: DeadlineList | Sequence[Deadline], *,
     from hallmark.files import write_atomically
 
     found = deadlines.deadlines if isinstance(deadlines, DeadlineList) else deadlines
-    if isinstance(found, str) or not all(isinstance(d, Deadline) for d in found):
-        raise InputError("expected the deadlines a listing returned", field="deadlines")
-    if path is not None and (not isinstance(path, str | Path) or not str(path).strip()):
-        raise InputError(f"{path!r} is not a file path", field="path")
+    found = items_of(found, Deadline, "deadlines")
+    target = optional_path(path, "path")
     data = _deadlines.to_ics(found, vault.origin)
-    if path is not None:
-        write_atomically(path, data)
+    if target is not None:
+        write_atomically(target, data)
     return data

@@ -16,6 +16,8 @@ from hallmark.schemas.evidence import (
     ModelCheck,
     ModelSignature,
 )
+from hallmark.services._args import path as _path
+from hallmark.services._args import renamed as _renamed
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -24,17 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["attest", "sign_model", "verify_attestation", "verify_bundle", "verify_model",
            "write_bundle"]
-
-
-def _renamed(exc: HallmarkError, field: str) -> HallmarkError:
-    """The same error, about `field`."""
-    return type(exc)(exc.message, field=field, line=exc.line)
-
-
-def _path(value: object, field: str) -> Path:
-    if not isinstance(value, str | Path) or not str(value).strip():
-        raise InputError("must name a file", field=field)
-    return Path(value).expanduser()
 
 
 def _ref(value: object, field: str, what: str) -> str:

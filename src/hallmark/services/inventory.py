@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from hallmark.errors import HallmarkError, InputError
 from hallmark.inventory.assets import CLASSIFICATIONS, KINDS, PROTECTIONS, RELATIONS, STATUSES
 from hallmark.schemas.inventory import Asset, AssetList, LineageRemoved, ScanResult
+from hallmark.services._args import path, sequence, text
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -153,20 +154,12 @@ def _validated(given: dict[str, Any]) -> dict[str, Any]:
 
 
 def _text(value: object, field: str) -> str:
-    if not isinstance(value, str):
-        raise InputError(f"must be text (got {type(value).__name__})", field=field)
-    return value
+    return text(value, field, empty=True)
 
 
 def _path(value: object) -> Path:
-    if isinstance(value, Path):
-        return value
-    if isinstance(value, str) and value:
-        return Path(value)
-    raise InputError(f"must be a path (got {value!r})", field="paths")
+    return path(value, "paths")
 
 
 def _sequence(value: object, field: str) -> list[Any]:
-    if isinstance(value, str | bytes | Path) or not isinstance(value, Sequence | set):
-        raise InputError("must be a list", field=field)
-    return list(value)
+    return sequence(value, field)

@@ -20,6 +20,9 @@ from hallmark.schemas.ledger import (
     StatusTimestamp,
     WitnessResult,
 )
+from hallmark.services._args import integer, sequence
+from hallmark.services._args import path as _path
+from hallmark.services._args import renamed as _renamed
 
 if TYPE_CHECKING:
     from hallmark.vault import Vault
@@ -34,21 +37,10 @@ def _key(vault: Vault) -> tuple[str, Any]:
     return vault.key_name, vault.signing_key.public_key()
 
 
-def _renamed(exc: HallmarkError, field: str) -> HallmarkError:
-    """The same error, about `field`."""
-    return type(exc)(exc.message, field=field, line=exc.line)
-
-
 def _seq(n: object, field: str = "n") -> int:
     if not isinstance(n, int) or isinstance(n, bool):
         raise InputError(f"must be an entry number (an integer), not {n!r}", field=field)
-    return n
-
-
-def _path(value: object, field: str) -> Path:
-    if not isinstance(value, str | Path) or not str(value).strip():
-        raise InputError("must name a file", field=field)
-    return Path(value).expanduser()
+    return integer(n, field, least=-(2**62))  # a negative number is refused where it is used
 
 
 def status(vault: Vault) -> LedgerStatus:
@@ -176,7 +168,7 @@ def verify(vault: Vault, *, witness_files: Sequence[Path | str] = (),
 
     if isinstance(witness_files, str | Path):
         witness_files = [witness_files]
-    files = [_path(f, "witness_files") for f in witness_files]
+    files = [_path(f, "witness_files") for f in sequence(witness_files, "witness_files")]
     if (cosigner_key or tsa_root) and not files:
         raise InputError("a cosigner key and TSA roots pin what a witness file holds: name one",
                          field="witness_files")

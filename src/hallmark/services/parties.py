@@ -14,6 +14,7 @@ from hallmark.schemas.parties import (
     PartyReport,
     PartyRow,
 )
+from hallmark.services._args import path as checked_path
 from hallmark.vault import Vault
 
 __all__ = ["add", "list_parties", "show", "record_diligence", "latest_diligence",
@@ -79,8 +80,7 @@ def record_diligence(vault: Vault, name: str, answers: Path | str, *, actor: str
     from hallmark.agreements.yamlsrc import load_file
 
     _text(name, "name")
-    if not isinstance(answers, (str, Path)):
-        raise InputError(f"expected a path, got {type(answers).__name__}", field="answers")
+    answers = checked_path(answers, "answers")
     source = load_file(answers)
     with vault.transaction(actor) as txn:
         return insert_diligence(txn, vault.blobs, name, source)

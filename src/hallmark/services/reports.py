@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from hallmark.errors import InputError
 from hallmark.schemas.reports import BomWritten
+from hallmark.services._args import path
 
 if TYPE_CHECKING:
     from hallmark.vault import Vault
@@ -24,9 +25,7 @@ def write_bom(vault: Vault, output: Path | str) -> BomWritten:
     """Write the CycloneDX 1.6 JSON BOM to `output`, atomically (nothing is left on failure)."""
     from hallmark.files import write_atomically
 
-    if not isinstance(output, Path | str) or not str(output):
-        raise InputError("must be a file path", field="output")
-    target = Path(output).expanduser()
+    target = path(output, "output")
     if target.is_dir():  # refused before the register is read
         raise InputError(f"{target} is a folder; name the file to write", field="output")
     text, count = _bom(vault)

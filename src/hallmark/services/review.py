@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 from hallmark.errors import InputError
 from hallmark.schemas.agreements import MissingRequired
 from hallmark.schemas.review import ClauseType, ReviewReport
+from hallmark.services._args import path as checked_path
+from hallmark.services._args import text
 
 if TYPE_CHECKING:
     from hallmark.agreements.review_link import PreparedReview
 
 __all__ = ["review", "review_bytes", "review_text", "catalogue", "clause_titles",
-           "agreement_types", "render_html", "write_html", "missing_required", "prepare",
-           "sample_path"]
+           "agreement_types", "render_html", "write_html", "sample_path"]
 
 
 def _check_type(agreement_type: object) -> None:
@@ -38,8 +39,7 @@ def review(file: Path | str, agreement_type: str | None = None) -> ReviewReport:
     """Review a PDF, DOCX, HTML, Markdown or text file (against a type's required clauses)."""
     from hallmark.review.service import review_document
 
-    if not isinstance(file, (str, Path)):
-        raise InputError(f"expected a path, got {type(file).__name__}", field="file")
+    file = checked_path(file, "file")
     kind = _normalised(agreement_type)  # a bad type fails before any parsing
     return review_document(Path(file), kind)
 
@@ -91,19 +91,22 @@ def render_html(report: ReviewReport, source: str) -> str:
     """The report as one self-contained HTML page (every text escaped; no scripts)."""
     from hallmark.review.html import render_html as render
 
-    return render(report, source)
+    if not isinstance(report, ReviewReport):
+        raise InputError(f"expected a ReviewReport, got {type(report).__name__}",
+                         field="report")
+    return render(report, text(source, "source", empty=True))
 
 
 def write_html(report: ReviewReport, source: str, path: Path | str) -> None:
     """Write the report's HTML page to `path` atomically (a reader never sees half of it)."""
     from hallmark.files import write_atomically
 
-    if not isinstance(path, (str, Path)):
-        raise InputError(f"expected a path, got {type(path).__name__}", field="html")
+    path = checked_path(path, "html")
     write_atomically(Path(path), render_html(report, source), field="html")
 
 
-def missing_required(review_type: str, missing: list[str]) -> list[MissingRequired]:
+def _missing_required(review_type: str, missing: list[str]) -> list[MissingRequired]:
+    # For services.agreements, from what it stored with the agreement.
     """Missing clause types with the reason the review type requires each and what it covers."""
     from hallmark.review.service import clause_catalogue, requirements
 
@@ -113,7 +116,7 @@ def missing_required(review_type: str, missing: list[str]) -> list[MissingRequir
                             covers=str(known.get(t, {}).get("covers", ""))) for t in missing]
 
 
-def prepare(agreement_type: str, data: bytes, name: str) -> PreparedReview:
+def _prepare(agreement_type: str, data: bytes, name: str) -> PreparedReview:
     """Review a checked document's bytes for an agreement type, ready to store with it;
     InputError (scanned, encrypted, corrupt, empty) when it cannot be reviewed."""
     from hallmark.agreements.review_link import PreparedReview, review_type_for
@@ -131,4 +134,4 @@ def sample_path(name: str = "nda_residuals.txt") -> Path:
     """The path of a sample agreement shipped with the package."""
     from hallmark.review.service import sample_path as path
 
-    return path(name)
+    return path(text(name, "name"))

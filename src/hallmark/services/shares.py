@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from hallmark.errors import HallmarkError, InputError, PolicyDenied
 from hallmark.marks.engines import Engine
 from hallmark.schemas.shares import ShareOptions, ShareRecord, ShareResult
+from hallmark.services._args import path as _path
+from hallmark.services._args import text as _text
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -48,8 +50,8 @@ def _share(vault: Vault, asset: str, to: str, out: Path, actor: str, team: str |
     from hallmark.services import _mark_rows as rows
 
     with vault.read() as conn:
-        found = resolve_asset(conn, asset)
-    src = source_path(vault, found.path)
+        found = _resolve_asset(conn, asset)
+    src = _source_path(vault, found.path)
     scheme = scheme_for_asset(found.kind, src)
     if scheme is None:
         raise InputError(f"{found.name} is a {found.kind}; no mark scheme accepts that kind "
@@ -114,7 +116,7 @@ def list_shares(vault: Vault, asset: str | None = None) -> list[ShareRecord]:
     from hallmark.services import _mark_rows as rows
 
     with vault.read() as conn:
-        asset_id = resolve_asset(conn, _text(asset, "asset")).id if asset else None
+        asset_id = _resolve_asset(conn, _text(asset, "asset")).id if asset else None
         found = rows.share_rows(conn, asset_id)
     out = []
     for row in found:
@@ -132,7 +134,7 @@ def list_shares(vault: Vault, asset: str | None = None) -> list[ShareRecord]:
     return out
 
 
-def resolve_asset(conn: Connection, ref: str) -> Any:
+def _resolve_asset(conn: Connection, ref: str) -> Any:
     """The registered asset `ref` names; its errors are about the `asset` argument."""
     from hallmark.inventory.assets import resolve
 
@@ -144,7 +146,7 @@ def resolve_asset(conn: Connection, ref: str) -> Any:
         raise
 
 
-def source_path(vault: Vault, stored: str) -> Path:
+def _source_path(vault: Vault, stored: str) -> Path:
     """Where a registered asset's file is (paths are stored relative to the vault's folder, in
     the register's display form: backslashes doubled, undecodable bytes as \\xHH)."""
     from hallmark.inventory.walk import from_display
@@ -161,18 +163,6 @@ def _options(options: object) -> ShareOptions:
     if isinstance(options, dict):
         return ShareOptions(**options)
     raise InputError("must be ShareOptions (or a dict of its fields)", field="options")
-
-
-def _text(value: object, field: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InputError("must be a non-empty string", field=field)
-    return value
-
-
-def _path(value: object, field: str) -> Path:
-    if not isinstance(value, str | Path) or not str(value).strip():
-        raise InputError("must be a path", field=field)
-    return Path(value).expanduser()
 
 
 def _engine(engine: str | Engine, scheduler: str | None) -> Engine:

@@ -26,7 +26,9 @@ def trace(vault: Vault, suspect: Path | str, *, actor: str, asset: str | None = 
           scheduler: str | None = None) -> TraceResult:
     """Examine a suspect; records the Trace (+ Event, attributed to `actor`) when it is
     conclusive, and with `evidence` a bundle per accused share. Marks are read on `engine`."""
-    from hallmark.services.shares import _engine, _path, _text
+    from hallmark.services._args import path as _path
+    from hallmark.services._args import text as _text
+    from hallmark.services.shares import _engine
 
     _text(actor, "actor")
     path = _path(suspect, "suspect")
@@ -49,7 +51,7 @@ def _trace(vault: Vault, suspect: Path, actor: str, asset: str | None, evidence:
            engine: Engine) -> TraceResult:
     from hallmark.marks.scheme import scheme_for_suspect
     from hallmark.services import _mark_rows as rows
-    from hallmark.services.shares import resolve_asset
+    from hallmark.services.shares import _resolve_asset
 
     if not suspect.is_file():
         raise InputError(f"no file at {suspect}", field="suspect")
@@ -59,7 +61,7 @@ def _trace(vault: Vault, suspect: Path, actor: str, asset: str | None, evidence:
                          "JSONL)", field="suspect")
     opened = scheme.open_suspect(suspect)
     with vault.read() as conn:
-        asset_id = resolve_asset(conn, asset).id if asset is not None else None
+        asset_id = _resolve_asset(conn, asset).id if asset is not None else None
         groups = [g for g in rows.shared_plans(conn, asset_id)
                   if g.plan.get("scheme") == scheme.name]
     if not groups:

@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, insert, select
 
+from hallmark.errors import InputError
 from hallmark.store import tables
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -25,9 +26,33 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _has_nul(params: object) -> bool:
+    if isinstance(params, str):
+        return "\x00" in params
+    if isinstance(params, dict):
+        return any(_has_nul(v) for v in params.values())
+    if isinstance(params, list | tuple):
+        return any(_has_nul(v) for v in params)
+    return False
+
+
+def _refuse_nul(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+    # PostgreSQL cannot hold a NUL in text and fails deep in the driver; SQLite would store it.
+    # Refusing it on both, before the statement runs, keeps one meaning and a typed error.
+    if _has_nul(params):
+        raise InputError("text cannot hold a NUL byte (\\x00)")
+
+
 def make_engine(url: str) -> Engine:
-    """An engine whose write transactions serialise: BEGIN IMMEDIATE on SQLite."""
+    """An engine whose write transactions serialise (BEGIN IMMEDIATE on SQLite) and that
+    refuses text holding a NUL byte on every backend."""
     url = normalise_url(url)
+    engine = _make_engine(url)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
+
+
+def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         # A pooled connection: opening one per transaction (and the WAL checkpoint that closing
         # the last one runs) cost more than the append itself.

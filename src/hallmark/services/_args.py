@@ -1,0 +1,77 @@
+"""Argument checks every service shares: each turns a wrong type or value into an InputError
+about the named field, so that a Python caller never meets a TypeError from deep inside."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from hallmark.errors import HallmarkError, InputError
+
+T = TypeVar("T")
+
+MAX_TEXT = 10_000  # longer than any name, id or purpose a caller means
+
+
+def renamed(exc: HallmarkError, field: str) -> HallmarkError:
+    """The same error, about `field`."""
+    return type(exc)(exc.message, field=field, line=exc.line)
+
+
+def text(value: object, field: str, *, empty: bool = False, most: int = MAX_TEXT) -> str:
+    """`value` if it is a string (non-blank unless `empty`) of at most `most` characters."""
+    if not isinstance(value, str):
+        raise InputError(f"must be text (got {type(value).__name__})", field=field)
+    if not empty and not value.strip():
+        raise InputError("must not be empty", field=field)
+    if len(value) > most or "\x00" in value:
+        raise InputError(f"must be at most {most} characters, without NUL", field=field)
+    return value
+
+
+def optional_text(value: object, field: str, **kwargs: Any) -> str | None:
+    """`text(value)`, or None."""
+    return None if value is None else text(value, field, **kwargs)
+
+
+def path(value: object, field: str) -> Path:
+    """A path the caller named (str or Path, not blank, no NUL byte), with ~ expanded."""
+    if not isinstance(value, str | Path):
+        raise InputError(f"expected a path, got {type(value).__name__}", field=field)
+    if not str(value).strip():
+        raise InputError("must name a file", field=field)
+    if "\x00" in str(value):
+        raise InputError("a path cannot hold a NUL byte", field=field)
+    return Path(value).expanduser()
+
+
+def optional_path(value: object, field: str) -> Path | None:
+    """`path(value)`, or None."""
+    return None if value is None else path(value, field)
+
+
+def sequence(value: object, field: str) -> list[Any]:
+    """The items of a list, tuple or set (a string is one value, not a sequence of letters)."""
+    if isinstance(value, str | bytes | Path) or not isinstance(value, Sequence | set | frozenset):
+        raise InputError(f"must be a list (got {type(value).__name__})", field=field)
+    return list(value)
+
+
+def items_of(value: object, kind: type[T], field: str) -> list[T]:
+    """A sequence whose every item is a `kind`."""
+    found = sequence(value, field)
+    for i, item in enumerate(found):
+        if not isinstance(item, kind):
+            raise InputError(f"item {i} must be a {kind.__name__} (got {type(item).__name__})",
+                             field=field)
+    return found
+
+
+def integer(value: object, field: str, *, least: int = 0, most: int = 2**62) -> int:
+    """An int (not a bool) within [least, most]."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InputError(f"must be an integer (got {type(value).__name__})", field=field)
+    if not least <= value <= most:
+        raise InputError(f"must lie in {least}..{most} (got {value})", field=field)
+    return value
