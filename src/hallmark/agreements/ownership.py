@@ -14,22 +14,20 @@ from hallmark.agreements.agreements import Agreement, load_agreements
 from hallmark.agreements.parties import Party, ancestors, load_parties, slug
 from hallmark.agreements.schema import FUTURE_SUBJECTS
 from hallmark.inventory.assets import Asset, list_assets
-from hallmark.schemas.agreements import OwnershipRow
+from hallmark.schemas.agreements import OwnershipConflict, OwnershipRow
 from hallmark.store.clock import today as clock_today
 
 ASSIGNING = ("assignment", "work-for-hire")
 
 
-@dataclass
-class Conflict:
-    """One ownership conflict or missing assignment, ready to become an audit finding."""
+# One ownership conflict or missing assignment, ready to become an audit finding.
+Conflict = OwnershipConflict
 
-    rule: str
-    severity: str
-    asset: str | None
-    subject: str | None
-    message: str
-    remedy: str
+
+def _conflict(rule: str, severity: str, asset: str | None, subject: str | None, message: str,
+              remedy: str) -> Conflict:
+    return Conflict(rule=rule, severity=severity, asset=asset, subject=subject, message=message,
+                    remedy=remedy)
 
 
 def party_for_owner(index: dict[str, Party], text: str | None) -> str | None:
@@ -119,11 +117,11 @@ def conflicts(conn: Connection, today: date | None = None) -> list[Conflict]:
         total = sum(best.values(), Decimal(0))
         if total > 100:
             named = ", ".join(f"{a}: {_shares(s, index)}" for a, s in found)
-            out.append(Conflict("ownership-conflict", "high", asset.id, None,
+            out.append(_conflict("ownership-conflict", "high", asset.id, None,
                                 f"claims on {asset.name} add up to {total}% ({named})",
                                 "amend the agreements so the shares add up to 100%"))
         if asset.status == "joint" and not found:
-            out.append(Conflict("ownership-conflict", "high", asset.id, None,
+            out.append(_conflict("ownership-conflict", "high", asset.id, None,
                                 f"{asset.name} is registered as jointly owned but no agreement in "
                                 "force sets the shares",
                                 "record a collaboration agreement with an ownership term for it"))
@@ -134,7 +132,7 @@ def conflicts(conn: Connection, today: date | None = None) -> list[Conflict]:
             for term in ag.terms["ownership"]:
                 if term["subject"] == asset.id and term["owner"] and asset.owner and \
                         term["owner"] != register:
-                    out.append(Conflict(
+                    out.append(_conflict(
                         "ownership-conflict", "high", asset.id, ag.id,
                         f"{ag.type} {ag.id} assigns {asset.name} to "
                         f"{_name(index, term['owner'])} but the register says {asset.owner}",
@@ -208,13 +206,13 @@ class _Contribution:
         severity = "high" if max(percent, self.top_share) >= 30 else "medium"
         if self.party is None:
             label = f"{self.name} <{self.email}>" if self.email else self.name
-            return Conflict("missing-assignment", severity, None, self.email or self.name,
+            return _conflict("missing-assignment", severity, None, self.email or self.name,
                             f"{label} {wrote}, and is not a registered party",
                             "register them (`hallmark party add`) and record an assignment or "
                             "work-for-hire agreement")
         them = "them" if len(files) != 1 else "it"
         name = index[self.party].name
-        return Conflict("missing-assignment", severity, None, self.party,
+        return _conflict("missing-assignment", severity, None, self.party,
                         f"{name} {wrote}, with no assignment or work-for-hire agreement "
                         f"covering {them}",
                         f"record an assignment (or work-for-hire) agreement with {name} or "

@@ -16,7 +16,6 @@ from hallmark.schemas.agreements import (
     AgreementRow,
     AgreementVersion,
     FutureTerm,
-    OwnershipConflict,
     OwnershipMatrix,
     ReviewedRisk,
 )
@@ -169,4 +168,4 @@ def ownership(vault: Vault, on: date | None = None) -> OwnershipMatrix:
         return OwnershipMatrix(
             assets=matrix_rows(conn, day),
             future_work=[FutureTerm(**f) for f in future_terms(conn)],
-            conflicts=[OwnershipConflict(**c.__dict__) for c in conflicts(conn, day)])
+            conflicts=conflicts(conn, day))
