@@ -70,7 +70,7 @@ def sustained(vault: Vault, seconds: float, per_txn: int) -> float:
     done, i = 0, 0
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
-        with vault.transaction(vault.actor) as txn:
+        with vault.transaction("bench") as txn:
             for _ in range(per_txn):
                 txn.log.append("bench.append", {**PAYLOAD, "i": i}, [f"a{i % 1000:04d}"])
                 i += 1
