@@ -21,7 +21,7 @@ if TYPE_CHECKING:
         NotFound,
         PolicyDenied,
     )
-    from hallmark.hooks import hookimpl, plugin_manager, register
+    from hallmark.hooks import contributions, hookimpl, plugin_manager, problems, register
     from hallmark.vault import Vault
 
 _WHERE = {
@@ -31,7 +31,9 @@ _WHERE = {
     "NotFound": "hallmark.errors",
     "PolicyDenied": "hallmark.errors",
     "IntegrityError": "hallmark.errors",
+    "contributions": "hallmark.hooks",
     "hookimpl": "hallmark.hooks",
+    "problems": "hallmark.hooks",
     "plugin_manager": "hallmark.hooks",
     "register": "hallmark.hooks",
 }
@@ -45,8 +47,10 @@ __all__ = [
     "PolicyDenied",
     "Vault",
     "__version__",
+    "contributions",
     "hookimpl",
     "plugin_manager",
+    "problems",
     "register",
     "schemas",
     "services",

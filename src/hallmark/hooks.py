@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
+from importlib import metadata
 from typing import Any
 
 import pluggy
@@ -16,7 +17,8 @@ PROJECT = "hallmark"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
-__all__ = ["DEFAULT_PLUGINS", "hookimpl", "hookspec", "plugin_manager", "register", "unregister"]
+__all__ = ["DEFAULT_PLUGINS", "contributions", "hookimpl", "hookspec", "plugin_manager",
+           "problems", "register", "unregister"]
 
 
 class HallmarkSpec:
@@ -53,9 +55,22 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "hallmark.inventory.readers.plugin",  # the format readers
     "hallmark.audit.plugin",  # the audit rules
     "hallmark.marks.plugin",  # the mark schemes
-    "hallmark.cli.plugin",  # the CLI's command groups
-    "hallmark.demo.plugin",  # `hallmark demo`
 )
+# (The CLI registers its own command groups when it starts; `hallmark demo` arrives like any
+# installed plugin, through the entry point in pyproject.toml: the services never load either.)
+
+_problems: list[str] = []
+
+
+def _note(problem: str) -> None:
+    if problem not in _problems:
+        _problems.append(" ".join(problem.split())[:300])
+
+
+def problems() -> list[str]:
+    """Plugins that could not be loaded or whose hooks failed, one line each: a broken
+    third-party plugin is skipped and reported, never fatal."""
+    return list(_problems)
 
 
 @cache
@@ -65,14 +80,36 @@ def plugin_manager() -> pluggy.PluginManager:
     manager.add_hookspecs(HallmarkSpec)
     for name in DEFAULT_PLUGINS:
         manager.register(importlib.import_module(name), name=name)
-    manager.load_setuptools_entrypoints(PROJECT)
+    for entry in metadata.entry_points(group=PROJECT):
+        if manager.has_plugin(entry.name) or manager.is_blocked(entry.name):
+            continue
+        try:
+            manager.register(entry.load(), name=entry.name)
+        except Exception as exc:  # noqa: BLE001 - someone else's package: report, go on
+            _note(f"plugin {entry.name!r} ({entry.value}) not loaded: "
+                  f"{type(exc).__name__}: {exc}")
     return manager
+
+
+def contributions(hook: str, **kwargs: Any) -> list[Any]:
+    """What each plugin's implementation of `hook` returns, oldest registration first (so a
+    later one can override by key); an implementation that raises is skipped and noted."""
+    out = []
+    for impl in getattr(plugin_manager().hook, hook).get_hookimpls():
+        try:
+            out.append(impl.function(*[kwargs[name] for name in impl.argnames]))
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the others
+            _note(f"plugin {impl.plugin_name!r} failed in {hook}: {type(exc).__name__}: {exc}")
+    return out
 
 
 def register(plugin: object, name: str | None = None) -> None:
     """Register a plugin (a module or object with @hookimpl methods) in this process; a later
-    registration takes precedence where two contribute the same key."""
-    plugin_manager().register(plugin, name=name)
+    registration takes precedence where two contribute the same key. Registering the same
+    plugin again does nothing."""
+    manager = plugin_manager()
+    if not manager.is_registered(plugin):
+        manager.register(plugin, name=name)
 
 
 def unregister(plugin: object) -> None:

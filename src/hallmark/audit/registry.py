@@ -90,13 +90,15 @@ def rule(rule_id: str, description: str) -> Callable[[RuleFn], RuleFn]:
 
 def registered() -> dict[str, Any]:
     """Every rule the plugins contribute, by id; a later-registered plugin wins an id."""
-    from hallmark.hooks import plugin_manager
+    from hallmark.hooks import contributions
 
     table: dict[str, Any] = {}
-    # pluggy calls the newest registration first: merge oldest first so the newest wins.
-    for contributed in reversed(plugin_manager().hook.hallmark_audit_rules()):
-        for item in contributed or []:
-            table[str(item.id)] = item
+    for contributed in contributions("hallmark_audit_rules"):  # oldest first: the newest wins
+        for item in contributed if isinstance(contributed, list | tuple) else []:
+            # A rule is anything with a text id and a check(ctx); anything else is ignored.
+            if isinstance(getattr(item, "id", None), str) and callable(getattr(item, "check",
+                                                                                None)):
+                table[item.id] = item
     return table
 
 

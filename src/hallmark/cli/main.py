@@ -8,7 +8,8 @@ from typing import Any, Optional
 
 import typer
 
-from hallmark import plugin_manager
+from hallmark import contributions, problems, register
+from hallmark.cli import plugin as builtin_commands
 from hallmark.cli.common import err_console
 from hallmark.cli.safe import safe_text
 from hallmark.errors import HallmarkError, InputError
@@ -33,8 +34,10 @@ def _root(
     ctx.obj = {"vault": vault}
 
 
-# The built-in commands are a default plugin (hallmark.cli.plugin); installed plugins add theirs.
-plugin_manager().hook.hallmark_cli_commands(app=app)
+# The built-in commands are a plugin of the CLI's own (hallmark.cli.plugin); installed plugins
+# add theirs through the same hook, and one that fails is reported, not fatal.
+register(builtin_commands, name="hallmark.cli.plugin")
+contributions("hallmark_cli_commands", app=app)
 
 # Top-level commands that never open a vault; every other command also takes --vault after its
 # name, because users type `hallmark assets --vault DIR` as often as `hallmark --vault DIR assets`.
@@ -142,6 +145,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Run `hallmark ARGV` and return its exit code: the one place errors become exit codes."""
     command = typer.main.get_command(app)
     args = vault_first(command, sys.argv[1:] if argv is None else argv)
+    for problem in problems():
+        err_console.print(f"warning: {problem}", highlight=False, markup=False)
     try:
         command.main(args=args, prog_name="hallmark")  # standalone: always ends in SystemExit
     except SystemExit as exc:  # click's own usage errors (2) and typer.Exit(n) arrive here

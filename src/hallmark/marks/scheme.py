@@ -142,12 +142,12 @@ class MarkScheme(Protocol):
 
 def schemes() -> list[MarkScheme]:
     """Every registered scheme, later registrations first (they take precedence)."""
-    from hallmark.hooks import plugin_manager
+    from hallmark.hooks import contributions
 
     found: list[MarkScheme] = []
     seen: set[str] = set()
-    for contributed in plugin_manager().hook.hallmark_mark_schemes():  # last registered first
-        for scheme in contributed or []:
+    for contributed in reversed(contributions("hallmark_mark_schemes")):  # newest first
+        for scheme in contributed if isinstance(contributed, list | tuple) else []:
             if isinstance(scheme, MarkScheme) and scheme.name not in seen:
                 seen.add(scheme.name)
                 found.append(scheme)

@@ -34,13 +34,15 @@ Reader = Callable[[Path], dict[str, Any]]
 def _readers() -> dict[str, Reader]:
     """Readers by lower-case suffix, from every plugin's `hallmark_readers` hook (the built-in
     ones are the default plugin `readers/plugin.py`); a later-registered plugin wins a suffix."""
-    from hallmark.hooks import plugin_manager
+    from hallmark.hooks import contributions
 
     table: dict[str, Reader] = {}
-    # pluggy calls the newest registration first: merge oldest first so the newest wins.
-    for contributed in reversed(plugin_manager().hook.hallmark_readers()):
-        for suffix, reader in (contributed or {}).items():
-            table[str(suffix).lower()] = reader
+    for contributed in contributions("hallmark_readers"):  # oldest first: the newest wins
+        if not isinstance(contributed, dict):
+            continue
+        for suffix, reader in contributed.items():
+            if isinstance(suffix, str) and suffix.startswith(".") and callable(reader):
+                table[suffix.lower()] = reader
     return table
 
 
