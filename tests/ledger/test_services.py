@@ -17,6 +17,15 @@ from hallmark.vault import Vault
 from .conftest import add_asset, append
 
 
+def _a_cosigner_key() -> str:
+    """A well-formed cosigner verifier key of a fresh key pair."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from hallmark.ledger.witness import cosigner_vkey
+
+    return cosigner_vkey("other", Ed25519PrivateKey.generate().public_key())
+
+
 def _refused(call: Any, field: str, kind: type[HallmarkError] = InputError) -> HallmarkError:
     with pytest.raises(kind) as caught:
         call()
@@ -47,8 +56,9 @@ def test_ledger_refuses_bad_arguments_naming_the_field(filled: Vault, tmp_path: 
     _refused(lambda: ledger.consistency(v, 7), "old")  # type: ignore[arg-type]
     _refused(lambda: ledger.checkpoint(v, tmp_path / "no" / "cp.txt"), "output")
     _refused(lambda: ledger.checkpoint(v, tmp_path), "output")
-    pinned = _refused(lambda: ledger.verify(v, cosigner_key="x+1+AA=="), "witness_files")
+    pinned = _refused(lambda: ledger.verify(v, cosigner_key=_a_cosigner_key()), "witness_files")
     assert "name one" in pinned.message
+    _refused(lambda: ledger.verify(v, cosigner_key="x+1+AA=="), "cosigner_key")  # a bad key first
     _refused(lambda: ledger.verify(v, tsa_root=tmp_path / "roots.pem"), "witness_files")
     witness_file = tmp_path / "w.jsonl"
     ledger.witness(v, witness_file, actor="tester")
@@ -180,9 +190,11 @@ def test_json_shapes_are_the_schemas(vault: Vault, cli: Any, tmp_path: Path) -> 
 
 def test_the_cli_spells_a_service_field_as_its_flag(vault: Vault, cli: Any,
                                                     tmp_path: Path) -> None:
-    result = cli("ledger", "verify", "--cosigner-key", "x+1+AA==")
+    result = cli("ledger", "verify", "--cosigner-key", _a_cosigner_key())
     assert result.exit_code == 2
     assert result.stderr.startswith("error: --witness: ")
+    result = cli("ledger", "verify", "--cosigner-key", "x+1+AA==")
+    assert result.exit_code == 2 and result.stderr.startswith("error: --cosigner-key: ")
     result = cli("ledger", "witness", "--to", str(tmp_path / "w.jsonl"), "--cosigner",
                  str(tmp_path / "nowhere"))
     assert result.exit_code == 2 and "--cosigner: no Hallmark vault" in result.stderr

@@ -43,11 +43,12 @@ def load_agreements(conn: Connection) -> list[Agreement]:
     return [_from_row(r) for r in conn.execute(select(agreements).order_by(agreements.c.id))]
 
 
-def get_agreement(conn: Connection, agreement_id: str) -> Agreement:
-    """One agreement by id."""
+def get_agreement(conn: Connection, agreement_id: str, *, field: str | None = None,
+                  ) -> Agreement:
+    """One agreement by id; NotFound names `field` (the parameter the id came in)."""
     row = conn.execute(select(agreements).where(agreements.c.id == agreement_id.strip())).first()
     if row is None:
-        raise NotFound(f"unknown agreement {agreement_id!r}")
+        raise NotFound(f"unknown agreement {agreement_id!r}", field=field)
     return _from_row(row)
 
 
@@ -237,7 +238,7 @@ def amend(txn: Txn, blobs: BlobStore, agreement_id: str, source: Source,
           document: tuple[bytes, str] | None = None) -> Agreement:
     """Replace an agreement's terms with a new version; the old ones stay in its history."""
     terms = validate_terms(source)
-    ag = get_agreement(txn.conn, agreement_id)
+    ag = get_agreement(txn.conn, agreement_id, field="agreement_id")
     if terms.id is not None and terms.id != ag.id:
         raise source.error(("id",), f"this file is for {terms.id!r}, not {ag.id!r}")
     if ag.status == "terminated":
@@ -262,7 +263,7 @@ def amend(txn: Txn, blobs: BlobStore, agreement_id: str, source: Source,
 
 def terminate(txn: Txn, agreement_id: str, day: date) -> Agreement:
     """End an agreement on a date: nothing it permits holds from that day."""
-    ag = get_agreement(txn.conn, agreement_id)
+    ag = get_agreement(txn.conn, agreement_id, field="agreement_id")
     if ag.status == "terminated":
         raise InputError(f"agreement {ag.id} was already terminated on {ag.terminated_on}",
                          field="agreement_id")

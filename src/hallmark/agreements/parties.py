@@ -38,11 +38,12 @@ def load_parties(conn: Connection) -> dict[str, Party]:
     return {r.id: _from_row(r) for r in conn.execute(select(parties).order_by(parties.c.name))}
 
 
-def resolve_party(conn: Connection, ref: str) -> Party:
-    """A party by id or name (case-insensitive); teams as `Org/Team`."""
+def resolve_party(conn: Connection, ref: str, *, field: str | None = None) -> Party:
+    """A party by id or name (case-insensitive); teams as `Org/Team`. Its errors name `field`
+    (the parameter the reference came in)."""
     ref = ref.strip()
     if not ref:
-        raise InputError("empty party name")
+        raise InputError("empty party name", field=field)
     row = conn.execute(select(parties).where(parties.c.id == ref)).first()
     if row is None:
         row = conn.execute(
@@ -53,7 +54,7 @@ def resolve_party(conn: Connection, ref: str) -> Party:
         except InputError:
             row = None
     if row is None:
-        raise NotFound(f"unknown party {ref!r} (add it with `hallmark party add`)")
+        raise NotFound(f"unknown party {ref!r} (add it with `hallmark party add`)", field=field)
     return _from_row(row)
 
 
@@ -130,27 +131,30 @@ def _group(conn: Connection, name: str, kind: str, member_of: str | None) -> Par
             org_name, _, team = name.rpartition("/")
             if not team.strip():
                 raise InputError(f"team name {name!r} needs a name after the slash")
-            org = resolve_party(conn, org_name)
-            if member_of is not None and resolve_party(conn, member_of).id != org.id:
+            org = resolve_party(conn, org_name, field="name")
+            if member_of is not None and resolve_party(conn, member_of,
+                                                       field="member_of").id != org.id:
                 raise InputError(f"team {name!r} is written inside {org.name!r}, "
-                                 f"not {member_of!r}")
+                                 f"not {member_of!r}", field="member_of")
         elif member_of is None:
             raise InputError("a team needs the organisation it belongs to (or write it as "
                              "Org/Team)", field="member_of")
         else:
-            org = resolve_party(conn, member_of)
+            org = resolve_party(conn, member_of, field="member_of")
         if org.kind != "organisation":
-            raise InputError(f"a team belongs to an organisation; {org.name!r} is a {org.kind}")
+            raise InputError(f"a team belongs to an organisation; {org.name!r} is a {org.kind}",
+                             field="member_of")
         return org
     if "/" in name:
         raise InputError(f"only a team's name has a slash (got {name!r})")
     if member_of is None:
         return None
     if kind == "organisation":
-        raise InputError("an organisation is not a member of another party")
-    group = resolve_party(conn, member_of)
+        raise InputError("an organisation is not a member of another party", field="member_of")
+    group = resolve_party(conn, member_of, field="member_of")
     if group.kind == "person":
-        raise InputError(f"{group.name!r} is a person; a person joins an organisation or team")
+        raise InputError(f"{group.name!r} is a person; a person joins an organisation or team",
+                         field="member_of")
     return group
 
 

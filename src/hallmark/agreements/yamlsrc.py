@@ -40,11 +40,13 @@ _MAP = "tag:yaml.org,2002:map"
 
 class DocumentError(InputError):
     """Bad content in a YAML document: `field` is the dotted path into the document
-    ("permitted[0].teams"), `line` its 1-based line, `message` the bare complaint. Every edge
-    shows it as today's one line naming the file, the line and the field: a document's field
-    is not a flag, so `located` ignores the edge's spelling of it."""
+    ("permitted[0].teams"), or for a document that does not parse (or is refused whole) the
+    parameter that brought it, when the reader was told it; `line` its 1-based line, `message`
+    the bare complaint. Every edge shows it as today's one line naming the file, the line and
+    the field: a document's field is not a flag, so `located` ignores the edge's spelling of it."""
 
-    def __init__(self, message: str, *, field: str, line: int | None, text: str) -> None:
+    def __init__(self, message: str, *, field: str | None, line: int | None,
+                 text: str) -> None:
         super().__init__(message, field=field, line=line)
         self.text = text
 
@@ -81,6 +83,15 @@ class Source:
                              text=clip(f"{where}: {field}: {message}", MAX_MESSAGE))
 
 
+def whole(name: str, message: str, *, line: int | None = None,
+          field: str | None = None) -> DocumentError:
+    """An error about the whole document `name` (at `line`, when known), shown as
+    "<name> line <n>: <message>" on one line."""
+    where = f"{name} line {line}" if line is not None else name
+    return DocumentError(message, field=field, line=line,
+                         text=clip(f"{where}: {message}", MAX_MESSAGE))
+
+
 def clip(text: str, limit: int = MAX_SHOWN) -> str:
     """`text` on one line, cut to `limit` characters (marked with an ellipsis)."""
     text = " ".join(text.split())
@@ -104,16 +115,16 @@ def dotted(loc: Iterable[str | int]) -> str:
 class _BoundedLoader(yaml.SafeLoader):
     """PyYAML's safe composer, counting nodes and depth as it goes (it recurses per level)."""
 
-    def __init__(self, stream: str, name: str) -> None:
+    def __init__(self, stream: str, name: str, field: str | None = None) -> None:
         super().__init__(stream)
-        self.name, self.depth, self.nodes = name, 0, 0
+        self.name, self.field, self.depth, self.nodes = name, field, 0, 0
 
     def _refuse(self, event: yaml.Event, message: str) -> InputError:
-        where = f" line {event.start_mark.line + 1}" if event.start_mark else ""
-        return InputError(f"{self.name}{where}: {message}")
+        line = event.start_mark.line + 1 if event.start_mark else None
+        return whole(self.name, message, line=line, field=self.field)
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        event = self.peek_event()
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise self._refuse(event, "YAML anchors and aliases are not allowed")
         self.nodes += 1
@@ -131,49 +142,53 @@ class _BoundedLoader(yaml.SafeLoader):
             self.depth -= 1
 
 
-def load_text(text: str, name: str = "<yaml>") -> Source:
-    """Parse YAML text into a Source; raises InputError with the line on any problem."""
+def load_text(text: str, name: str = "<yaml>", *, field: str | None = None) -> Source:
+    """Parse YAML text into a Source; raises InputError with the line on any problem (about
+    `field`, the parameter the text came in, when the whole document is refused)."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        raise InputError(f"{name}: larger than {MAX_BYTES} bytes")
+        raise whole(name, f"larger than {MAX_BYTES} bytes", field=field)
     try:
-        node = _compose_one(text, name)
+        node = _compose_one(text, name, field)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(clip(f"{name}{where}: not valid YAML: {problem}", MAX_MESSAGE)) from None
+        raise whole(name, f"not valid YAML: {problem}",
+                    line=mark.line + 1 if mark is not None else None, field=field) from None
     source = Source(None, name)
     seen: set[int] = set()
     source.data = _build(node, (), source, seen, 0)
     return source
 
 
-def _compose_one(text: str, name: str) -> yaml.Node:
-    loader = _BoundedLoader(text, name)  # its reader refuses control characters here
+def _compose_one(text: str, name: str, field: str | None) -> yaml.Node:
+    loader = _BoundedLoader(text, name, field)  # its reader refuses control characters here
     try:
         node = loader.get_node() if loader.check_node() else None
         if node is None or loader.check_node():  # a second document is refused before composing
-            raise InputError(f"{name}: expected exactly one YAML document")
+            raise whole(name, "expected exactly one YAML document", field=field)
         return node
     finally:
         loader.dispose()
 
 
-def load_file(path: Path | str) -> Source:
-    """Read and parse a YAML file (bounded in size)."""
+def load_file(path: Path | str, *, field: str | None = None) -> Source:
+    """Read and parse a YAML file (bounded in size); an error about reading it, or about the
+    whole document, names `field` (the parameter the path came in)."""
     path = Path(path)
     try:
+        if path.is_dir():
+            raise InputError(f"{path} is a folder; name a YAML file", field=field)
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise InputError(f"{path.name}: larger than {MAX_BYTES} bytes")
+            raise whole(path.name, f"larger than {MAX_BYTES} bytes", field=field)
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", field=field) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError(f"{path.name}: not UTF-8 text") from None
-    source = load_text(text, path.name)
+        raise whole(path.name, "not UTF-8 text", field=field) from None
+    source = load_text(text, path.name, field=field)
     source.raw = raw
     return source
 
@@ -185,7 +200,7 @@ def _build(node: yaml.Node, loc: Loc, source: Source, seen: set[int], depth: int
         raise source.error(loc, "YAML anchors and aliases are not allowed")
     seen.add(id(node))
     if len(seen) > MAX_NODES:
-        raise InputError(f"{source.name}: more than {MAX_NODES} values")
+        raise whole(source.name, f"more than {MAX_NODES} values", line=node.start_mark.line + 1)
     source.lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node, loc, source)

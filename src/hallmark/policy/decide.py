@@ -171,7 +171,7 @@ class Engine:
         if g.principal not in chain:
             asked = self._name(req.principal)
             out.append(f"unpermitted team: only {self._name(g.principal)} may (asked as "
-                       f"{asked}; name a permitted team with --team)")
+                       f"{asked}; name a permitted team)")
         if g.purposes is not None and req.purpose not in g.purposes:
             given = f"purpose {req.purpose!r}" if req.purpose else "no purpose given"
             out.append(f"unpermitted purpose: {given} (permits {', '.join(g.purposes)})")

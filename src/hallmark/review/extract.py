@@ -233,20 +233,22 @@ def extract_bytes(data: bytes, name: str, fmt: str) -> Document:
     return document
 
 
-def extract(path: Path) -> Document:
-    """Extract located text blocks from a PDF, DOCX, HTML, Markdown or text file."""
+def extract(path: Path, *, field: str | None = None) -> Document:
+    """Extract located text blocks from a PDF, DOCX, HTML, Markdown or text file; an error
+    about reading the file names `field` (the parameter the path came in)."""
     try:
         size = path.stat().st_size
         if not path.is_file():
-            raise InputError(f"{path}: not a regular file")
+            raise InputError(f"{path}: not a regular file", field=field)
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", field=field) from exc
     if size == 0:
-        raise InputError(f"{path.name}: the file is empty")
+        raise InputError(f"{path.name}: the file is empty", field=field)
     if size > MAX_FILE_BYTES:
-        raise InputError(f"{path.name}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        raise InputError(f"{path.name}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB",
+                         field=field)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", field=field) from exc
     return extract_bytes(data, path.name, detect_format(path, data[:1024]))

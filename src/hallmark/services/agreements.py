@@ -38,9 +38,9 @@ def _terms(file: Path | str | None, text: str | None) -> Source:
     if text is not None:
         if not isinstance(text, str):
             raise InputError(f"expected text, got {type(text).__name__}", field="text")
-        return load_text(text, "<terms>")
+        return load_text(text, "<terms>", field="text")
     file = checked_path(file, "file")
-    return load_file(file)
+    return load_file(file, field="file")
 
 
 def _document(document: Path | str | None) -> tuple[bytes, str] | None:
@@ -137,7 +137,7 @@ def show(vault: Vault, agreement_id: str) -> AgreementDetail:
 
     agreement_id = _id(agreement_id)
     with vault.read() as conn:
-        ag = get_agreement(conn, agreement_id)
+        ag = get_agreement(conn, agreement_id, field="agreement_id")
         versions = history(conn, ag.id)
         row = latest_review_row(conn, ag.id)
     review = None

@@ -72,5 +72,5 @@ def export_ics(vault: Vault, deadlines: DeadlineList | Sequence[Deadline], *,
     target = optional_path(path, "path")
     data = _deadlines.to_ics(found, vault.origin)
     if target is not None:
-        write_atomically(target, data)
+        write_atomically(target, data, field="path")
     return data

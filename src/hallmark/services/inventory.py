@@ -8,10 +8,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hallmark.errors import HallmarkError, InputError
+from hallmark.errors import HallmarkError, InputError, NotFound
 from hallmark.inventory.assets import CLASSIFICATIONS, KINDS, PROTECTIONS, RELATIONS, STATUSES
 from hallmark.schemas.inventory import Asset, AssetList, LineageRemoved, ScanResult
-from hallmark.services._args import path, sequence, text
+from hallmark.services._args import path, renamed, sequence, text
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -110,7 +110,10 @@ def remove_lineage(vault: Vault, child: str, parent: str, *, actor: str) -> Line
     with vault.transaction(actor) as txn:
         _resolve(txn.conn, child, "child")
         _resolve(txn.conn, parent, "parent")
-        child_id, parent_id, gone = register.delete_lineage(txn, child, parent)
+        try:
+            child_id, parent_id, gone = register.delete_lineage(txn, child, parent)
+        except NotFound as exc:  # no edge from this child to this parent
+            raise renamed(exc, exc.field or "parent") from None
     return LineageRemoved(child=child_id, parent=parent_id, removed=gone)
 
 

@@ -169,10 +169,10 @@ def verify(vault: Vault, *, witness_files: Sequence[Path | str] = (),
     if isinstance(witness_files, str | Path):
         witness_files = [witness_files]
     files = [_path(f, "witness_files") for f in sequence(witness_files, "witness_files")]
+    pinned = _cosigner_vkey(cosigner_key)  # a bad key is about the key, files or no files
     if (cosigner_key or tsa_root) and not files:
         raise InputError("a cosigner key and TSA roots pin what a witness file holds: name one",
                          field="witness_files")
-    pinned = _cosigner_vkey(cosigner_key)
     roots = stamping.read_roots(None if tsa_root is None else _path(tsa_root, "tsa_root"))
     name, key = _key(vault)
     witnessed = witnessing.expect(files, vault.origin, name, key, pinned, roots,

@@ -62,7 +62,7 @@ def show(vault: Vault, name: str) -> PartyReport:
 
     _text(name, "name")
     with vault.read() as conn:
-        party = resolve_party(conn, name)
+        party = resolve_party(conn, name, field="name")
         index = load_parties(conn)
         chain = ancestors(index, party.id)
         return PartyReport(
@@ -77,12 +77,14 @@ def show(vault: Vault, name: str) -> PartyReport:
 def record_diligence(vault: Vault, name: str, answers: Path | str, *, actor: str) -> Diligence:
     """Score a due-diligence answers file (YAML) with the rubric and record it for a party."""
     from hallmark.agreements.diligence import insert_diligence
+    from hallmark.agreements.parties import resolve_party
     from hallmark.agreements.yamlsrc import load_file
 
     _text(name, "name")
     answers = checked_path(answers, "answers")
-    source = load_file(answers)
+    source = load_file(answers, field="answers")
     with vault.transaction(actor) as txn:
+        resolve_party(txn.conn, name, field="name")  # an unknown party names its parameter
         return insert_diligence(txn, vault.blobs, name, source)
 
 
@@ -93,7 +95,7 @@ def latest_diligence(vault: Vault, name: str) -> Diligence | None:
 
     _text(name, "name")
     with vault.read() as conn:
-        return diligence_of(conn, resolve_party(conn, name))
+        return diligence_of(conn, resolve_party(conn, name, field="name"))
 
 
 def diligence_by_party(vault: Vault) -> dict[str, Diligence]:

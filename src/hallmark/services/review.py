@@ -37,11 +37,12 @@ def _normalised(agreement_type: str | None) -> str | None:
 
 def review(file: Path | str, agreement_type: str | None = None) -> ReviewReport:
     """Review a PDF, DOCX, HTML, Markdown or text file (against a type's required clauses)."""
-    from hallmark.review.service import review_document
+    from hallmark.review.extract import extract
+    from hallmark.review.service import review_blocks
 
     file = checked_path(file, "file")
     kind = _normalised(agreement_type)  # a bad type fails before any parsing
-    return review_document(Path(file), kind)
+    return review_blocks(extract(Path(file), field="file").blocks, kind)
 
 
 def review_bytes(data: bytes, name: str, agreement_type: str | None = None) -> ReviewReport:
