@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, select
 
@@ -17,7 +17,7 @@ from hallmark.agreements.agreements import load_agreements
 from hallmark.agreements.ownership import claims, party_for_owner
 from hallmark.agreements.parties import Party, ancestors, load_parties, organisation_of, slug
 from hallmark.agreements.schema import parse_date
-from hallmark.errors import InputError, NotFound
+from hallmark.errors import HallmarkError, InputError, NotFound
 from hallmark.policy.compile import ACTIONS, AgreementInput, PermitTerm, compile_policies
 from hallmark.policy.decide import Decision, Engine, Request
 from hallmark.store.clock import today as clock_today
@@ -25,6 +25,8 @@ from hallmark.store.tables import assets, events, ledger_head
 
 if TYPE_CHECKING:
     from hallmark.vault import Txn
+
+T = TypeVar("T")
 
 MAX_BATCH = 100_000
 MAX_BATCH_BYTES = 64 << 20
@@ -104,26 +106,37 @@ class Snapshot:
 
     def request(self, req: AccessRequest, today: date) -> tuple[Request, dict[str, Any]]:
         """Resolve names and check values; returns the engine's request and its echo."""
-        party = self.party(req.party)
+        party = _about("party", self.party, req.party)
         principal = party
         if req.team is not None:
             team_ref = req.team if "/" in req.team else \
                 f"{organisation_of(self.parties, party.id).name}/{req.team}"
-            team = self.party(team_ref)
+            team = _about("team", self.party, team_ref)
             chain = ancestors(self.parties, party.id)
             inside = ancestors(self.parties, team.id)
             if team.kind != "team" or (party.id not in inside and team.id not in chain):
-                raise InputError(f"{team.name!r} is not a team of {party.name!r}")
+                raise InputError(f"{team.name!r} is not a team of {party.name!r}",
+                                 field="team")
             principal = team if party.id in inside else party
         check_values(req)
         at = today if req.at is None else req.at
         if isinstance(at, str):
             at = parse_date(at)
-        asset = self.asset(req.asset)
+        asset = _about("asset", self.asset, req.asset)
         echo = {"party": party.id, "team": principal.id if principal is not party else None,
                 "asset": asset, "action": req.action, "purpose": req.purpose,
                 "at": at.isoformat()}
         return Request(principal.id, asset, req.action, at, req.purpose), echo
+
+
+def _about(field: str, lookup: Callable[[str], T], ref: str) -> T:
+    """`lookup(ref)`; a failed lookup is about the request's `field`."""
+    try:
+        return lookup(ref)
+    except HallmarkError as exc:
+        if exc.field is None:
+            exc.field = field
+        raise
 
 
 def check_values(req: AccessRequest) -> None:
@@ -144,6 +157,8 @@ def check_values(req: AccessRequest) -> None:
             parse_date(req.at)
         except ValueError as exc:
             raise InputError(str(exc), field="at") from None
+    elif isinstance(req.at, datetime):  # a date and time: which day it is depends on a zone
+        raise InputError("expected a date (or YYYY-MM-DD), got a date and time", field="at")
     elif req.at is not None and not isinstance(req.at, date):
         raise InputError(f"expected a date, got {type(req.at).__name__}", field="at")
     if req.purpose is not None and not req.purpose.strip():
@@ -159,6 +174,9 @@ def parse_batch(text: str, name: str) -> list[AccessRequest]:
             json.loads(line) for line in text.splitlines() if line.strip()]
     except json.JSONDecodeError as exc:
         raise InputError(f"{name} line {exc.lineno}: not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise InputError(f"{name}: nested too deeply to be a batch of requests",
+                         field="batch") from None
     if not isinstance(items, list):
         items = [items]
     if len(items) > MAX_BATCH:

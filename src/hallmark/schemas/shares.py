@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pydantic import ValidationError, ValidationInfo, field_validator
+from pydantic import ValidationInfo, field_validator
 
 from hallmark.errors import InputError
 from hallmark.schemas.base import Record
@@ -14,6 +14,13 @@ from hallmark.schemas.base import Record
 __all__ = ["ShareOptions", "ShareRecord", "ShareResult"]
 
 CATEGORICAL_MODES = ("auto", "always", "never")
+# Upper bounds of the options: beyond them a code or a lattice no longer fits in the numbers
+# the plan and the log hold (the Tardos code for MAX_COLLUDERS among MAX_RECIPIENTS is about
+# 3e8 symbols long).
+MAX_RECIPIENTS = 10_000_000
+MAX_COLLUDERS = 1000
+LEAST_EPSILON = 1e-100
+MAX_AMOUNT = 1e15  # a column budget, or the magnitude of a declared range's bound
 
 
 def _finite(value: float, field: str) -> float:
@@ -22,17 +29,17 @@ def _finite(value: float, field: str) -> float:
     return value
 
 
-def refused(exc: ValidationError) -> InputError:
-    """A pydantic refusal as the InputError a caller gets: the first problem, named by field."""
-    first = exc.errors()[0]
-    field = ".".join(str(p) for p in first.get("loc", ())) or None
-    return InputError(str(first.get("msg", "is not valid")).removeprefix("Value error, "),
-                      field=field)
+def _amount(value: float, field: str) -> float:
+    if abs(_finite(value, field)) > MAX_AMOUNT:
+        raise InputError(f"must be at most {MAX_AMOUNT:g} in magnitude", field=field)
+    return value
 
 
 class ShareOptions(Record):
     """How strongly and for how many recipients to mark (all of it public, stored in the
-    plan). Bad values raise InputError naming the field."""
+    plan). Bad values raise InputError naming the field. Bounds: recipients 1..10,000,000,
+    colluders 1..1000, epsilon in [1e-100, 1), column budgets and range bounds at most 1e15 in
+    magnitude."""
 
     budget: float = 0.01
     budgets: dict[str, float] | None = None
@@ -41,12 +48,6 @@ class ShareOptions(Record):
     colluders: int = 5
     epsilon: float = 1e-6
     categorical: str = "auto"
-
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise refused(exc) from None
 
     @field_validator("budget")
     @classmethod
@@ -57,9 +58,12 @@ class ShareOptions(Record):
 
     @field_validator("recipients", "colluders")
     @classmethod
-    def _at_least_one(cls, value: int, info: ValidationInfo) -> int:
+    def _count(cls, value: int, info: ValidationInfo) -> int:
+        most = MAX_RECIPIENTS if info.field_name == "recipients" else MAX_COLLUDERS
         if value < 1:
             raise InputError("must be >= 1", field=info.field_name)
+        if value > most:
+            raise InputError(f"must be at most {most:,}", field=info.field_name)
         return value
 
     @field_validator("epsilon")
@@ -67,13 +71,15 @@ class ShareOptions(Record):
     def _epsilon(cls, value: float) -> float:
         if not 0 < _finite(value, "epsilon") < 1:
             raise InputError("must lie in (0, 1)", field="epsilon")
+        if value < LEAST_EPSILON:
+            raise InputError(f"must be at least {LEAST_EPSILON:g}", field="epsilon")
         return value
 
     @field_validator("budgets")
     @classmethod
     def _budgets(cls, value: dict[str, float] | None) -> dict[str, float] | None:
         for name, amount in (value or {}).items():
-            if _finite(amount, f"budgets.{name}") <= 0:
+            if _amount(amount, f"budgets.{name}") <= 0:
                 raise InputError("the amount must be positive", field=f"budgets.{name}")
         return value
 
@@ -83,7 +89,7 @@ class ShareOptions(Record):
                 ) -> dict[str, tuple[float, float]] | None:
         for name, (lo, hi) in (value or {}).items():
             where = f"ranges.{name}"
-            if _finite(lo, where) >= _finite(hi, where):
+            if _amount(lo, where) >= _amount(hi, where):
                 raise InputError("LO must be below HI", field=where)
         return value
 

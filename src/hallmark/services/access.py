@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from hallmark.errors import HallmarkError, InputError
 from hallmark.schemas.access import AccessDecision, AccessDecisions, AccessEcho, AccessQuery
-from hallmark.services._args import items_of
 from hallmark.services._args import path as checked_path
+from hallmark.services._args import sequence
 from hallmark.vault import Vault
 
 if TYPE_CHECKING:
@@ -25,15 +25,23 @@ MAX_BATCH = 100_000  # requests in one batch (agreements.access enforces the sam
 REQUEST_FIELDS = ("party", "asset", "action", "team", "purpose", "at")
 
 
-def decide(vault: Vault, requests: Sequence[AccessRequest], *, actor: str,
+def decide(vault: Vault, requests: Sequence[AccessQuery | AccessRequest], *, actor: str,
            log: bool = True) -> list[Decision]:
-    """Decide many access requests at once (deny by default); unless `log` is false, logs one
-    Event for the batch, attributed to `actor`."""
+    """Decide many access requests (AccessQuery) at once (deny by default); unless `log` is
+    false, logs one Event for the batch, attributed to `actor`."""
     from hallmark.agreements.access import AccessRequest, decide_on, log_decisions
 
-    requests = items_of(requests, AccessRequest, "requests")
+    plain = []
+    for i, item in enumerate(sequence(requests, "requests")):
+        if isinstance(item, AccessQuery):
+            item = AccessRequest(item.party, item.asset, item.action, item.team, item.purpose,
+                                 item.at)
+        elif not isinstance(item, AccessRequest):
+            raise InputError(f"item {i} must be an AccessQuery (got {type(item).__name__})",
+                             field="requests")
+        plain.append(item)
     with vault.read() as conn:
-        decisions = decide_on(conn, vault.db_url, requests)
+        decisions = decide_on(conn, vault.db_url, plain)
     if log and decisions:
         with vault.transaction(actor) as txn:
             log_decisions(txn, decisions)
@@ -61,16 +69,16 @@ def read_batch(path: Path | str) -> list[AccessQuery]:
     from hallmark.agreements.access import MAX_BATCH_BYTES, parse_batch
 
     path = checked_path(path, "batch")
-    path = Path(path)
     try:
         if path.stat().st_size > MAX_BATCH_BYTES:
             raise InputError(f"{path.name} is larger than {MAX_BATCH_BYTES >> 20} MiB")
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {path}: {exc}") from None
+    parsed = parse_batch(text, path.name)
     return [AccessQuery(party=r.party, asset=r.asset, action=r.action, team=r.team,
                         purpose=r.purpose, at=r.at if isinstance(r.at, str) else None)
-            for r in parse_batch(text, path.name)]
+            for r in parsed]
 
 
 def check_batch(vault: Vault, requests: Sequence[AccessQuery] | Path | str, *, actor: str,

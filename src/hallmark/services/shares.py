@@ -14,6 +14,7 @@ from hallmark.errors import HallmarkError, InputError, PolicyDenied
 from hallmark.marks.engines import Engine
 from hallmark.schemas.shares import ShareOptions, ShareRecord, ShareResult
 from hallmark.services._args import path as _path
+from hallmark.services._args import renamed
 from hallmark.services._args import text as _text
 
 if TYPE_CHECKING:
@@ -161,6 +162,10 @@ def _options(options: object) -> ShareOptions:
     if isinstance(options, ShareOptions):
         return options
     if isinstance(options, dict):
+        unknown = sorted(map(repr, set(options) - set(ShareOptions.model_fields)))
+        if unknown:
+            raise InputError(f"unknown option {', '.join(unknown)} (one of "
+                             f"{', '.join(ShareOptions.model_fields)})", field="options")
         return ShareOptions(**options)
     raise InputError("must be ShareOptions (or a dict of its fields)", field="options")
 
@@ -193,8 +198,13 @@ def _decide(vault: Vault, party: str, asset_id: str, team: str | None, purpose: 
     from hallmark.agreements.access import AccessRequest
     from hallmark.services.access import decide
 
-    return decide(vault, [AccessRequest(party, asset_id, "share", team, purpose)],
-                  actor=actor)[0]
+    try:
+        return decide(vault, [AccessRequest(party, asset_id, "share", team, purpose)],
+                      actor=actor)[0]
+    except HallmarkError as exc:  # a request's field is one of share's parameters
+        if exc.field in ("party", "team", "asset", "purpose"):
+            raise renamed(exc, "to" if exc.field == "party" else exc.field) from None
+        raise
 
 
 def _agreement(vault: Vault, decision: Any, wanted: str | None, recipient: str,
