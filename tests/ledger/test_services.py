@@ -200,3 +200,17 @@ def test_the_cli_spells_a_service_field_as_its_flag(vault: Vault, cli: Any,
     assert result.exit_code == 2 and "--cosigner: no Hallmark vault" in result.stderr
     result = cli("verify-bundle", str(tmp_path / "none.zip"))
     assert result.exit_code == 2 and "FILE: no bundle at" in result.stderr
+
+
+def test_an_entry_of_the_wrong_shape_is_an_integrity_failure(filled: Vault) -> None:
+    # Someone with write access to the database rewrites entry 1 with a well-formed JSON document
+    # of the wrong shape: reading it is a verification failure (exit 1), not bad input (exit 2).
+    from hallmark.errors import IntegrityError
+    from hallmark.store.tables import events
+
+    with filled.engine.begin() as conn:
+        conn.execute(events.update().where(events.c.seq == 1).values(
+            entry=json.dumps({"type": 5, "time": [], "actor": None, "subjects": "x",
+                              "payload": 1}).encode()))
+    with pytest.raises(IntegrityError):
+        services.ledger.entry(filled, 1)

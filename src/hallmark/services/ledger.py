@@ -68,7 +68,7 @@ def _entry(found: dict[str, Any]) -> LogEntry:
     try:
         return LogEntry(seq=found["seq"], leaf_hash=merkle.leaf_hash(found["entry"]).hex(),
                         **found["parsed"])
-    except (ValidationError, TypeError) as exc:
+    except (ValidationError, InputError, TypeError) as exc:  # schemas raise InputError
         raise IntegrityError(f"log entry {found['seq']} is not a well-formed entry: it was "
                              "tampered with (run `hallmark ledger verify`)") from exc
 
