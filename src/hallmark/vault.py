@@ -15,18 +15,18 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import tomli_w
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, Engine
-
 from hallmark.errors import InputError, NotFound
 from hallmark.store.blobs import BlobStore
 from hallmark.store.clock import utcnow
-from hallmark.store.db import make_engine, migrate
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from sqlalchemy import Connection, Engine
+
     from hallmark.ledger.log import LogWriter
+
+# The database layer (SQLAlchemy), the key library and the TOML writer load where they are
+# used: finding a vault and reading its config costs neither.
 
 VAULT_DIR = ".hallmark"
 CONFIG = "hallmark.toml"
@@ -86,6 +86,12 @@ class Vault:
     @classmethod
     def create(cls, root: Path | str, db_url: str | None = None) -> Vault:
         """Create `root/.hallmark` atomically; refuses if one exists."""
+        import tomli_w
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from hallmark.store.db import make_engine, migrate
+
         root = Path(root).expanduser()
         if root.exists() and not root.is_dir():
             raise InputError(f"{root} is not a folder")
@@ -155,6 +161,9 @@ class Vault:
     @cached_property
     def signing_key(self) -> Ed25519PrivateKey:
         """The vault's Ed25519 key (checkpoints, attestations)."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         key = serialization.load_pem_private_key(
             (self.dir / "keys" / SIGNING_KEY).read_bytes(), password=None
         )
@@ -175,7 +184,10 @@ class Vault:
     # -- database ---------------------------------------------------------------------------
     @cached_property
     def engine(self) -> Engine:
-        """The engine, migrated to the newest schema on first use."""
+        """The engine, migrated to the newest schema on first use (a current schema is only
+        read: see `store.db.migrate`)."""
+        from hallmark.store.db import make_engine, migrate
+
         engine = make_engine(self.db_url)
         migrate(engine)
         return engine

@@ -6,7 +6,7 @@ import csv
 import io
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
@@ -14,7 +14,9 @@ from hallmark import services
 from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
 from hallmark.cli.safe import safe_text
 from hallmark.errors import InputError
-from hallmark.schemas import AccessDecisions, Agreement, AgreementReview
+
+if TYPE_CHECKING:
+    from hallmark.schemas import Agreement, AgreementReview
 
 agreement_app = typer.Typer(help="Agreements: NDAs, collaborations, data use, assignments ...",
                             no_args_is_help=True)
@@ -189,6 +191,8 @@ def check(
         vault = open_vault(ctx)
         one = services.access.check(vault, party, asset, action, team=team, purpose=purpose,
                                     at=at, actor=vault.actor)
+        from hallmark.schemas import AccessDecisions
+
         found = AccessDecisions(decisions=[one])
         if as_json:
             emit_json(one)

@@ -7,10 +7,9 @@ from typing import Optional
 
 import typer
 
+from hallmark import services
 from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
 from hallmark.cli.safe import styled
-from hallmark.services import audit as audit_service
-from hallmark.services import reports as report_service
 
 export_app = typer.Typer(help="Export the register in standard formats.", no_args_is_help=True)
 
@@ -26,7 +25,7 @@ def audit(
 ) -> None:
     """Run the IP audit: every rule over the register."""
     vault = open_vault(ctx)
-    report = audit_service.audit(vault, actor=vault.actor, rule=rule or None, fail_on=fail_on)
+    report = services.audit.audit(vault, actor=vault.actor, rule=rule or None, fail_on=fail_on)
     findings = report.findings
     if as_json:
         emit_json(report)
@@ -48,7 +47,7 @@ def export_bom(
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the BOM (JSON)."),
 ) -> None:
     """Write a CycloneDX 1.6 JSON BOM (ML-BOM) of the vault's assets."""
-    written = report_service.write_bom(open_vault(ctx), output)
+    written = services.reports.write_bom(open_vault(ctx), output)
     console.print(f"Wrote CycloneDX 1.6 BOM with {written.components} components to {output}")
 
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich import box
-from rich.cells import cell_len
-from rich.table import Table
 
-from hallmark import Vault
 from hallmark.cli.safe import SafeConsole, plain
 from hallmark.errors import NotFound
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from hallmark import Vault
 
 console = SafeConsole()
 err_console = SafeConsole(stderr=True, soft_wrap=True)  # an error stays one line, at any width
@@ -41,6 +42,8 @@ def emit_json(document: Any) -> None:
 
 def open_vault(ctx: typer.Context) -> Vault:
     """The vault named by --vault / HALLMARK_VAULT, or found upwards from the cwd."""
+    from hallmark import Vault  # the database layer loads only for a command that opens one
+
     named = (ctx.find_root().obj or {}).get("vault")
     try:
         return Vault.find(named)
@@ -61,6 +64,10 @@ def table(title: Any, columns: list[str], rows: list[list[Any]],
     markup shown literally; pass a rich Text to style one). A column keeps its whole width (ids
     never wrap) unless it is named in `wrap` or is long text; headers may wrap at their spaces.
     Light borders leave the width to the data: the list commands stay readable at 80 columns."""
+    from rich import box
+    from rich.cells import cell_len
+    from rich.table import Table
+
     cells = [[plain("" if v is None else v) for v in row] for row in rows]
     t = Table(title=plain(title) if title else None, header_style="bold", show_lines=False,
               box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0))

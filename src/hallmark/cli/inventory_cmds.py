@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+from hallmark import services
 from hallmark.cli.common import JsonOption, console, emit_json, err_console, open_vault, table
 from hallmark.cli.safe import safe_text
-from hallmark.schemas import Asset
-from hallmark.services import inventory as service
+
+if TYPE_CHECKING:
+    from hallmark.schemas import Asset
 
 asset_app = typer.Typer(help="Show or change one asset in the register.", no_args_is_help=True)
 lineage_app = typer.Typer(help="Record what an asset was made from.", no_args_is_help=True)
@@ -41,12 +42,14 @@ def scan(
 ) -> None:
     """Walk PATHS, hash and read every file, register or update the assets."""
     vault = open_vault(ctx)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeRemainingColumn(), console=err_console, transient=True) as bar:
         task = bar.add_task("hashing", total=None)
-        result = service.scan(vault, paths, actor=vault.actor, exclude=exclude, rehash=rehash,
-                              progress=lambda done, total: bar.update(task, completed=done,
-                                                                      total=total))
+        result = services.inventory.scan(
+            vault, paths, actor=vault.actor, exclude=exclude, rehash=rehash,
+            progress=lambda done, total: bar.update(task, completed=done, total=total))
     if as_json:
         emit_json(result)
         return
@@ -66,7 +69,7 @@ def list_assets(
     as_json: bool = JsonOption,
 ) -> None:
     """List the asset register."""
-    listing = service.list_assets(open_vault(ctx), kind)
+    listing = services.inventory.list_assets(open_vault(ctx), kind)
     if as_json:
         emit_json(listing)
         return
@@ -95,7 +98,7 @@ def _show(asset: Asset) -> None:
 def show(ctx: typer.Context, ref: str = typer.Argument(..., help="Asset id, prefix, name or path."),
          as_json: bool = JsonOption) -> None:
     """Show one asset with its metadata and lineage."""
-    asset = service.get_asset(open_vault(ctx), ref)
+    asset = services.inventory.get_asset(open_vault(ctx), ref)
     if as_json:
         emit_json(asset)
     else:
@@ -116,9 +119,9 @@ def set_fields(
 ) -> None:
     """Change an asset's owner, status, classification, protection, value or licence."""
     vault = open_vault(ctx)
-    asset = service.set_fields(vault, ref, actor=vault.actor, owner=owner, status=status,
-                               classification=classification, protection=protection,
-                               value=value, license=license)
+    asset = services.inventory.set_fields(vault, ref, actor=vault.actor, owner=owner,
+                                          status=status, classification=classification,
+                                          protection=protection, value=value, license=license)
     if as_json:
         emit_json(asset)
     else:
@@ -136,11 +139,11 @@ def lineage_add(
 ) -> None:
     """Record that CHILD was trained on / fine-tuned from / derived from / contains PARENT."""
     vault = open_vault(ctx)
-    asset = service.add_lineage(vault, child, parent, relation, actor=vault.actor)
+    asset = services.inventory.add_lineage(vault, child, parent, relation, actor=vault.actor)
     if as_json:
         emit_json(asset)
     else:
-        console.print(f"{asset.id} {relation} {service.resolve(vault, parent)}")
+        console.print(f"{asset.id} {relation} {services.inventory.resolve(vault, parent)}")
 
 
 @lineage_app.command("remove")
@@ -148,7 +151,7 @@ def lineage_remove(ctx: typer.Context, child: str = typer.Argument(...),
                    parent: str = typer.Option(..., "--from")) -> None:
     """Remove the lineage from CHILD to PARENT."""
     vault = open_vault(ctx)
-    service.remove_lineage(vault, child, parent, actor=vault.actor)
+    services.inventory.remove_lineage(vault, child, parent, actor=vault.actor)
     console.print("removed")
 
 

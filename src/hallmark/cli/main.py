@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 import typer
 
-from hallmark import contributions, problems, register
+from hallmark import __version__, contributions, problems, register
 from hallmark.cli import plugin as builtin_commands
 from hallmark.cli.common import err_console
 from hallmark.cli.safe import safe_text
@@ -23,12 +23,22 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"hallmark {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
     vault: Optional[str] = typer.Option(  # noqa: UP045 - Typer needs Optional here
         None, "--vault", envvar="HALLMARK_VAULT",
         help="The vault's folder (default: search upwards).",
+    ),
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version,
+        help="Print Hallmark's version and exit.",
     ),
 ) -> None:
     ctx.obj = {"vault": vault}

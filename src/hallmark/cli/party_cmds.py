@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from hallmark import services
 from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
 from hallmark.cli.safe import safe_text, styled
-from hallmark.schemas import Diligence
+
+if TYPE_CHECKING:
+    from hallmark.schemas import Diligence
 
 party_app = typer.Typer(help="Organisations, teams inside them (Org/Team) and persons.",
                         no_args_is_help=True)

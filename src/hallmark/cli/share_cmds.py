@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import rich.markup
 import typer
@@ -12,7 +12,9 @@ from hallmark import services
 from hallmark.cli.common import JsonOption, console, emit_json, err_console, open_vault, table
 from hallmark.cli.safe import safe_text
 from hallmark.errors import InputError
-from hallmark.schemas import ShareOptions, TraceResult
+
+if TYPE_CHECKING:
+    from hallmark.schemas import TraceResult
 
 
 def _pairs(items: list[str], field: str) -> dict[str, str]:
@@ -78,6 +80,8 @@ def share(
             raise InputError(f"must look like COLUMN=LO:HI (got {name}={text})",
                              field="column_range")
         ranges[name] = (_number(lo, "column_range"), _number(hi, "column_range"))
+    from hallmark.schemas import ShareOptions
+
     options = ShareOptions(budget=budget, budgets=budgets, ranges=ranges, recipients=recipients,
                            colluders=colluders, epsilon=epsilon, categorical=categorical)
     vault = open_vault(ctx)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from hallmark import Vault
 from hallmark.cli.common import console
 
 
@@ -14,6 +13,8 @@ def init(
     directory: Path = typer.Argument(Path("."), help="Where to create .hallmark/."),
 ) -> None:
     """Create a vault in DIRECTORY (refuses if one exists)."""
+    from hallmark import Vault
+
     vault = Vault.create(directory)
     console.print(f"Created vault [bold]{vault.dir}[/bold]")
     console.print("Next: [bold]hallmark scan .[/bold] to inventory your AI assets.")

@@ -1,22 +1,31 @@
 """The front door: one module per noun, each a short list of functions that take a Vault (and,
-for a change, the actor who makes it), validate their inputs, and return schemas."""
+for a change, the actor who makes it), validate their inputs, and return schemas.
 
-from hallmark.services import (
-    access,
-    agreements,
-    audit,
-    checklist,
-    deadlines,
-    evidence,
-    inventions,
-    inventory,
-    ledger,
-    parties,
-    reports,
-    review,
-    shares,
-    traces,
-)
+Each module loads on first use (`services.inventory`), so a command pays only for the nouns it
+touches."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hallmark.services import (
+        access,
+        agreements,
+        audit,
+        checklist,
+        deadlines,
+        evidence,
+        inventions,
+        inventory,
+        ledger,
+        parties,
+        reports,
+        review,
+        shares,
+        traces,
+    )
 
 __all__ = [
     "inventory",
@@ -34,3 +43,13 @@ __all__ = [
     "traces",
     "reports",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return importlib.import_module(f"hallmark.services.{name}")
+    raise AttributeError(f"module 'hallmark.services' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,165 @@
+"""Start-up: which heavy modules a command may import (a list, never a timing), and the cheap
+schema check that keeps Alembic out of every open of a current vault."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hallmark.vault import Vault
+
+# Loading any of these costs tens to hundreds of milliseconds; none is needed to print help.
+HEAVY = ("sqlalchemy", "alembic", "psycopg", "pyarrow", "numpy", "cedarpy", "pydantic",
+         "cryptography", "mako")
+
+PROBE = """
+import json, sys
+from hallmark.cli.main import run
+code = run(sys.argv[2:])
+sys.stdout.flush()
+with open(sys.argv[1], "w") as fh:
+    json.dump({"code": code, "modules": sorted(sys.modules)}, fh)
+"""
+
+
+def _run(tmp_path: Path, *args: str, cwd: Path | None = None,
+         env: dict[str, str] | None = None) -> tuple[dict[str, object], str, str]:
+    """Run `hallmark ARGS` in a fresh interpreter; (its exit code and every module it had
+    imported, stdout, stderr)."""
+    report = tmp_path / f"modules-{len(list(tmp_path.glob('modules-*')))}.json"
+    done = subprocess.run([sys.executable, "-c", PROBE, str(report), *args],
+                          cwd=cwd or tmp_path, env=env or dict(os.environ),
+                          capture_output=True, text=True, timeout=120)
+    assert report.exists(), done.stderr
+    return json.loads(report.read_text()), done.stdout, done.stderr
+
+
+def _heavy(modules: object, names: tuple[str, ...] = HEAVY) -> list[str]:
+    assert isinstance(modules, list)
+    return sorted({m.split(".")[0] for m in modules if m.split(".")[0] in names})
+
+
+def _no_vault_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("HALLMARK_VAULT", "HALLMARK_DB_URL"):
+        env.pop(name, None)
+    return env
+
+
+@pytest.mark.parametrize("args", [("--help",), ("--version",)])
+def test_help_and_version_import_no_database_and_need_no_vault(
+        tmp_path: Path, args: tuple[str, ...]) -> None:
+    found, out, _ = _run(tmp_path, *args, env=_no_vault_env())  # tmp_path holds no vault
+    assert found["code"] == 0
+    assert _heavy(found["modules"]) == []
+    if args == ("--version",):
+        from hallmark import __version__
+
+        assert out.strip() == f"hallmark {__version__}"
+    else:
+        assert "Usage" in out
+
+
+def test_a_group_help_imports_no_database(tmp_path: Path) -> None:
+    found, out, _ = _run(tmp_path, "agreement", "--help", env=_no_vault_env())
+    assert found["code"] == 0 and "Usage" in out
+    # (Typer itself builds some parameter types with pydantic once a group's commands load.)
+    assert _heavy(found["modules"], tuple(h for h in HEAVY if h != "pydantic")) == []
+
+
+def test_a_read_only_command_on_a_current_vault_loads_no_alembic(
+        vault: Vault, tmp_path: Path) -> None:
+    found, out, err = _run(tmp_path, "assets", "--json", cwd=vault.root)
+    assert found["code"] == 0, err
+    assert json.loads(out) == {"assets": []}
+    assert _heavy(found["modules"], ("alembic", "mako", "pyarrow", "numpy", "cedarpy")) == []
+    assert "upgraded" not in err
+
+
+def test_head_revision_read_from_the_files_is_alembics_head() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from hallmark.store.db import MIGRATIONS, head_revision
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert [head_revision()] == ScriptDirectory.from_config(cfg).get_heads()
+
+
+def _downgrade_one(v: Vault) -> tuple[str, str]:
+    """Take the vault's schema back one revision; (that revision, the head)."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from hallmark.store.db import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    script = ScriptDirectory.from_config(cfg)
+    head = script.get_current_head()
+    assert head is not None
+    previous = script.get_revision(head).down_revision
+    assert isinstance(previous, str)
+    with v.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, previous)
+    v.close()
+    return previous, head
+
+
+def _versions(v: Vault) -> list[str]:
+    from sqlalchemy import text
+
+    with v.engine.connect() as conn:
+        return list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+def test_a_vault_one_revision_behind_is_upgraded_on_open_and_says_so(
+        vault: Vault, tmp_path: Path) -> None:
+    previous, head = _downgrade_one(vault)
+    behind = Vault(vault.root)
+    from hallmark.store.db import is_current, make_engine
+
+    engine = make_engine(behind.db_url)
+    assert not is_current(engine)
+    engine.dispose()
+
+    found, out, err = _run(tmp_path, "assets", "--json", cwd=vault.root)
+    assert found["code"] == 0, err
+    assert json.loads(out) == {"assets": []}
+    assert f"upgraded the vault's database schema from revision {previous} to {head}" in err
+    again = Vault(vault.root)
+    assert _versions(again) == [head]
+    again.close()
+    # Now current: the next command reads the version once and says nothing.
+    found, _, err = _run(tmp_path, "assets", "--json", cwd=vault.root)
+    assert "upgraded" not in err
+    assert _heavy(found["modules"], ("alembic",)) == []
+
+
+def test_opening_a_vault_behind_in_process_upgrades_it(vault: Vault) -> None:
+    previous, head = _downgrade_one(vault)
+    reopened = Vault(vault.root)
+    assert _versions(reopened) == [head]  # the first use of the engine migrated it
+    reopened.close()
+
+
+def test_a_database_without_the_log_head_gets_one(vault: Vault) -> None:
+    from sqlalchemy import delete, select
+
+    from hallmark.store import tables
+
+    with vault.engine.begin() as conn:
+        conn.execute(delete(tables.ledger_head))
+    vault.close()
+    reopened = Vault(vault.root)
+    with reopened.read() as conn:
+        assert conn.execute(select(tables.ledger_head.c.size)).scalar_one() == 0
+    reopened.close()
