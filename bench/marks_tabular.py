@@ -41,15 +41,15 @@ from hallmark.marks.layout import (  # noqa: E402
     survived_decimals,
     unreadable,
 )
+from hallmark.marks.plan import DEFAULT_BUDGET  # noqa: E402
 from hallmark.marks.stats import log_tail_bound, needed_positions  # noqa: E402
 from hallmark.marks.tabular import (  # noqa: E402
     Extraction,
-    KeyMaterial,
     Keys,
     make_plan,
     mark_batch,
-    mark_task,
 )
+from hallmark.marks.tabular_scheme import TabularScheme  # noqa: E402
 
 KEY = bytes(range(32))
 DIGEST_KEY = derive_key(KEY, "hallmark/fingerprint")  # as share and trace digest values
@@ -519,45 +519,46 @@ def synthetic(rows: int, seed: int = 5) -> pa.Table:
     })
 
 
-def throughput(rows: int, recipients: int, tmp: Path) -> dict[str, Any]:
+def throughput(rows: int, recipients: int, tmp: Path, runs: int = 5) -> dict[str, Any]:
     table = synthetic(rows)
     lab = Lab(table, recipients)
-    out: dict[str, Any] = {"rows": rows, "plan": describe(lab)}
+    out: dict[str, Any] = {"rows": rows, "runs": runs, "plan": describe(lab)}
+    scheme = TabularScheme()
+    options = {"recipients": recipients, "colluders": lab.params.colluders,
+               "epsilon": lab.params.epsilon, "budget": DEFAULT_BUDGET,
+               "categorical": CATEGORICAL}
     for fmt in ("csv", "parquet"):
         src = tmp / f"syn-{rows}.{fmt}"
         (pacsv.write_csv if fmt == "csv" else pq.write_table)(table, src)
-        base = math.inf
-        for _ in range(2):  # best of two, so a cold cache does not flatter the marking
-            t0 = time.perf_counter()
+
+        def baseline(src: Path = src, fmt: str = fmt) -> None:
             source = tabular_io.open_table(src)
             with tabular_io.atomic_writer(tmp / f"base.{fmt}", fmt, source.schema) as w:
                 for batch in source.batches():
                     w.write(batch)
-            base = min(base, time.perf_counter() - t0)
-        # The first share of a file, as `share` does it: profile, plan, mark and write, with the
-        # profile pass's batches kept for the mark pass when they fit (tabular_io.TwoPasses).
-        t0 = time.perf_counter()
-        source = tabular_io.open_table(src)
-        passes = tabular_io.TwoPasses(source)
-        plan = make_plan(profile_batches(source.schema, passes.first_pass(), DIGEST_KEY),
-                         lab.params, pair_key=KEY, categorical_marks=CATEGORICAL)
+
+        def share(known: dict[str, Any] | None, name: str, src: Path = src, fmt: str = fmt
+                  ) -> dict[str, Any]:
+            # share's own path (TabularScheme.plan then .embed on the local engine): a first
+            # share profiles, plans and marks; a later one has the stored plan (`known`)
+            planned = scheme.plan(src, fmt, options, KEY, "bench-asset", known)
+            with LocalEngine() as engine, scheme.embed(planned, tmp / f"{name}.{fmt}", KEY,
+                                                       "bench-asset", "sh-00000", engine):
+                pass
+            return planned.plan
+
+        baseline()  # warm the page cache and the code paths before anything is timed
+        plan = share(None, "first")
+        # interleaved runs, so that load from elsewhere falls on every figure alike
+        times: dict[str, list[float]] = {"base": [], "first": [], "later": []}
+        for _ in range(runs):
+            for name, run, known in (("base", None, None), ("first", "first", None),
+                                     ("later", "marked", plan)):
+                t0 = time.perf_counter()
+                baseline() if run is None else share(known, run)
+                times[name].append(time.perf_counter() - t0)
+        base, first_s, mark_s = (float(np.median(times[k])) for k in ("base", "first", "later"))
         keys = Keys.derive(KEY, "bench-asset", plan)
-        material = KeyMaterial(KEY, "bench-asset", plan)
-        # Marking runs on the local engine (every core), as `share` runs it.
-        with tabular_io.atomic_writer(tmp / f"first.{fmt}", fmt, source.schema) as w, \
-                LocalEngine() as engine:
-            for marked, _ in engine.map_batches(mark_task, passes.second_pass(), plan,
-                                                material, "sh-00000"):
-                w.write(marked)
-        first_s = time.perf_counter() - t0
-        # A later share of the same content: the stored plan, one pass.
-        t0 = time.perf_counter()
-        with tabular_io.atomic_writer(tmp / f"marked.{fmt}", fmt, source.schema) as w, \
-                LocalEngine() as engine:
-            for marked, _ in engine.map_batches(mark_task, source.batches(), plan, material,
-                                                "sh-00000"):
-                w.write(marked)
-        mark_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         suspect = tabular_io.open_table(tmp / f"marked.{fmt}")
         lab.plan, lab.keys = plan, keys
@@ -567,6 +568,7 @@ def throughput(rows: int, recipients: int, tmp: Path) -> dict[str, Any]:
                     "mark_rows_s": rows / mark_s, "mark_ratio": base / mark_s,
                     "profile_and_mark_rows_s": rows / first_s,
                     "profile_and_mark_ratio": base / first_s,
+                    "seconds": {k: [round(t, 4) for t in v] for k, v in times.items()},
                     "trace_rows_s": rows / trace_s, "trace_recipients": recipients,
                     "traced_rank": result.get("guilty_rank")}
     return out
@@ -579,6 +581,10 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--big-rows", type=int, default=0)
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--throughput-only", action="store_true",
+                    help="only the throughput section (results file gets a _throughput suffix)")
+    ap.add_argument("--runs", type=int, default=5, help="timed runs per throughput figure "
+                    "(medians)")
     ap.add_argument("--categorical", choices=["auto", "always", "never"], default="auto",
                     help="share's --categorical (results file gets a suffix unless auto)")
     args = ap.parse_args()
@@ -586,14 +592,16 @@ def main() -> None:
     CATEGORICAL = args.categorical
     rng = np.random.default_rng(args.seed)
     started = time.perf_counter()
-    results: dict[str, Any] = {"recipients": args.recipients, "epsilon": 1e-6,
-                               "tables": tables_section(args, rng),
-                               "adult_extra": adult_extra(args, rng)}
+    results: dict[str, Any] = {"recipients": args.recipients, "epsilon": 1e-6}
+    if not args.throughput_only:
+        results["tables"] = tables_section(args, rng)
+        results["adult_extra"] = adult_extra(args, rng)
     with tempfile.TemporaryDirectory() as tmp:
-        results["throughput"] = [throughput(n, args.recipients, Path(tmp))
+        results["throughput"] = [throughput(n, args.recipients, Path(tmp), args.runs)
                                  for n in [args.rows] + ([args.big_rows] if args.big_rows else [])]
     results["seconds"] = round(time.perf_counter() - started, 1)
-    suffix = "" if args.categorical == "auto" else f"_{args.categorical}"
+    suffix = ("" if args.categorical == "auto" else f"_{args.categorical}") + \
+        ("_throughput" if args.throughput_only else "")
     results["categorical"] = args.categorical
     out = ROOT / "bench" / "results" / f"marks_tabular{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -627,7 +635,7 @@ def worst(attacks: dict[str, Any], prefix: str) -> str:
 
 
 def report(r: dict[str, Any]) -> None:
-    for name, sec in r["tables"].items():
+    for name, sec in r.get("tables", {}).items():
         if "skipped" in sec:
             print(f"\n{name}: {sec['skipped']}")
             continue
@@ -649,7 +657,7 @@ def report(r: dict[str, Any]) -> None:
         inn = sec["innocent_trials"]
         print(f"Innocent trials: {inn['trials']}, false accusations: {inn['false_accusations']}")
         print(f"Utility: {json.dumps(sec['utility'], default=float)}")
-    extra = r["adult_extra"]
+    extra = r.get("adult_extra", {"skipped": True})
     if "skipped" not in extra:
         print("\n### Adult, the issue-5 attacks\n")
         print("| attack | rows | true rank | true p (corrected) | guilty accused | "
@@ -657,8 +665,11 @@ def report(r: dict[str, Any]) -> None:
         print("|---|---|---|---|---|---|")
         for attack, a in extra.items():
             print(_row(attack, a))
-    print("\n| rows | format | pyarrow r+w rows/s | mark rows/s (ratio) | profile+mark (ratio) "
-          "| trace rows/s |")
+    print("\nThroughput through share's own path (TabularScheme.plan + embed, local engine), "
+          "ratios against a pyarrow read+write of the same file in the same run, medians of "
+          f"{r['throughput'][0].get('runs', 1)} interleaved runs:")
+    print("\n| rows | format | pyarrow r+w rows/s | later share rows/s (ratio) | "
+          "first share: profile+mark (ratio) | trace rows/s |")
     print("|---|---|---|---|---|---|")
     for t in r["throughput"]:
         for fmt in ("csv", "parquet"):

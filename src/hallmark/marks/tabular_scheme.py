@@ -4,11 +4,15 @@ streamed table formats of tabular_io.py. A suspect is recognised by column conte
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hallmark.errors import InputError, NotFound
 from hallmark.marks import tabular_io
@@ -79,8 +83,8 @@ class TabularScheme:
         material = KeyMaterial(marking_key, asset_id, planned.plan)
         rows = cells = 0
         with tabular_io.atomic_writer(out, planned.format, table.schema) as writer:
-            for marked, count in engine.map_batches(mark_task, replay.second_pass(),
-                                                    planned.plan, material, share_id):
+            for marked, count in _mark_in_slices(engine, replay.second_pass(), table.schema,
+                                                 planned.plan, material, share_id):
                 writer.write(marked)
                 rows += marked.num_rows
                 cells += count
@@ -137,6 +141,54 @@ class TabularScheme:
         if plan.get("cat_columns"):
             expected["categorical"] = categorical_survival(plan, rows, need)
         return expected
+
+
+SLICE_ROWS = 16_384  # rows of a batch marked as one engine task
+
+
+def _mark_in_slices(engine: Engine, batches: Iterator[pa.RecordBatch], schema: pa.Schema,
+                    plan: dict[str, Any], material: KeyMaterial, share_id: str
+                    ) -> Iterator[tuple[pa.RecordBatch, int]]:
+    """`mark_task` over the batches, a batch of 2 * SLICE_ROWS rows or more cut into
+    near-equal slices of at most SLICE_ROWS rows so that every worker has work (a Parquet file
+    comes in batches of 65,536 rows), the marked slices of a batch joined again before they are
+    written: the copy is the batch-wise one byte for byte (a row's mark depends on its own
+    content only, and the writer sees the same batches). One worker, a Dask cluster (slices
+    would travel with their whole buffers), plans with categorical marks (their substitutions
+    are balanced per batch) and tables with dictionary columns mark batch by batch as before."""
+    if engine.name != "local" or engine.workers < 2 or plan.get("cat_columns") \
+            or any(pa.types.is_dictionary(f.type) for f in schema):
+        yield from engine.map_batches(mark_task, batches, plan, material, share_id)
+        return
+    parts: deque[int] = deque()  # slices per batch, in order; filled ahead of the results
+    floats = [spec["index"] for spec in plan["mark_columns"]
+              if pa.types.is_floating(schema.field(spec["index"]).type)]
+
+    def sliced() -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            # CSV's blocks are mostly this small already; and a marked column holding both
+            # nulls and NaNs is written with its NaNs as nulls only where the batch has a null
+            if batch.num_rows < 2 * SLICE_ROWS or any(
+                    batch.column(i).null_count and pc.any(pc.is_nan(batch.column(i))).as_py()
+                    for i in floats):
+                parts.append(1)
+                yield batch
+                continue
+            size = -(-batch.num_rows // -(-batch.num_rows // SLICE_ROWS))
+            starts = range(0, batch.num_rows, size)
+            parts.append(len(starts))
+            for start in starts:
+                yield batch.slice(start, size)
+
+    done: list[pa.RecordBatch] = []
+    count = 0
+    for marked, cells in engine.map_batches(mark_task, sliced(), plan, material, share_id):
+        done.append(marked)
+        count += cells
+        if len(done) == parts[0]:
+            parts.popleft()
+            yield (done[0] if len(done) == 1 else pa.concat_batches(done)), count
+            done, count = [], 0
 
 
 def _identify(groups: list[Shared], seen: list[dict[str, Any]]) -> list[list[Shared]]:
