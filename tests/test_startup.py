@@ -163,3 +163,46 @@ def test_a_database_without_the_log_head_gets_one(vault: Vault) -> None:
     with reopened.read() as conn:
         assert conn.execute(select(tables.ledger_head.c.size)).scalar_one() == 0
     reopened.close()
+
+
+def _asset(**meta: object) -> object:
+    from hallmark.schemas import Asset
+
+    return Asset(id="0123456789ab", path="data/é\u2028\x1f\x7f\\\"q\".txt", name="n\t",
+                 kind="model", size=2**70, sha256="1e5", blake3="2.5", metadata=meta,
+                 owner=None, status="unknown", classification="internal", protection=None,
+                 value=3, license="MIT", first_seen="2026-01-01T00:00:00Z",
+                 updated="2026-01-01T00:00:00Z")
+
+
+@pytest.mark.parametrize("meta", [
+    {},
+    {"rows": 10**20, "nested": {"list": [1, "a", None, True, False, [], {}]}, "e": "1.5"},
+    {"line": "ends in 1.5\n", "key: 2.5": "x", "k\u0000": "nul \u0000 and \ud7ff"},
+])
+def test_the_fast_json_of_a_model_is_the_json_modules_text(meta: dict[str, object]) -> None:
+    from hallmark.cli.common import _model_json, jsonable
+    from hallmark.schemas import AssetList
+
+    for document in (_asset(**meta), AssetList(assets=[_asset(**meta), _asset()])):  # type: ignore[list-item]
+        expected = json.dumps(jsonable(document), indent=2, default=str, ensure_ascii=False)
+        assert _model_json(document) == expected
+
+
+@pytest.mark.parametrize("value", [1.5, 5.6e-05, 1e16, -0.0, [1, 2.0], {"deep": [{"x": 1e-7}]}])
+def test_a_model_holding_a_float_takes_the_json_modules_path(value: object) -> None:
+    from hallmark.cli.common import _model_json
+
+    assert _model_json(_asset(v=value)) is None
+    assert _model_json({"plain": "data"}) is None  # not a model: the json module, as before
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_nan_and_infinities_print_as_the_json_module_prints_them(value: float) -> None:
+    from hallmark.cli.common import _model_json, jsonable
+    from hallmark.schemas import Candidate
+
+    for document in (_asset(v=value), Candidate(recipient="r", share="s", score=value,
+                                                p_value=value)):
+        expected = json.dumps(jsonable(document), indent=2, default=str, ensure_ascii=False)
+        assert _model_json(document) in (None, expected)
