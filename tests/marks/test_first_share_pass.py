@@ -172,3 +172,29 @@ def test_parallel_profile_equals_the_sequential_one(monkeypatch: pytest.MonkeyPa
         if p.kind in ("int", "float") and p.decimals is not None:
             values = columns.as_float(table.column(p.index))
             assert p.minimum == np.nanmin(values) and p.maximum == np.nanmax(values)
+
+
+def _decimals_reference(values: np.ndarray) -> int | None:
+    """The profile's resolution as it was computed before the short cut."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0 or np.abs(finite).max() > 2 ** 52:
+        return None
+    for decimals in range(-6, columns.MAX_DECIMALS + 1):
+        scaled = finite * 10.0 ** decimals
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled))):
+            return decimals
+    return None
+
+
+def test_resolution_short_cut_finds_what_the_full_search_finds() -> None:
+    rng = np.random.default_rng(5)
+    for trial in range(300):
+        n = int(rng.integers(1, 3_000))
+        d = int(rng.integers(-6, 8))
+        values = np.round(rng.normal(0, 10 ** rng.uniform(-3, 8), n), d) if d <= 6 \
+            else rng.normal(size=n)
+        if trial % 3 == 0:  # one value off the grid, anywhere (often past the first 256)
+            values[rng.integers(0, n)] = rng.normal() * 1e-9
+        if trial % 5 == 0:
+            values[: n // 2] = np.nan
+        assert columns._decimals(values) == _decimals_reference(values), trial

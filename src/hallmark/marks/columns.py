@@ -283,11 +283,19 @@ def _decimals(values: np.ndarray) -> int | None:
     finite = values[np.isfinite(values)]
     if finite.size == 0 or np.abs(finite).max() > 2 ** 52:
         return None
+    head = finite[:256]  # a power that fails on these fails on all: tried on them first
     for decimals in range(-6, MAX_DECIMALS + 1):
-        scaled = finite * 10.0 ** decimals
-        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled))):
+        if head.size < finite.size and not _multiples(head, decimals):
+            continue
+        if _multiples(finite, decimals):
             return decimals
     return None
+
+
+def _multiples(finite: np.ndarray, decimals: int) -> bool:
+    scaled = finite * 10.0 ** decimals
+    return bool(np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0,
+                                                                            np.abs(scaled))))
 
 
 def distance(stored: dict[str, Any], seen: dict[str, Any]) -> float:
