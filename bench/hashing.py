@@ -114,6 +114,7 @@ def single_file(path: Path, runs: int) -> dict[str, object]:
             return ms_config.hash(path.parent)
     except ImportError:
         pass
+    load_before = os.getloadavg()[0]
     openssl_before = openssl_sha256_one_core()
     hash_file(path, threads)  # warm the page cache
     t_hm: list[float] = []
@@ -132,7 +133,9 @@ def single_file(path: Path, runs: int) -> dict[str, object]:
     hm = size / median(t_hm)
     ms = size / median(t_ms) if t_ms else None
     return {
-        "bytes": size, "runs": runs, "threads": threads,
+        "bytes": size, "runs": runs, "threads": threads, "cpus": os.cpu_count(),
+        "load_average_1min (before, after)": [round(load_before, 2),
+                                              round(os.getloadavg()[0], 2)],
         "throughput_mb_s": {
             "hallmark (sha256+blake3), median": round(hm / 1e6, 1),
             "hallmark (sha256+blake3), best": round(size / min(t_hm) / 1e6, 1),
@@ -285,7 +288,8 @@ def print_single(single: dict[str, object]) -> None:
     size = single["bytes"]
     assert isinstance(size, int)
     print(f"one file of {size / (1 << 30):.2f} GiB, page cache warm, {single['runs']} "
-          f"alternating rounds, {single['threads']} threads\n")
+          f"alternating rounds, {single['threads']} threads, load average "
+          f"{single['load_average_1min (before, after)']} on {single['cpus']} cores\n")
     print("| measurement | value | target |\n|---|---|---|")
     for name, value in tp.items():
         print(f"| {name} MB/s | {value if value is not None else 'not installed'} | |")
