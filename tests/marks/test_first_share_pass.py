@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
@@ -198,3 +199,23 @@ def test_resolution_short_cut_finds_what_the_full_search_finds() -> None:
         if trial % 5 == 0:
             values[: n // 2] = np.nan
         assert columns._decimals(values) == _decimals_reference(values), trial
+
+
+def _classes_by_regex(text: pa.Array) -> tuple[int, int]:
+    return (int(pc.sum(pc.count_substring_regex(text, r"\p{Nd}")).as_py() or 0),
+            int(pc.sum(pc.count_substring_regex(text, r"\p{L}")).as_py() or 0))
+
+
+def test_text_shape_counts_digits_and_letters_as_the_regular_expressions_do() -> None:
+    rng = np.random.default_rng(9)
+    ascii_chars = [chr(c) for c in range(1, 128)]
+    wide = ascii_chars + list("éßЖ٣߀ªº²½Ⅻ中𝟘")
+    for trial in range(200):
+        chars = ascii_chars if trial % 2 else wide
+        words = ["".join(rng.choice(chars, int(rng.integers(0, 12)))) for _ in range(50)]
+        text = pa.array(words, pa.string())
+        if trial % 3 == 0:  # an offset slice of a chunked array, as the sample gives it
+            text = pa.chunked_array([text.slice(7, 30), text.slice(0, 5)])
+        want = _classes_by_regex(text.combine_chunks() if isinstance(text, pa.ChunkedArray)
+                                 else text)
+        assert columns._digits_and_letters(text) == want, words
