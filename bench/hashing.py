@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from hallmark.inventory.hashing import blake3_threads_for, hash_file  # noqa: E402
+from hallmark.inventory.hashing import blake3_threads_for, hash_file, large_files  # noqa: E402
 
 
 def make_files(folder: Path, large: int, large_mib: int, small: int, small_kib: int) -> list[Path]:
@@ -158,9 +158,11 @@ def single_file(path: Path, runs: int) -> dict[str, object]:
 
 
 def hallmark_hash(paths: list[Path]) -> None:
+    """As `hallmark scan` hashes: every file on a pool, the large ones sharing out the cores."""
+    sizes = {p: p.stat().st_size for p in paths}
+    large = large_files(sizes.values())
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
-        list(pool.map(lambda p: hash_file(p, blake3_threads_for(p.stat().st_size, len(paths))),
-                      paths))
+        list(pool.map(lambda p: hash_file(p, blake3_threads_for(sizes[p], large)), paths))
 
 
 def tool(cmd: str, folder: Path) -> float | None:

@@ -144,7 +144,8 @@ def test_file_truncated_once_is_retried_with_true_digests(vault: Vault, small_si
     data = big.read_bytes()
     assert len(data) == 1 << 19 and result.problems == []
     (asset,) = result.assets
-    assert (asset.size, asset.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    assert (asset.size, asset.sha256, asset.blake3) == (
+        len(data), hashlib.sha256(data).hexdigest(), blake3.blake3(data).hexdigest())
 
 
 def test_truncated_mid_read_digests_what_was_read(tmp_path: Path) -> None:
@@ -160,3 +161,32 @@ def test_truncated_mid_read_digests_what_was_read(tmp_path: Path) -> None:
     assert 0 < d.size < len(original)
     assert d.sha256 == hashlib.sha256(read).hexdigest()
     assert d.blake3 == blake3.blake3(read).hexdigest()
+
+
+def test_a_folder_of_shards_shares_the_cores(vault: Vault) -> None:
+    """Shards fewer than the cores get the cores between them (small files beside them one
+    thread each), and their digests are those of hashlib/blake3."""
+    project = vault.root / "model"
+    project.mkdir()
+    shards = {f"model-0000{i}-of-00002.safetensors": _bytes((1 << 20) + i, i) for i in (1, 2)}
+    for name, data in shards.items():
+        (project / name).write_bytes(data)
+    for name in ("config.json", "README.md", "tokenizer.json"):
+        (project / name).write_text("{}\n")
+    with mock.patch.object(hashing, "LARGE_FILE", 1 << 20), \
+            mock.patch.object(hashing, "BIG_CHUNK", 1 << 16), \
+            mock.patch.object(os, "cpu_count", return_value=8), \
+            mock.patch("hallmark.inventory.scan.hash_file", wraps=hashing.hash_file) as spy:
+        result = scan_service(vault, [project], actor="tester")
+    threads = {Path(c.args[0]).name: c.args[1] for c in spy.call_args_list}
+    assert threads == {**dict.fromkeys(shards, 4),
+                       **dict.fromkeys(("config.json", "README.md", "tokenizer.json"), 1)}
+    by_name = {Path(a.path).name: a for a in result.assets}
+    for name, data in shards.items():
+        asset = by_name[name]
+        assert (asset.sha256, asset.blake3, asset.size) == (
+            hashlib.sha256(data).hexdigest(), blake3.blake3(data).hexdigest(), len(data))
+
+
+def test_large_files_counts_only_large_ones() -> None:
+    assert hashing.large_files([0, hashing.LARGE_FILE - 1, hashing.LARGE_FILE, 1 << 40]) == 2

@@ -19,6 +19,7 @@ import hashlib
 import mmap
 import os
 from collections import deque
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from io import FileIO
@@ -105,11 +106,17 @@ def _pipelined(fh: FileIO, b3_threads: int) -> Digests:
     return Digests(sha.hexdigest(), b3.hexdigest(), size)
 
 
+def large_files(sizes: Iterable[int]) -> int:
+    """How many of these files are large enough to be given threads of their own."""
+    return sum(1 for size in sizes if size >= LARGE_FILE)
+
+
 def blake3_threads_for(size: int, files_in_flight: int) -> int:
-    """The threads one file may use. Small files, or more files than cores, get one each:
-    hashing them side by side already fills the cores, and splitting each small buffer across
-    threads cost more than it gave (bench/hashing.py: 1,450 vs 1,880 MB/s). A large file alone,
-    or one of fewer shards than cores, shares the cores out and is pipelined (`hash_file`)."""
+    """The threads one file may use, with `files_in_flight` large files hashed at the same time
+    (`large_files`). Small files, or more large files than cores, get one each: hashing them
+    side by side already fills the cores, and splitting each small buffer across threads cost
+    more than it gave (bench/hashing.py: 1,450 vs 1,880 MB/s). A large file alone, or one of
+    fewer shards than cores, shares the cores out and is pipelined (`hash_file`)."""
     cpus = os.cpu_count() or 1
     if size >= LARGE_FILE and files_in_flight < cpus:
         return max(1, cpus // max(1, files_in_flight))

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from hallmark.inventory.assets import asset_from_row, record
 from hallmark.inventory.classify import classify
 from hallmark.inventory.code import clear_caches, code_metadata
-from hallmark.inventory.hashing import blake3_threads_for, hash_file
+from hallmark.inventory.hashing import blake3_threads_for, hash_file, large_files
 from hallmark.inventory.readers import ReaderError, read_metadata
 from hallmark.inventory.walk import IN_VAULT, OUTSIDE, Fence, Found, display, walk
 from hallmark.schemas.inventory import ScanProblem, ScanResult
@@ -107,7 +107,8 @@ def _metadata(path: Path, kind: str) -> dict[str, Any]:
 
 
 def _hash_one(found: Found, key: str, files_in_flight: int) -> _Hashed | tuple[str, str]:
-    """Hash and read one file; a file that changes while read is retried once."""
+    """Hash and read one file (`files_in_flight`: the large files of this scan); a file that
+    changes while read is retried once."""
     assert found.st is not None
     before = found.st
     for _attempt in range(2):
@@ -176,8 +177,9 @@ def walk_and_hash(root: Path, vault_dir: Path, roots: Sequence[Path], excludes: 
             todo.append((found, key))
 
     done = 0
+    large = large_files(f.st.st_size for f, _ in todo if f.st is not None)  # shards share cores
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
-        for outcome in pool.map(lambda fk: _hash_one(fk[0], fk[1], len(todo)), todo):
+        for outcome in pool.map(lambda fk: _hash_one(fk[0], fk[1], large), todo):
             if isinstance(outcome, _Hashed):
                 work.hashed.append(outcome)
             else:
