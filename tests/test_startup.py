@@ -206,3 +206,20 @@ def test_nan_and_infinities_print_as_the_json_module_prints_them(value: float) -
                                                 p_value=value)):
         expected = json.dumps(jsonable(document), indent=2, default=str, ensure_ascii=False)
         assert _model_json(document) in (None, expected)
+
+
+def test_the_lazy_schema_index_names_every_export_where_it_lives() -> None:
+    import importlib
+
+    import hallmark.schemas as schemas
+
+    files = {p.stem for p in Path(schemas.__file__).parent.glob("*.py") if p.stem != "__init__"}
+    assert set(schemas._EXPORTS) == files  # a new schema module is listed in _EXPORTS too
+    for module, names in schemas._EXPORTS.items():
+        assert tuple(importlib.import_module(f"hallmark.schemas.{module}").__all__) == names
+    star: dict[str, object] = {}
+    exec("from hallmark.schemas import *", star)  # noqa: S102 - the star import users write
+    assert sorted(n for n in star if not n.startswith("__")) == sorted(schemas.__all__)
+    for name in schemas.__all__:
+        assert getattr(schemas, name) is getattr(
+            importlib.import_module(f"hallmark.schemas.{schemas._WHERE[name]}"), name)
