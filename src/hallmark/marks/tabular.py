@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hallmark.marks import categorical
-from hallmark.marks.codes import aes_blocks
+from hallmark.marks.codes import aes_u64
 from hallmark.marks.columns import as_float, fold
 from hallmark.marks.keys import KeyMaterial, Keys
 from hallmark.marks.layout import key_groups
@@ -42,8 +42,15 @@ MAX_POSITIONS = 65_536
 
 
 def _aes_rows(key: bytes, blocks: np.ndarray) -> np.ndarray:
-    out = aes_blocks(key, np.ascontiguousarray(blocks, dtype="<u8").tobytes())
-    return np.frombuffer(out, dtype="<u8").reshape(-1, 2).astype(np.uint64)
+    return aes_u64(key, blocks)
+
+
+def _floats(column: pa.Array) -> np.ndarray:
+    """`as_float`, without its copies where the column is float64 without nulls (the values
+    themselves, read-only)."""
+    if isinstance(column, pa.Array) and column.type == pa.float64() and not column.null_count:
+        return np.asarray(column.to_numpy(zero_copy_only=True), dtype=np.float64)
+    return as_float(column)
 
 
 def _key_blocks(column: pa.Array, key: dict[str, Any], keys: Keys) -> np.ndarray:
@@ -141,19 +148,28 @@ def cells(rows: list[np.ndarray | None], ordinal: int, keys: Keys, fraction: flo
     best = np.full(n, np.inf)
     positions = np.zeros(n, dtype=np.uint64)
     dither = np.zeros(n)
+    scale = 1.0 / 4294967296.0  # exact: multiplying by it is dividing by 2**32
     for g, row in enumerate(rows):
         if row is None:
             continue
         tag = np.array([(ordinal + 1) | (g << 32), _CELL_TAG], dtype=np.uint64)
         drawn = _aes_rows(keys.cell, row ^ tag)
         low = drawn[:, 1]
-        u = (low & np.uint64(0xFFFFFFFF)).astype(np.float64) / 4294967296.0
-        # one group: the draw itself (as plans before groups); several: the race's time
-        draw = u if len(rows) == 1 else -np.log1p(-u) / weights[g]
+        draw = (low & np.uint64(0xFFFFFFFF)).astype(np.float64)
+        draw *= scale  # u
+        if len(rows) > 1:
+            # one group: the draw itself (as plans before groups); several: the race's time
+            # -log1p(-u) / weight, the same operations in place
+            np.negative(draw, out=draw)
+            np.log1p(draw, out=draw)
+            np.negative(draw, out=draw)
+            np.divide(draw, weights[g], out=draw)
         mine = draw < best
-        best[mine] = draw[mine]
-        positions[mine] = drawn[mine, 0]
-        dither[mine] = (low[mine] >> np.uint64(32)).astype(np.float64) / 4294967296.0
+        np.copyto(best, draw, where=mine)
+        np.copyto(positions, drawn[:, 0], where=mine)
+        mine_dither = (low >> np.uint64(32)).astype(np.float64)
+        mine_dither *= scale
+        np.copyto(dither, mine_dither, where=mine)
     if len(rows) == 1:
         return Cells(positions, dither, best < fraction)
     limit = math.inf if fraction >= 1.0 else -math.log1p(-fraction) / sum(weights)
@@ -175,13 +191,19 @@ def _from_units(values: np.ndarray, decimals: int) -> np.ndarray:
 def embed_column(column: pa.Array, spec: dict[str, Any], drawn: Cells, bits: np.ndarray
                  ) -> tuple[pa.Array, int]:
     """The column with the bits embedded in its selected cells; returns (array, cells marked)."""
-    x = as_float(column)
-    target = drawn.selected & ~np.isnan(x)
-    step, offset = _lattice(spec, drawn.dither[target])
+    x = _floats(column)
+    return _embed(column, x, drawn.selected & ~np.isnan(x), spec, drawn, bits)
+
+
+def _embed(column: pa.Array, x: np.ndarray, target: np.ndarray, spec: dict[str, Any],
+           drawn: Cells, bits: np.ndarray) -> tuple[pa.Array, int]:
+    """`embed_column` given the column's floats and its target cells."""
+    dither = drawn.dither[target]
+    xt = x[target]
     if spec["step_units"] is not None:
         units, decimals = int(spec["step_units"]), int(spec["decimals"])
-        xu = _to_units(x[target], decimals)  # not rounded: x may be finer than the unit
-        ou = np.floor(drawn.dither[target] * units) + bits * (units // 2)
+        xu = _to_units(xt, decimals)  # not rounded: x may be finer than the unit
+        ou = np.floor(dither * units) + bits * (units // 2)
         if spec.get("pairs"):
             # a two-unit lattice only sets the parity of the value in units: the cell goes to
             # the point of its pair {2k, 2k+1}, so its pair (the bin it keys rows by) stays
@@ -191,12 +213,13 @@ def embed_column(column: pa.Array, spec: dict[str, Any], drawn: Cells, bits: np.
             qu = units * np.round((xu - ou) / units) + ou
         q = _from_units(qu, decimals)
     else:
+        step, offset = _lattice(spec, dither)
         off = offset + bits * (step / 2)
-        q = step * np.round((x[target] - off) / step) + off
+        q = step * np.round((xt - off) / step) + off
     inside = (q >= spec["min"]) & (q <= spec["max"])
     if spec.get("bin_units"):  # the column keys rows by its bin: a move never leaves it
         scale, width = 10.0 ** int(spec["decimals"]), int(spec["bin_units"])
-        inside &= np.floor_divide(np.round(x[target] * scale), width) == \
+        inside &= np.floor_divide(np.round(xt * scale), width) == \
             np.floor_divide(np.round(q * scale), width)
     out = x.copy()
     idx = np.flatnonzero(target)[inside]
@@ -218,7 +241,7 @@ def _to_units(values: np.ndarray, decimals: int) -> np.ndarray:
 def soft_signs(column: pa.Array, spec: dict[str, Any], drawn: Cells) -> tuple[np.ndarray,
                                                                               np.ndarray]:
     """(positions, sigma) of the readable selected cells: sigma > 0 leans to bit 1."""
-    y = as_float(column)
+    y = _floats(column)
     ok = drawn.selected & np.isfinite(y)
     step, offset = _lattice(spec, drawn.dither[ok])
     # the phase is reduced modulo the step first: (y - offset) / step overflows to inf for a
@@ -238,9 +261,10 @@ def mark_batch(batch: pa.RecordBatch, plan: dict[str, Any], keys: Keys, share_id
         drawn = cells(rows, ordinal, keys, spec.get("fraction", plan["fraction"]),
                       plan.get("key_weights"))
         column = columns[spec["index"]]
-        target = drawn.selected & ~np.isnan(as_float(column))
+        x = _floats(column)
+        target = drawn.selected & ~np.isnan(x)
         bits = keys.codebook.bits(share_id, drawn.positions[target]).astype(np.float64)
-        columns[spec["index"]], marked = embed_column(column, spec, drawn, bits)
+        columns[spec["index"]], marked = _embed(column, x, target, spec, drawn, bits)
         total += marked
     if plan.get("cat_columns"):
         rows = categorical.cat_rows(batch, plan, None, keys)
