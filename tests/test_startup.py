@@ -223,3 +223,86 @@ def test_the_lazy_schema_index_names_every_export_where_it_lives() -> None:
     for name in schemas.__all__:
         assert getattr(schemas, name) is getattr(
             importlib.import_module(f"hallmark.schemas.{schemas._WHERE[name]}"), name)
+
+
+def test_help_loads_no_markdown_or_traceback_renderer_and_they_still_work(tmp_path: Path) -> None:
+    found, out, _ = _run(tmp_path, "--help", env=_no_vault_env())
+    assert found["code"] == 0 and "Usage" in out
+    assert _heavy(found["modules"], ("markdown_it", "pygments")) == []
+    assert "rich.markdown" not in found["modules"] and "rich.traceback" not in found["modules"]
+    probe = ("import sys; import hallmark.cli.main; import typer.rich_utils as r; "
+             "import rich.markdown as m, rich.traceback as t; "
+             "assert type(m).__name__ == 'module' and m.Markdown.__module__ == 'rich.markdown'; "
+             "assert isinstance(r.Markdown('x'), m.Markdown) and isinstance(m.Markdown('y'), "
+             "r.Markdown); assert r.Traceback.from_exception == t.Traceback.from_exception; "
+             "assert sys.modules['rich.markdown'] is m")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("text", [
+    b'{\n  "a": 1,\n  "b": "1.5"\n}', b'[\n  1.5\n]', b'{\n  "a": 1e+16,\n  "b": 2\n}',
+    b'[\n  NaN,\n  1\n]', b'[\n  "NaN",\n  "Infinity"\n]', b'[\n  -Infinity\n]', b'"e5"\n',
+    b'{\n  "x": "e5",\n  "y": 5\n}', b'[\n  5E-7\n]', b'[\n  "Infinity x",\n  3\n]',
+])
+def test_the_two_step_float_test_is_the_pattern(text: bytes) -> None:
+    from hallmark.cli.common import _FLOAT_AT_END, _float_at_end
+
+    for raw in (text, text + b"\n", text.replace(b"\n", b",\n")):
+        assert _float_at_end(raw) == (_FLOAT_AT_END.search(raw) is not None)
+
+
+def _stored_row(**changes: object) -> object:
+    from types import SimpleNamespace
+
+    row = {"id": "0123456789ab", "path": "data/a.txt", "name": "a.txt", "kind": "model",
+           "size": 2**70, "mtime_ns": 1, "inode": 2, "sha256": "a" * 64, "blake3": "b" * 64,
+           "meta": json.dumps({"card": {"license": "apache-2.0"}, "x": [1, 2.5]}),
+           "owner": None, "status": "unknown", "classification": "internal",
+           "protection": None, "value": 3, "license": None, "first_seen": "2026-01-01",
+           "updated": "2026-01-02"}
+    row.update(changes)
+    return SimpleNamespace(**row)
+
+
+@pytest.mark.parametrize("parents", [None, [], [{"id": "p", "relation": "derived-from"}]])
+@pytest.mark.parametrize("changes", [{}, {"owner": "o", "protection": "patent", "value": None,
+                                          "license": "MIT", "meta": "{}"}])
+def test_a_stored_row_builds_the_asset_validation_builds(
+        parents: list[dict[str, str]] | None, changes: dict[str, object]) -> None:
+    from hallmark.inventory.assets import asset_from_row, stated_license
+    from hallmark.schemas import Asset
+
+    row = _stored_row(**changes)
+    fast = asset_from_row(row, parents)  # type: ignore[arg-type]
+    fields = {k: v for k, v in vars(row).items() if k not in ("meta", "mtime_ns", "inode")}
+    slow = Asset(**fields, metadata=json.loads(vars(row)["meta"]))
+    slow.stated_license = stated_license(slow.metadata)
+    if parents is not None:
+        slow.parents = parents
+    assert fast == slow and fast.model_dump_json() == slow.model_dump_json()
+    assert fast.model_fields_set == slow.model_fields_set
+    assert fast.__pydantic_extra__ == slow.__pydantic_extra__
+    assert fast.stated_license == asset_from_row(row).stated_license
+    assert fast.children == [] and fast.children is not asset_from_row(row).children
+
+
+@pytest.mark.parametrize("changes", [{"size": "12"}, {"size": True}, {"value": 2.0},
+                                     {"status": None}, {"meta": "[1]"}, {"meta": "null"}])
+def test_a_stored_row_of_other_types_is_validated_as_before(changes: dict[str, object]) -> None:
+    from hallmark.errors import InputError
+    from hallmark.inventory.assets import asset_from_row, stated_license
+    from hallmark.schemas import Asset
+
+    row = _stored_row(**changes)
+    fields = {k: v for k, v in vars(row).items() if k not in ("meta", "mtime_ns", "inode")}
+    try:
+        expected = Asset(**fields, metadata=json.loads(vars(row)["meta"]))
+        expected.stated_license = stated_license(expected.metadata)
+    except InputError as exc:
+        with pytest.raises(InputError) as got:
+            asset_from_row(row)  # type: ignore[arg-type]
+        assert (got.value.field, str(got.value)) == (exc.field, str(exc))
+    else:
+        assert asset_from_row(row) == expected  # type: ignore[arg-type]

@@ -38,6 +38,16 @@ def jsonable(document: Any) -> Any:
 # A float (or NaN/Infinity) token ending a line of indented JSON: strings end in a quote, so a
 # line that ends in digits after '.', 'e' or 'E' (or in NaN/Infinity) ends in a float value.
 _FLOAT_AT_END = re.compile(rb"(?:[.eE][-+]?[0-9]+|NaN|Infinity),?\n")
+# The same test in two steps, several times faster on a long document: a pattern that starts
+# with one character class is scanned for quickly, and NaN/Infinity only where the text has them.
+_DIGITS_AT_END = re.compile(rb"[.eE][-+]?[0-9]+,?\n")
+
+
+def _float_at_end(raw: bytes) -> bool:
+    """Whether `_FLOAT_AT_END` matches somewhere in `raw`."""
+    if _DIGITS_AT_END.search(raw):
+        return True
+    return (b"NaN" in raw or b"Infinity" in raw) and _FLOAT_AT_END.search(raw) is not None
 
 
 @cache
@@ -61,7 +71,7 @@ def _model_json(document: Any) -> str | None:
         raw = to_json(document, indent=2, inf_nan_mode="constants")
     except Exception:  # noqa: BLE001 - e.g. a lone surrogate: the json module decides
         return None
-    return None if _FLOAT_AT_END.search(raw) else raw.decode()
+    return None if _float_at_end(raw) else raw.decode()
 
 
 def emit_json(document: Any) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
+from importlib.machinery import ModuleSpec, PathFinder
+from types import ModuleType
 from typing import Any, Optional
 
 import typer
@@ -13,6 +16,78 @@ from hallmark.cli import plugin as builtin_commands
 from hallmark.cli.common import err_console
 from hallmark.cli.safe import safe_text
 from hallmark.errors import HallmarkError, InputError
+
+
+class _Deferred(type):
+    """A class standing in for `module.name`, which loads on first use (a call, an attribute,
+    an isinstance check)."""
+
+    _where: tuple[str, str]
+
+    def _real(cls) -> Any:
+        module, name = cls._where
+        return getattr(importlib.import_module(module), name)
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        return cls._real()(*args, **kwargs)
+
+    def __getattr__(cls, attr: str) -> Any:
+        return getattr(cls._real(), attr)
+
+    def __instancecheck__(cls, obj: object) -> bool:
+        return isinstance(obj, cls._real())
+
+
+# Typer's help renderer imports Rich's Markdown (and markdown-it) and Rich's Traceback (and
+# Pygments) at its top, for a markup mode and pretty tracebacks this CLI never uses: ~0.06 s of
+# every `--help`. While that one module loads, these two names are classes that load the real
+# ones on first use; nothing else sees them, and the rendered text is the same.
+_DEFERRED = {"rich.markdown": "Markdown", "rich.traceback": "Traceback"}
+
+
+class _RichUtilsLoader:
+    """Runs typer.rich_utils' own loader with `_DEFERRED` standing in for the real modules."""
+
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        return self.loader.create_module(spec)  # type: ignore[no-any-return]
+
+    def exec_module(self, module: ModuleType) -> None:
+        stand_ins = {}
+        for name, attr in _DEFERRED.items():
+            if name not in sys.modules:
+                stand_in = ModuleType(name)
+                setattr(stand_in, attr, _Deferred(attr, (), {"_where": (name, attr)}))
+                stand_ins[name] = stand_in
+        sys.modules.update(stand_ins)
+        try:
+            self.loader.exec_module(module)
+        finally:
+            rich = sys.modules.get("rich")
+            for name, stand_in in stand_ins.items():
+                if sys.modules.get(name) is stand_in:
+                    del sys.modules[name]
+                if rich is not None and getattr(rich, name.split(".")[1], None) is stand_in:
+                    delattr(rich, name.split(".")[1])
+
+
+class _RichUtilsFinder:
+    """Finds typer.rich_utils as the path finder does, with `_RichUtilsLoader` loading it."""
+
+    @staticmethod
+    def find_spec(fullname: str, path: Any = None, target: Any = None) -> ModuleSpec | None:
+        if fullname != "typer.rich_utils":
+            return None
+        spec = PathFinder.find_spec(fullname, path, target)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _RichUtilsLoader(spec.loader)  # type: ignore[assignment]
+        return spec
+
+
+if "typer.rich_utils" not in sys.modules and _RichUtilsFinder not in sys.meta_path:
+    sys.meta_path.insert(0, _RichUtilsFinder)  # type: ignore[arg-type]
 
 app = typer.Typer(
     name="hallmark",
