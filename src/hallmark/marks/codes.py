@@ -91,15 +91,35 @@ def aes_blocks(key: bytes, blocks: bytes) -> bytes:
     return encryptor.update(blocks) + encryptor.finalize()
 
 
-def aes_u64(key: bytes, blocks: npt.NDArray[Any]) -> U64:
-    """`aes_blocks` over an array of little-endian uint64 pairs, the same bytes as a new
-    (n, 2) uint64 array: encrypted straight from and into array memory, no bytes copies."""
+def aes_u64(key: bytes, blocks: npt.NDArray[Any], out: U64 | None = None) -> U64:
+    """`aes_blocks` over an array of little-endian uint64 pairs, the same bytes as an (n, 2)
+    uint64 array: encrypted straight from and into array memory, no bytes copies. `out`, a
+    contiguous uint64 buffer of at least 2 n + 2 words that is not `blocks`, is written and a
+    view of it returned (a new array without it)."""
     src = np.ascontiguousarray(blocks, dtype="<u8").reshape(-1)
-    out = np.empty(src.size + 2, dtype="<u8")  # update_into wants a block's slack
+    if out is None:
+        out = np.empty(src.size + 2, dtype="<u8")  # update_into wants a block's slack
+    elif out.size < src.size + 2 or not out.flags.c_contiguous or out.dtype != np.uint64:
+        raise ValueError("the output buffer is too small or not contiguous uint64")
     encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()  # noqa: S305 - PRF use
     encryptor.update_into(src.view(np.uint8).data, out.view(np.uint8).data)
     encryptor.finalize()
     return out[: src.size].reshape(-1, 2).view(np.uint64)
+
+
+class AesRows:
+    """`aes_u64` under one key for many calls (one cipher context: ECB keeps no state between
+    blocks, so the bytes are those of separate calls)."""
+
+    def __init__(self, key: bytes) -> None:
+        self._encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()  # noqa: S305
+
+    def __call__(self, blocks: U64, out: U64) -> U64:
+        """Encrypt contiguous uint64 `blocks` (2 m words) into `out` (at least 2 m + 2 words,
+        not `blocks`); returns the (m, 2) view of `out` written."""
+        src = blocks.reshape(-1)
+        self._encryptor.update_into(src.view(np.uint8).data, out.view(np.uint8).data)
+        return out[: src.size].reshape(-1, 2)
 
 
 def prf_u64(key: bytes, positions: U64, domain: int = 0) -> U64:

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hallmark.marks import categorical
-from hallmark.marks.codes import aes_u64
+from hallmark.marks.codes import AesRows, aes_u64
 from hallmark.marks.columns import as_float, fold
 from hallmark.marks.keys import KeyMaterial, Keys
 from hallmark.marks.layout import key_groups
@@ -39,10 +39,12 @@ _CELL_TAG = 0x6D61726B
 # of every codeword, so keeping the numerically smallest ones is an unbiased subsample and the
 # p-values stay valid; this many is far beyond what a decision needs.
 MAX_POSITIONS = 65_536
+# rows per chunk of the per-cell draws: their buffers stay in a core's cache
+_CHUNK = 8192
 
 
-def _aes_rows(key: bytes, blocks: np.ndarray) -> np.ndarray:
-    return aes_u64(key, blocks)
+def _aes_rows(key: bytes, blocks: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return aes_u64(key, blocks, out)
 
 
 def _floats(column: pa.Array) -> np.ndarray:
@@ -79,12 +81,17 @@ def _key_blocks(column: pa.Array, key: dict[str, Any], keys: Keys) -> np.ndarray
         column = column.cast(column.type.value_type)
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         column = pc.cast(column, pa.string())
-    if key.get("fold"):  # plans since categorical marks: blind to case and spaces around
-        column = fold(column)
     encoded = pc.dictionary_encode(column)
+    dictionary = encoded.dictionary
+    if key.get("fold"):  # plans since categorical marks: blind to case and spaces around
+        # folded value by value, so the distinct values only (equal once folded, equal digests)
+        dictionary = fold(dictionary)
     digests = np.frombuffer(b"".join(keys.text_digest(str(v).strip())
-                                     for v in encoded.dictionary.to_pylist()) or b"",
+                                     for v in dictionary.to_pylist()) or b"",
                             dtype="<u8").reshape(-1, 2).astype(np.uint64)
+    if digests.size and not encoded.indices.null_count:
+        np.take(digests, np.asarray(encoded.indices), axis=0, out=blocks)
+        return blocks
     indices = np.asarray(pc.fill_null(encoded.indices, -1), dtype=np.int64)
     if digests.size:
         blocks[:] = digests[np.maximum(indices, 0)]
@@ -101,10 +108,15 @@ def kind_numeric(column: pa.Array) -> bool:
 def row_keys(columns: list[pa.Array], key_specs: list[dict[str, Any]], keys: Keys,
              group: int = 0) -> np.ndarray:
     """The (n, 2) uint64 virtual keys of a batch's rows (CBC-MAC over the key columns)."""
-    state = np.zeros((len(columns[0]), 2), dtype=np.uint64)
+    n = len(columns[0])
+    state = np.zeros((n, 2), dtype=np.uint64)
     state[:, 1] = np.uint64(group)  # each group its own MAC domain (group 0: the first plans')
+    # two buffers for the whole chain (fresh arrays per step cost more than the AES itself)
+    chained = np.empty((n, 2), dtype=np.uint64)
+    out = np.empty(2 * n + 2, dtype=np.uint64)
     for column, spec in zip(columns, key_specs, strict=True):
-        state = _aes_rows(keys.row, state ^ _key_blocks(column, spec, keys))
+        np.bitwise_xor(state, _key_blocks(column, spec, keys), out=chained)
+        state = _aes_rows(keys.row, chained, out)
     return state
 
 
@@ -147,29 +159,54 @@ def cells(rows: list[np.ndarray | None], ordinal: int, keys: Keys, fraction: flo
     weights = weights or [1.0] * len(rows)
     best = np.full(n, np.inf)
     positions = np.zeros(n, dtype=np.uint64)
-    dither = np.zeros(n)
+    high = np.zeros(n, dtype=np.uint64)  # the winner's dither word, scaled once at the end
+    size = max(1, min(n, _CHUNK))
+    # the tag repeated along a chunk, so the xor runs as one flat loop, not one per row
+    drawers = [(row, np.tile(np.array([(ordinal + 1) | (g << 32), _CELL_TAG], dtype=np.uint64),
+                             size), AesRows(keys.cell), -float(weights[g]))
+               for g, row in enumerate(rows) if row is not None]
+    # in chunks that stay in the core's cache, through buffers reused by every chunk and group
+    # (a pass over fresh arrays of the whole batch costs more than the AES itself)
+    tagged = np.empty((size, 2), dtype=np.uint64)
+    out = np.empty(2 * size + 2, dtype=np.uint64)
+    word = np.empty(size, dtype=np.uint64)
+    draw = np.empty(size)
+    mine = np.empty(size, dtype=bool)
     scale = 1.0 / 4294967296.0  # exact: multiplying by it is dividing by 2**32
-    for g, row in enumerate(rows):
-        if row is None:
-            continue
-        tag = np.array([(ordinal + 1) | (g << 32), _CELL_TAG], dtype=np.uint64)
-        drawn = _aes_rows(keys.cell, row ^ tag)
-        low = drawn[:, 1]
-        draw = (low & np.uint64(0xFFFFFFFF)).astype(np.float64)
-        draw *= scale  # u
-        if len(rows) > 1:
-            # one group: the draw itself (as plans before groups); several: the race's time
-            # -log1p(-u) / weight, the same operations in place
-            np.negative(draw, out=draw)
-            np.log1p(draw, out=draw)
-            np.negative(draw, out=draw)
-            np.divide(draw, weights[g], out=draw)
-        mine = draw < best
-        np.copyto(best, draw, where=mine)
-        np.copyto(positions, drawn[:, 0], where=mine)
-        mine_dither = (low >> np.uint64(32)).astype(np.float64)
-        mine_dither *= scale
-        np.copyto(dither, mine_dither, where=mine)
+    for start in range(0, n, size):
+        stop = min(n, start + size)
+        m = stop - start
+        b, p, h = best[start:stop], positions[start:stop], high[start:stop]
+        t, w, d, k = tagged[:m], word[:m], draw[:m], mine[:m]
+        for first, (row, tags, aes, neg_weight) in enumerate(drawers):
+            np.bitwise_xor(np.ascontiguousarray(row[start:stop]).reshape(-1), tags[: 2 * m],
+                           out=t.reshape(-1))
+            drawn = aes(t, out)
+            low = drawn[:, 1]
+            np.bitwise_and(low, np.uint64(0xFFFFFFFF), out=w)
+            if len(rows) == 1:  # one group: the draw itself (as plans before groups)
+                np.multiply(w, scale, out=d)  # u, exact: below 2**32 times a power of two
+            else:
+                # several: the race's time -log1p(-u) / weight, computed as
+                # log1p(-u) / -weight (the same double: negation is exact, division symmetric)
+                np.multiply(w, -scale, out=d)
+                np.log1p(d, out=d)
+                np.divide(d, neg_weight, out=d)
+            np.less(d, b, out=k)  # this group's draw wins the cell
+            if first == 0 and k.all():  # the first group's draws all win (always, but NaN)
+                b[:] = d
+                p[:] = drawn[:, 0]
+                np.right_shift(low, np.uint64(32), out=h)
+                continue
+            # the selections without branches (a masked copy mispredicts on random masks):
+            # fmin(b, d) is d where d < b and b elsewhere (NaN draws never win, b is never
+            # NaN; ties keep b's value, the sign of a zero aside, which no comparison sees)
+            np.fmin(b, d, out=b)
+            p[:] = np.where(k, drawn[:, 0], p)
+            np.right_shift(low, np.uint64(32), out=w)
+            h[:] = np.where(k, w, h)
+    dither = high.astype(np.float64)
+    dither *= scale
     if len(rows) == 1:
         return Cells(positions, dither, best < fraction)
     limit = math.inf if fraction >= 1.0 else -math.log1p(-fraction) / sum(weights)
