@@ -253,59 +253,76 @@ def test_the_two_step_float_test_is_the_pattern(text: bytes) -> None:
         assert _float_at_end(raw) == (_FLOAT_AT_END.search(raw) is not None)
 
 
-def _stored_row(**changes: object) -> object:
-    from types import SimpleNamespace
-
-    row = {"id": "0123456789ab", "path": "data/a.txt", "name": "a.txt", "kind": "model",
-           "size": 2**70, "mtime_ns": 1, "inode": 2, "sha256": "a" * 64, "blake3": "b" * 64,
-           "meta": json.dumps({"card": {"license": "apache-2.0"}, "x": [1, 2.5]}),
-           "owner": None, "status": "unknown", "classification": "internal",
-           "protection": None, "value": 3, "license": None, "first_seen": "2026-01-01",
-           "updated": "2026-01-02"}
+def _stored_row(**changes: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "id": "0123456789ab", "path": "data/a.txt", "name": "a.txt", "kind": "model",
+        "size": 2**62, "mtime_ns": 1, "inode": 2, "sha256": "a" * 64, "blake3": "b" * 64,
+        "meta": json.dumps({"card": {"license": "apache-2.0"}, "x": [1, 2.5]}),
+        "owner": None, "status": "unknown", "classification": "internal", "protection": None,
+        "value": 3, "license": None, "first_seen": "2026-01-01", "updated": "2026-01-02"}
     row.update(changes)
-    return SimpleNamespace(**row)
+    return row
+
+
+def _validated(row: dict[str, object], parents: list[dict[str, str]] | None = None) -> object:
+    """The Asset as the register built every one before: validated, then its licence."""
+    from hallmark.inventory.assets import stated_license
+    from hallmark.schemas import Asset
+
+    fields = {k: v for k, v in row.items() if k not in ("meta", "mtime_ns", "inode")}
+    asset = Asset(**fields, metadata=json.loads(str(row["meta"])))  # type: ignore[arg-type]
+    asset.stated_license = stated_license(asset.metadata)
+    if parents is not None:
+        asset.parents = parents
+    return asset
 
 
 @pytest.mark.parametrize("parents", [None, [], [{"id": "p", "relation": "derived-from"}]])
 @pytest.mark.parametrize("changes", [{}, {"owner": "o", "protection": "patent", "value": None,
-                                          "license": "MIT", "meta": "{}"}])
+                                          "license": "MIT", "meta": "{}"},
+                                     {"meta": ' {"a": 1} '}, {"meta": '{"a": "\u00e9"}'}])
 def test_a_stored_row_builds_the_asset_validation_builds(
         parents: list[dict[str, str]] | None, changes: dict[str, object]) -> None:
-    from hallmark.inventory.assets import asset_from_row, stated_license
-    from hallmark.schemas import Asset
+    from sqlalchemy import create_engine, insert, select
 
-    row = _stored_row(**changes)
-    fast = asset_from_row(row, parents)  # type: ignore[arg-type]
-    fields = {k: v for k, v in vars(row).items() if k not in ("meta", "mtime_ns", "inode")}
-    slow = Asset(**fields, metadata=json.loads(vars(row)["meta"]))
-    slow.stated_license = stated_license(slow.metadata)
-    if parents is not None:
-        slow.parents = parents
-    assert fast == slow and fast.model_dump_json() == slow.model_dump_json()
-    assert fast.model_fields_set == slow.model_fields_set
-    assert fast.__pydantic_extra__ == slow.__pydantic_extra__
-    assert fast.stated_license == asset_from_row(row).stated_license
-    assert fast.children == [] and fast.children is not asset_from_row(row).children
+    from hallmark.inventory.assets import asset_from_row, list_assets
+    from hallmark.store import tables
+
+    stored = _stored_row(**changes)
+    engine = create_engine("sqlite://")
+    tables.metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(tables.assets).values(**stored))
+        if parents:
+            conn.execute(insert(tables.lineage).values(child=stored["id"], parent="p",
+                                                       relation="derived-from", created="x"))
+        row = conn.execute(select(tables.assets)).one()
+        listed = list_assets(conn)
+    engine.dispose()
+    slow = _validated(stored, parents)
+    for fast in (asset_from_row(row, parents), *([listed[0]] if parents is not None else [])):
+        assert fast == slow and fast.model_dump_json() == slow.model_dump_json()  # type: ignore[attr-defined]
+        assert fast.model_fields_set == slow.model_fields_set  # type: ignore[attr-defined]
+        assert fast.__pydantic_extra__ is None and fast.stated_license == slow.stated_license  # type: ignore[attr-defined]
+        assert fast.children == [] and fast.children is not asset_from_row(row).children
 
 
 @pytest.mark.parametrize("changes", [{"size": "12"}, {"size": True}, {"value": 2.0},
-                                     {"status": None}, {"meta": "[1]"}, {"meta": "null"}])
+                                     {"status": None}, {"meta": "[1]"}, {"meta": "null"},
+                                     {"meta": "{} x"}, {"meta": "\ufeff{}"}, {"meta": ""}])
 def test_a_stored_row_of_other_types_is_validated_as_before(changes: dict[str, object]) -> None:
-    from hallmark.errors import InputError
-    from hallmark.inventory.assets import asset_from_row, stated_license
-    from hallmark.schemas import Asset
+    from hallmark.inventory.assets import _asset
 
     row = _stored_row(**changes)
-    fields = {k: v for k, v in vars(row).items() if k not in ("meta", "mtime_ns", "inode")}
     try:
-        expected = Asset(**fields, metadata=json.loads(vars(row)["meta"]))
-        expected.stated_license = stated_license(expected.metadata)
-    except InputError as exc:
-        with pytest.raises(InputError) as got:
-            asset_from_row(row)  # type: ignore[arg-type]
-        assert (got.value.field, str(got.value)) == (exc.field, str(exc))
+        expected = _validated(row)
+    except Exception as exc:  # noqa: BLE001 - whatever it raised, it still raises
+        with pytest.raises(type(exc)) as got:
+            _asset(row, None)
+        assert str(got.value) == str(exc)
+        assert getattr(got.value, "field", None) == getattr(exc, "field", None)
     else:
-        assert asset_from_row(row) == expected  # type: ignore[arg-type]
+        assert _asset(row, None) == expected
 
 
 def _dist(root: Path, folder: str, text: str | None) -> None:

@@ -40,19 +40,38 @@ _FIELDS = ("id", "path", "name", "kind", "size", "sha256", "blake3", "metadata",
 
 def asset_from_row(row: Row[Any], parents: list[dict[str, str]] | None = None) -> Asset:
     """An Asset from an `assets` row (its parents if given, no children), knowing the licence
-    its file states.
+    its file states."""
+    return _asset(dict(zip(row._fields, row, strict=True)), parents)
+
+
+_scan_json = json.JSONDecoder().scan_once  # what json.loads runs, without its checks around it
+
+
+def _loads(text: Any) -> Any:
+    """`json.loads(text)`: one JSON value filling the text exactly is read directly; anything
+    else (whitespace around it, an error, not text) is left to json.loads itself."""
+    try:
+        value, end = _scan_json(text, 0)
+    except Exception:  # noqa: BLE001 - json.loads raises what it raises
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)
+
+
+def _asset(row: dict[str, Any], parents: list[dict[str, str]] | None) -> Asset:
+    """An Asset from the columns of an `assets` row.
 
     A row whose every value already has exactly the type its field declares (plain str, int,
     None where allowed, a JSON object for the metadata) is the model validation would build,
     so it is built without validating again (the register is read back 10,000 rows at a
     time); any other row goes through the validating constructor, which reports it as
     before."""
-    meta = json.loads(row.meta)
-    fields = {"id": row.id, "path": row.path, "name": row.name, "kind": row.kind,
-              "size": row.size, "sha256": row.sha256, "blake3": row.blake3, "metadata": meta,
-              "owner": row.owner, "status": row.status, "classification": row.classification,
-              "protection": row.protection, "value": row.value, "license": row.license,
-              "first_seen": row.first_seen, "updated": row.updated}
+    meta = _loads(row["meta"])
+    fields = {"id": row["id"], "path": row["path"], "name": row["name"], "kind": row["kind"],
+              "size": row["size"], "sha256": row["sha256"], "blake3": row["blake3"],
+              "metadata": meta, "owner": row["owner"], "status": row["status"],
+              "classification": row["classification"], "protection": row["protection"],
+              "value": row["value"], "license": row["license"],
+              "first_seen": row["first_seen"], "updated": row["updated"]}
     value = fields["value"]
     if (type(meta) is dict and type(fields["size"]) is int
             and (value is None or type(value) is int)
@@ -156,13 +175,16 @@ def list_assets(conn: Connection, kind: str | None = None) -> list[Asset]:
     query = select(assets).order_by(assets.c.path)
     if kind:
         query = query.where(assets.c.kind == kind)
-    rows = conn.execute(query).all()
+    found = conn.execute(query)
+    keys = tuple(found.keys())
+    rows = found.all()
     edges: dict[str, list[dict[str, str]]] = {}
     for row in conn.execute(select(lineage)):
         edges.setdefault(row.child, []).append({"id": row.parent, "relation": row.relation})
     result = []
     for row in rows:
-        result.append(asset_from_row(row, edges.get(row.id, [])))
+        values = dict(zip(keys, row, strict=True))
+        result.append(_asset(values, edges.get(values["id"], [])))
     return result
 
 
