@@ -245,6 +245,8 @@ def test_help_loads_no_markdown_or_traceback_renderer_and_they_still_work(tmp_pa
     b'{\n  "a": 1,\n  "b": "1.5"\n}', b'[\n  1.5\n]', b'{\n  "a": 1e+16,\n  "b": 2\n}',
     b'[\n  NaN,\n  1\n]', b'[\n  "NaN",\n  "Infinity"\n]', b'[\n  -Infinity\n]', b'"e5"\n',
     b'{\n  "x": "e5",\n  "y": 5\n}', b'[\n  5E-7\n]', b'[\n  "Infinity x",\n  3\n]',
+    b'{\n  "h": "9e1fe5",\n  "n": 15\n}', b'{\n  "n": 1e5\n}', b'[\n  1.0\n]', b'[\n  .5e+0,',
+    b'e5\n', b'.5\n', b'E+5,\n', b'5\n', b'-5,\n', b'[\n  -1.5e-300,\n  2\n]',
 ])
 def test_the_two_step_float_test_is_the_pattern(text: bytes) -> None:
     from hallmark.cli.common import _FLOAT_AT_END, _float_at_end

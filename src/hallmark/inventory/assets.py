@@ -5,6 +5,7 @@ here take its open `Txn`."""
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +42,7 @@ _FIELDS = ("id", "path", "name", "kind", "size", "sha256", "blake3", "metadata",
 def asset_from_row(row: Row[Any], parents: list[dict[str, str]] | None = None) -> Asset:
     """An Asset from an `assets` row (its parents if given, no children), knowing the licence
     its file states."""
-    return _asset(dict(zip(row._fields, row, strict=True)), parents)
+    return _asset(dict(zip(row._fields, row)), parents)  # noqa: B905 - as long as its keys
 
 
 _scan_json = json.JSONDecoder().scan_once  # what json.loads runs, without its checks around it
@@ -182,9 +183,17 @@ def list_assets(conn: Connection, kind: str | None = None) -> list[Asset]:
     for row in conn.execute(select(lineage)):
         edges.setdefault(row.child, []).append({"id": row.parent, "relation": row.relation})
     result = []
-    for row in rows:
-        values = dict(zip(keys, row, strict=True))
-        result.append(_asset(values, edges.get(values["id"], [])))
+    # Building 10,000 models allocates containers fast enough to set off many collections,
+    # each walking every object the process has loaded; none of these can form a cycle.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for row in rows:
+            values = dict(zip(keys, row))  # noqa: B905 - the row is as long as its keys
+            result.append(_asset(values, edges.get(values["id"], [])))
+    finally:
+        if collecting:
+            gc.enable()
     return result
 
 
