@@ -122,6 +122,78 @@ class AesRows:
         return out[: src.size].reshape(-1, 2)
 
 
+def floor_div_integral(values: np.ndarray, width: int) -> np.ndarray:
+    """np.floor_divide(values, width) of integral floats, for comparisons and integer casts
+    (a zero's sign aside): through int64 where that is exact (every value within 2**53, a
+    positive width), many times faster than the float floor division."""
+    if 0 < width < 2**62 and values.size and np.abs(values).max() <= 2.0 ** 53:
+        return (values.astype(np.int64) // width).astype(np.float64)
+    return np.asarray(np.floor_divide(values, width))
+
+
+# rows per chunk of `keyed_race`: its buffers stay in a core's cache
+RACE_CHUNK = 8192
+
+
+def keyed_race(key: bytes, n: int, drawers: list[tuple[U64, U64, float]], single: bool
+               ) -> tuple[F64, U64, F64]:
+    """The exponential race of keyed draws over n rows: for each (row blocks (n, 2), tag
+    (2,), -weight), AES-256(key, row xor tag) gives a 32-bit uniform u (low word's low half),
+    a draw u (`single`) or log1p(-u) / -weight, a position (high word) and a dither (low
+    word's high half / 2**32); returns the winning (smallest) draw, its position and dither
+    per row (inf, 0, 0 where none wins). Earlier drawers win ties."""
+    best = np.full(n, np.inf)
+    positions = np.zeros(n, dtype=np.uint64)
+    high = np.zeros(n, dtype=np.uint64)  # the winner's dither word, scaled once at the end
+    size = max(1, min(n, RACE_CHUNK))
+    # the tag repeated along a chunk, so the xor runs as one flat loop, not one per row
+    racers = [(row, np.tile(tag, size), AesRows(key), neg_weight)
+              for row, tag, neg_weight in drawers]
+    # in chunks that stay in the core's cache, through buffers reused by every chunk and group
+    # (a pass over fresh arrays of the whole batch costs more than the AES itself)
+    tagged = np.empty((size, 2), dtype=np.uint64)
+    out = np.empty(2 * size + 2, dtype=np.uint64)
+    word = np.empty(size, dtype=np.uint64)
+    draw = np.empty(size)
+    mine = np.empty(size, dtype=bool)
+    scale = 1.0 / 4294967296.0  # exact: multiplying by it is dividing by 2**32
+    for start in range(0, n, size):
+        stop = min(n, start + size)
+        m = stop - start
+        b, p, h = best[start:stop], positions[start:stop], high[start:stop]
+        t, w, d, k = tagged[:m], word[:m], draw[:m], mine[:m]
+        for first, (row, tags, aes, neg_weight) in enumerate(racers):
+            np.bitwise_xor(np.ascontiguousarray(row[start:stop]).reshape(-1), tags[: 2 * m],
+                           out=t.reshape(-1))
+            drawn = aes(t, out)
+            low = drawn[:, 1]
+            np.bitwise_and(low, np.uint64(0xFFFFFFFF), out=w)
+            if single:  # one group: the draw itself (as plans before groups)
+                np.multiply(w, scale, out=d)  # u, exact: below 2**32 times a power of two
+            else:
+                # several: the race's time -log1p(-u) / weight, computed as
+                # log1p(-u) / -weight (the same double: negation is exact, division symmetric)
+                np.multiply(w, -scale, out=d)
+                np.log1p(d, out=d)
+                np.divide(d, neg_weight, out=d)
+            np.less(d, b, out=k)  # this group's draw wins the cell
+            if first == 0 and k.all():  # the first group's draws all win (always, but NaN)
+                b[:] = d
+                p[:] = drawn[:, 0]
+                np.right_shift(low, np.uint64(32), out=h)
+                continue
+            # the selections without branches (a masked copy mispredicts on random masks):
+            # fmin(b, d) is d where d < b and b elsewhere (NaN draws never win, b is never
+            # NaN; ties keep b's value, the sign of a zero aside, which no comparison sees)
+            np.fmin(b, d, out=b)
+            p[:] = np.where(k, drawn[:, 0], p)
+            np.right_shift(low, np.uint64(32), out=w)
+            h[:] = np.where(k, w, h)
+    dither = high.astype(np.float64)
+    dither *= scale
+    return best, positions, dither
+
+
 def prf_u64(key: bytes, positions: U64, domain: int = 0) -> U64:
     """A keyed pseudo-random uint64 for each position (AES-256 of position || domain)."""
     positions = np.ascontiguousarray(positions, dtype=np.uint64)

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hallmark.marks import categorical
-from hallmark.marks.codes import AesRows, aes_u64
+from hallmark.marks.codes import aes_u64, floor_div_integral, keyed_race
 from hallmark.marks.columns import as_float, fold
 from hallmark.marks.keys import KeyMaterial, Keys
 from hallmark.marks.layout import key_groups
@@ -39,8 +39,6 @@ _CELL_TAG = 0x6D61726B
 # of every codeword, so keeping the numerically smallest ones is an unbiased subsample and the
 # p-values stay valid; this many is far beyond what a decision needs.
 MAX_POSITIONS = 65_536
-# rows per chunk of the per-cell draws: their buffers stay in a core's cache
-_CHUNK = 8192
 
 
 def _aes_rows(key: bytes, blocks: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -64,7 +62,7 @@ def _key_blocks(column: pa.Array, key: dict[str, Any], keys: Keys) -> np.ndarray
         with np.errstate(over="ignore", invalid="ignore"):  # a hostile cell near the limit
             values = _to_units(as_float(column), int(key["decimals"]))
         null = ~np.isfinite(values) | (np.abs(values) > 2.0 ** 62)
-        bins = np.floor_divide(np.round(np.where(null, 0.0, values)), int(key["bin_units"]))
+        bins = floor_div_integral(np.round(np.where(null, 0.0, values)), int(key["bin_units"]))
         blocks[:, 0] = bins.astype(np.int64).view(np.uint64)
         blocks[:, 1] = np.where(null, 5, 4).astype(np.uint64)
         return blocks
@@ -157,56 +155,9 @@ def cells(rows: list[np.ndarray | None], ordinal: int, keys: Keys, fraction: flo
     codeword, never as evidence."""
     n = next(len(r) for r in rows if r is not None)
     weights = weights or [1.0] * len(rows)
-    best = np.full(n, np.inf)
-    positions = np.zeros(n, dtype=np.uint64)
-    high = np.zeros(n, dtype=np.uint64)  # the winner's dither word, scaled once at the end
-    size = max(1, min(n, _CHUNK))
-    # the tag repeated along a chunk, so the xor runs as one flat loop, not one per row
-    drawers = [(row, np.tile(np.array([(ordinal + 1) | (g << 32), _CELL_TAG], dtype=np.uint64),
-                             size), AesRows(keys.cell), -float(weights[g]))
-               for g, row in enumerate(rows) if row is not None]
-    # in chunks that stay in the core's cache, through buffers reused by every chunk and group
-    # (a pass over fresh arrays of the whole batch costs more than the AES itself)
-    tagged = np.empty((size, 2), dtype=np.uint64)
-    out = np.empty(2 * size + 2, dtype=np.uint64)
-    word = np.empty(size, dtype=np.uint64)
-    draw = np.empty(size)
-    mine = np.empty(size, dtype=bool)
-    scale = 1.0 / 4294967296.0  # exact: multiplying by it is dividing by 2**32
-    for start in range(0, n, size):
-        stop = min(n, start + size)
-        m = stop - start
-        b, p, h = best[start:stop], positions[start:stop], high[start:stop]
-        t, w, d, k = tagged[:m], word[:m], draw[:m], mine[:m]
-        for first, (row, tags, aes, neg_weight) in enumerate(drawers):
-            np.bitwise_xor(np.ascontiguousarray(row[start:stop]).reshape(-1), tags[: 2 * m],
-                           out=t.reshape(-1))
-            drawn = aes(t, out)
-            low = drawn[:, 1]
-            np.bitwise_and(low, np.uint64(0xFFFFFFFF), out=w)
-            if len(rows) == 1:  # one group: the draw itself (as plans before groups)
-                np.multiply(w, scale, out=d)  # u, exact: below 2**32 times a power of two
-            else:
-                # several: the race's time -log1p(-u) / weight, computed as
-                # log1p(-u) / -weight (the same double: negation is exact, division symmetric)
-                np.multiply(w, -scale, out=d)
-                np.log1p(d, out=d)
-                np.divide(d, neg_weight, out=d)
-            np.less(d, b, out=k)  # this group's draw wins the cell
-            if first == 0 and k.all():  # the first group's draws all win (always, but NaN)
-                b[:] = d
-                p[:] = drawn[:, 0]
-                np.right_shift(low, np.uint64(32), out=h)
-                continue
-            # the selections without branches (a masked copy mispredicts on random masks):
-            # fmin(b, d) is d where d < b and b elsewhere (NaN draws never win, b is never
-            # NaN; ties keep b's value, the sign of a zero aside, which no comparison sees)
-            np.fmin(b, d, out=b)
-            p[:] = np.where(k, drawn[:, 0], p)
-            np.right_shift(low, np.uint64(32), out=w)
-            h[:] = np.where(k, w, h)
-    dither = high.astype(np.float64)
-    dither *= scale
+    drawers = [(row, np.array([(ordinal + 1) | (g << 32), _CELL_TAG], dtype=np.uint64),
+                -float(weights[g])) for g, row in enumerate(rows) if row is not None]
+    best, positions, dither = keyed_race(keys.cell, n, drawers, len(rows) == 1)
     if len(rows) == 1:
         return Cells(positions, dither, best < fraction)
     limit = math.inf if fraction >= 1.0 else -math.log1p(-fraction) / sum(weights)
@@ -256,8 +207,8 @@ def _embed(column: pa.Array, x: np.ndarray, target: np.ndarray, spec: dict[str, 
     inside = (q >= spec["min"]) & (q <= spec["max"])
     if spec.get("bin_units"):  # the column keys rows by its bin: a move never leaves it
         scale, width = 10.0 ** int(spec["decimals"]), int(spec["bin_units"])
-        inside &= np.floor_divide(np.round(xt * scale), width) == \
-            np.floor_divide(np.round(q * scale), width)
+        inside &= floor_div_integral(np.round(xt * scale), width) == \
+            floor_div_integral(np.round(q * scale), width)
     out = x.copy()
     idx = np.flatnonzero(target)[inside]
     out[idx] = q[inside]
