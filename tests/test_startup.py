@@ -383,3 +383,24 @@ def test_help_reads_plugins_without_importlib_metadata(tmp_path: Path) -> None:
     found, out, _ = _run(tmp_path, "--help", env=_no_vault_env())
     assert found["code"] == 0 and "demo" in out  # the demo arrives by entry point
     assert "importlib.metadata" not in found["modules"] and "email" not in found["modules"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "UTF8", "latin-1"])
+def test_emit_json_writes_the_bytes_the_text_layer_would(
+        encoding: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from hallmark.cli.common import emit_json, jsonable
+    from hallmark.schemas import AssetList
+
+    document = AssetList(assets=[_asset(line="é ☃ \u2028"), _asset()])  # type: ignore[list-item]
+    expected = json.dumps(jsonable(document), indent=2, default=str, ensure_ascii=False) + "\n"
+    sink = io.BytesIO()
+    out = io.TextIOWrapper(sink, encoding=encoding, errors="replace" if encoding == "latin-1"
+                           else "strict")
+    monkeypatch.setattr(sys, "stdout", out)
+    out.write("before\n")
+    emit_json(document)
+    out.write("after\n")
+    out.flush()
+    assert sink.getvalue() == ("before\n" + expected + "after\n").encode(encoding, "replace")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 import re
 import sys
@@ -60,6 +62,12 @@ def _has_float_fields(model: type) -> bool:
 
 
 def _model_json(document: Any) -> str | None:
+    """`_model_bytes(document)` as text."""
+    raw = _model_bytes(document)
+    return None if raw is None else raw.decode()
+
+
+def _model_bytes(document: Any) -> bytes | None:
     """One schema model serialised by pydantic-core (several times faster than encoding its
     dump with the json module), or None where that text could differ from `json.dumps`'s:
     the two agree on every value but floats (written differently: 1e-05 / 0.00001), so a
@@ -73,16 +81,22 @@ def _model_json(document: Any) -> str | None:
         raw = to_json(document, indent=2, inf_nan_mode="constants")
     except Exception:  # noqa: BLE001 - e.g. a lone surrogate: the json module decides
         return None
-    return None if _float_at_end(raw) else raw.decode()
+    return None if _float_at_end(raw) else raw
 
 
 def emit_json(document: Any) -> None:
     """Print one JSON document on stdout (no Rich markup, no wrapping): a schema model, a list
     of them, or plain JSON data."""
-    text = _model_json(document)
-    if text is None:
-        text = json.dumps(jsonable(document), indent=2, default=str, ensure_ascii=False)
-    sys.stdout.write(text + "\n")
+    raw = _model_bytes(document)
+    out = sys.stdout
+    if raw is not None and isinstance(out, io.TextIOWrapper) and out.errors == "strict" and (
+            codecs.lookup(out.encoding).name == "utf-8"):
+        out.flush()  # the UTF-8 text as the text layer would have encoded it, not copied twice
+        out.buffer.write(raw + b"\n")
+        return
+    text = raw.decode() if raw is not None else json.dumps(
+        jsonable(document), indent=2, default=str, ensure_ascii=False)
+    out.write(text + "\n")
 
 
 def open_vault(ctx: typer.Context) -> Vault:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Row, delete, insert, or_, select, update
 
 from hallmark.errors import InputError, NotFound
-from hallmark.inventory.walk import display
 from hallmark.schemas.inventory import Asset
 from hallmark.store.clock import utcnow
 from hallmark.store.tables import assets, lineage
@@ -132,6 +131,8 @@ def record(asset: Asset) -> dict[str, Any]:
 
 def resolve(conn: Connection, ref: str) -> Asset:
     """An asset by id, unambiguous id prefix, exact name or path."""
+    from hallmark.inventory.walk import display  # (pathspec: not needed to list the register)
+
     ref = ref.strip()
     if not ref:
         raise InputError("empty asset reference")
