@@ -3,6 +3,7 @@ schema check that keeps Alembic out of every open of a current vault."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -351,6 +352,9 @@ def test_the_entry_point_scan_finds_what_importlib_metadata_finds(
     for path in ([str(first), str(second)], [str(second), str(first)],
                  [str(first), str(tmp_path / "missing"), *sys.path]):
         monkeypatch.setattr(sys, "path", path)
+        # importlib.metadata caches each folder's listing by its mtime: folders made within the
+        # same clock tick (or reused by another test) could be read stale without this.
+        importlib.invalidate_caches()
         for group in ("hallmark", "console_scripts"):
             ours = [(e.name, e.value) for e in hooks._scan_entry_points(group)]
             theirs = [(e.name, e.value) for e in metadata.entry_points(group=group)]
