@@ -210,7 +210,6 @@ def test_nan_and_infinities_print_as_the_json_module_prints_them(value: float) -
 
 
 def test_the_lazy_schema_index_names_every_export_where_it_lives() -> None:
-    import importlib
 
     import hallmark.schemas as schemas
 
@@ -328,65 +327,9 @@ def test_a_stored_row_of_other_types_is_validated_as_before(changes: dict[str, o
         assert _asset(row, None) == expected
 
 
-def _dist(root: Path, folder: str, text: str | None) -> None:
-    (root / folder).mkdir(parents=True)
-    (root / folder / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {folder}\n")
-    if text is not None:
-        (root / folder / "entry_points.txt").write_text(text)
-
-
-def test_the_entry_point_scan_finds_what_importlib_metadata_finds(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from importlib import metadata
-
-    from hallmark import hooks
-
-    first, second = tmp_path / "a", tmp_path / "b"
-    _dist(first, "Alpha_Pkg-1.0.dist-info", "# c\n[hallmark]\n  one = m.one:obj.attr [x]\n"
-          "\n[console_scripts]\nnot = this:one\n[hallmark]\ntwo=m2\n")
-    _dist(first, "beta.egg-info", "[hallmark]\nbeta = beta_mod\n")
-    _dist(first, "gamma-2.dist-info", None)
-    _dist(second, "alpha.pkg-2.0.dist-info", "[hallmark]\nshadowed = never\n")
-    _dist(second, "Delta-0.1.dist-info", "stray = before any section\n[hallmark]\nd = d:f\n")
-    (second / "not-a-dist").mkdir()
-    for path in ([str(first), str(second)], [str(second), str(first)],
-                 [str(first), str(tmp_path / "missing"), *sys.path]):
-        monkeypatch.setattr(sys, "path", path)
-        # importlib.metadata caches each folder's listing by its mtime: folders made within the
-        # same clock tick (or reused by another test) could be read stale without this.
-        importlib.invalidate_caches()
-        for group in ("hallmark", "console_scripts"):
-            ours = [(e.name, e.value) for e in hooks._scan_entry_points(group)]
-            theirs = [(e.name, e.value) for e in metadata.entry_points(group=group)]
-            assert ours == theirs
-
-
-def test_an_entry_point_loads_as_importlib_metadata_loads_it() -> None:
-    from importlib import metadata
-
-    from hallmark import hooks
-
-    for value in ("hallmark.hooks", "hallmark.hooks:_EntryPoint.load", "json : dumps [x]"):
-        assert (hooks._EntryPoint("n", value).load()
-                == metadata.EntryPoint("n", value, "hallmark").load())
-
-
-def test_an_unusual_path_falls_back_to_importlib_metadata(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from hallmark import hooks
-
-    _dist(tmp_path / "a", "odd-1.dist-info", "[hallmark]\nno equals sign\n")
-    (tmp_path / "z.zip").write_bytes(b"PK\x05\x06" + bytes(18))
-    for path in ([str(tmp_path / "a")], [str(tmp_path / "z.zip")], [str(tmp_path / "x.egg")]):
-        monkeypatch.setattr(sys, "path", path)
-        with pytest.raises(hooks._Unusual):
-            hooks._scan_entry_points("hallmark")
-
-
-def test_help_reads_plugins_without_importlib_metadata(tmp_path: Path) -> None:
+def test_help_lists_the_plugins_installed_by_entry_point(tmp_path: Path) -> None:
     found, out, _ = _run(tmp_path, "--help", env=_no_vault_env())
     assert found["code"] == 0 and "demo" in out  # the demo arrives by entry point
-    assert "importlib.metadata" not in found["modules"] and "email" not in found["modules"]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "UTF8", "latin-1"])

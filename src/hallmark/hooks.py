@@ -7,11 +7,7 @@ or call `register(module)` from Python."""
 from __future__ import annotations
 
 import importlib
-import importlib.machinery
-import os
-import re
-import sys
-from functools import cache, reduce
+from functools import cache
 from typing import Any
 
 import pluggy
@@ -94,90 +90,11 @@ def plugin_manager() -> pluggy.PluginManager:
     return manager
 
 
-class _EntryPoint:
-    """One entry point as `importlib.metadata.EntryPoint` reads and loads it."""
-
-    pattern = re.compile(r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?"
-                         r"((?P<extras>\[.*\])\s*)?$")
-
-    def __init__(self, name: str, value: str) -> None:
-        self.name, self.value = name, value
-
-    def load(self) -> Any:
-        match = self.pattern.match(self.value)
-        module = importlib.import_module(match.group("module"))  # type: ignore[union-attr]
-        attrs = filter(None, (match.group("attr") or "").split("."))  # type: ignore[union-attr]
-        return reduce(getattr, attrs, module)
-
-
-class _Unusual(Exception):
-    """Something `_scan_entry_points` does not read the way importlib.metadata does."""
-
-
-def _normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower().replace("-", "_")
-
-
-def _scan_entry_points(group: str) -> list[_EntryPoint]:
-    """The `group` entry points of the distributions on sys.path, exactly as
-    `importlib.metadata.entry_points(group=group)` finds them for plain folders of
-    `*.dist-info` / `*.egg-info` (the first distribution of each name wins, in sys.path and
-    listing order): importing importlib.metadata (and the email package) costs more than the
-    whole scan. Anything else (another distribution finder, a zip or egg on the path, a name
-    it must read from METADATA, a line it would refuse) raises `_Unusual`."""
-    if any(getattr(finder, "find_distributions", None) is not None
-           and finder is not importlib.machinery.PathFinder for finder in sys.meta_path):
-        raise _Unusual
-    seen: set[str] = set()
-    found: list[_EntryPoint] = []
-    for root in sys.path:
-        if not isinstance(root, str) or os.path.basename(root).lower().endswith(".egg"):
-            raise _Unusual
-        try:
-            children = os.listdir(root or ".")
-        except OSError:
-            if os.path.isfile(root):
-                raise _Unusual from None  # a zip on the path
-            continue
-        for child in children:
-            if not child.lower().endswith((".dist-info", ".egg-info")):
-                continue
-            name = _normalize(os.path.splitext(child)[0].partition("-")[0])
-            if not name:
-                raise _Unusual
-            if name in seen:
-                continue
-            seen.add(name)
-            try:
-                with open(os.path.join(root, child, "entry_points.txt"), encoding="utf-8") as fh:
-                    text = fh.read()
-            except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
-                continue
-            except (OSError, ValueError):
-                raise _Unusual from None
-            section = None
-            for line in map(str.strip, text.splitlines()):
-                if not line or line.startswith("#"):
-                    continue
-                if line.startswith("[") and line.endswith("]"):
-                    section = line.strip("[]")
-                elif section is not None:
-                    if "=" not in line:
-                        raise _Unusual
-                    key, value = line.split("=", 1)
-                    if section == group:
-                        found.append(_EntryPoint(key.strip(), value.strip()))
-    return found
-
-
 def _entry_points() -> Any:
     """The installed plugins' entry points (the `hallmark` group)."""
-    try:
-        return _scan_entry_points(PROJECT)
-    except _Unusual:
-        from importlib import metadata
+    from importlib import metadata
 
-        return metadata.entry_points(group=PROJECT)
+    return metadata.entry_points(group=PROJECT)
 
 
 def contributions(hook: str, **kwargs: Any) -> list[Any]:
