@@ -519,16 +519,19 @@ def synthetic(rows: int, seed: int = 5) -> pa.Table:
     })
 
 
-def throughput(rows: int, recipients: int, tmp: Path, runs: int = 5) -> dict[str, Any]:
-    table = synthetic(rows)
+def throughput(rows: int, recipients: int, tmp: Path, runs: int = 5,
+               table: pa.Table | None = None, name: str = "synthetic") -> dict[str, Any]:
+    """Share's throughput on `table` (default: `rows` synthetic rows)."""
+    table = synthetic(rows) if table is None else table
+    rows = table.num_rows
     lab = Lab(table, recipients)
-    out: dict[str, Any] = {"rows": rows, "runs": runs, "plan": describe(lab)}
+    out: dict[str, Any] = {"table": name, "rows": rows, "runs": runs, "plan": describe(lab)}
     scheme = TabularScheme()
     options = {"recipients": recipients, "colluders": lab.params.colluders,
                "epsilon": lab.params.epsilon, "budget": DEFAULT_BUDGET,
                "categorical": CATEGORICAL}
     for fmt in ("csv", "parquet"):
-        src = tmp / f"syn-{rows}.{fmt}"
+        src = tmp / f"{name}-{rows}.{fmt}"
         (pacsv.write_csv if fmt == "csv" else pq.write_table)(table, src)
 
         def baseline(src: Path = src, fmt: str = fmt) -> None:
@@ -599,6 +602,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         results["throughput"] = [throughput(n, args.recipients, Path(tmp), args.runs)
                                  for n in [args.rows] + ([args.big_rows] if args.big_rows else [])]
+        # The same figures on real tables of other shapes, where ../shared/data has them.
+        for name in ("adult", "california_housing"):
+            if (TABULAR / PUBLIC[name]).is_file():
+                real = pacsv.read_csv(TABULAR / PUBLIC[name])
+                results["throughput"].append(throughput(0, args.recipients, Path(tmp),
+                                                        args.runs, real, name))
     results["seconds"] = round(time.perf_counter() - started, 1)
     suffix = ("" if args.categorical == "auto" else f"_{args.categorical}") + \
         ("_throughput" if args.throughput_only else "")
@@ -668,13 +677,14 @@ def report(r: dict[str, Any]) -> None:
     print("\nThroughput through share's own path (TabularScheme.plan + embed, local engine), "
           "ratios against a pyarrow read+write of the same file in the same run, medians of "
           f"{r['throughput'][0].get('runs', 1)} interleaved runs:")
-    print("\n| rows | format | pyarrow r+w rows/s | later share rows/s (ratio) | "
+    print("\n| table | rows | format | pyarrow r+w rows/s | later share rows/s (ratio) | "
           "first share: profile+mark (ratio) | trace rows/s |")
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for t in r["throughput"]:
         for fmt in ("csv", "parquet"):
             m = t[fmt]
-            print(f"| {t['rows']} | {fmt} | {m['pyarrow_read_write_rows_s']:,.0f} | "
+            print(f"| {t.get('table', 'synthetic')} | {t['rows']} | {fmt} | "
+                  f"{m['pyarrow_read_write_rows_s']:,.0f} | "
                   f"{m['mark_rows_s']:,.0f} ({m['mark_ratio']:.0%}) | "
                   f"{m['profile_and_mark_rows_s']:,.0f} ({m['profile_and_mark_ratio']:.0%}) | "
                   f"{m['trace_rows_s']:,.0f} |")
