@@ -252,3 +252,65 @@ agreement_reviews = Table(
     Column("risks", Text, nullable=False),
     Column("created", String(32), nullable=False),
 )
+
+# -- enforcement (issue 17)
+# An incident is bound to one asset and one party; `shares` and `agreements` are JSON lists of
+# ids, `detail` JSON (accusations with p-values, the clauses the breach touches). Files logged
+# with an incident (notices, the evidence bundles sent with them) are blobs named by digest.
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("source", String(64), nullable=False),  # the trace (or alert) it was opened from
+    Column("source_kind", String(16), nullable=False),
+    Column("asset", String(16), nullable=False),
+    Column("party", String(128), nullable=False),
+    Column("shares", Text, nullable=False),
+    Column("agreements", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("cure_due", String(10)),
+    Column("opened", String(32), nullable=False),
+    Column("updated", String(32), nullable=False),
+)
+
+incident_files = Table(
+    "incident_files",
+    metadata,
+    Column("incident", String(32), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),  # notice | evidence | certificate
+    Column("name", Text, nullable=False),
+    Column("seq", BigInteger, nullable=False),  # the event that logged its digest
+    Column("created", String(32), nullable=False),
+)
+
+# Defensive publications: a dated disclosure of an invention, its digest, where it appeared.
+publications = Table(
+    "publications",
+    metadata,
+    Column("invention", String(32), primary_key=True),
+    Column("published", String(10), nullable=False),
+    Column("url", Text),
+    Column("disclosure_sha256", String(64), nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("timestamped", String(32)),  # the RFC 3161 token's time, when a TSA stamped it
+    Column("seq", BigInteger, nullable=False),
+    Column("created", String(32), nullable=False),
+)
+
+# Trademarks: model names and stewardship marks (Nice class 9 or 42 and others), per office.
+trademarks = Table(
+    "trademarks",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("nice_class", Integer, nullable=False),
+    Column("office", String(8), nullable=False),
+    Column("filed", String(10)),
+    Column("registered", String(10)),
+    Column("number", Text),
+    Column("assets", Text, nullable=False),  # JSON list of asset ids
+    Column("created", String(32), nullable=False),
+)
