@@ -35,7 +35,8 @@ typecheck: $(STAMP)
 	  src/hallmark/marks/keys.py src/hallmark/marks/scheme.py src/hallmark/marks/scoring.py \
 	  src/hallmark/marks/tabular_scheme.py src/hallmark/marks/plugin.py src/hallmark/audit \
 	  src/hallmark/inventory/readers/plugin.py src/hallmark/cli/plugin.py \
-	  src/hallmark/demo/plugin.py src/hallmark/__init__.py
+	  src/hallmark/demo/plugin.py src/hallmark/__init__.py src/hallmark/enforce \
+	  src/hallmark/ledger/casefile.py src/hallmark/reports/pdf.py
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 tests

@@ -31,7 +31,7 @@ PURE = [
 # Where sqlalchemy may be imported: the store, the vault, the services, and the private
 # repository modules the services call (each takes a Connection or a Txn, never opens one).
 SQL_ALLOWED = ("store/", "services/", "vault.py", "ledger/", "inventory/", "agreements/",
-               "audit/")
+               "audit/", "enforce/")
 
 
 def _modules() -> dict[str, Path]:

@@ -180,7 +180,8 @@ def test_json_shapes_are_the_schemas(vault: Vault, cli: Any, tmp_path: Path) -> 
     assert list(bundle["events"][0]) == ["seq", "type", "time"]
     checked = _json(cli, "verify-bundle", str(tmp_path / "e.zip"))
     assert list(checked) == ["ok", "problem", "subject", "origin", "verifier_key",
-                             "key_fingerprint", "key_pinned", "tree_size", "events", "timestamp"]
+                             "key_fingerprint", "key_pinned", "tree_size", "events", "timestamp",
+                                 "format", "files"]
     assert list(checked["events"][0]) == ["seq", "type", "time", "verified"]
     assert list(_json(cli, "attest", asset, "-o", str(tmp_path / "a.json"))) == [
         "asset", "subject", "file", "statement_sha256"]

@@ -45,7 +45,8 @@ def test_share_then_trace_names_the_leaker(cli, world: World) -> None:
     result = cli("trace", str(world.root / "found.csv"), "--json")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert set(doc) == {"asset", "rows_matched", "accused", "needed_rows"}
+    assert set(doc) == {"asset", "rows_matched", "accused", "needed_rows", "trace", "incidents"}
+    assert doc["trace"].startswith("tr-") and doc["incidents"] == []
     # 80% of each marked column's cells carry a mark (several key blocks): most rows do
     assert doc["asset"] == world.dataset and 450 <= doc["rows_matched"] <= 500
     assert [set(c) for c in doc["accused"]] == [{"recipient", "share", "score", "p_value"}]

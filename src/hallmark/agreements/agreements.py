@@ -179,6 +179,7 @@ def _normalise(conn: Connection, terms: AgreementTerms, source: Source) -> dict[
         "ownership": ownership, "governing_law": terms.governing_law,
         "renewal": terms.renewal.model_dump() if terms.renewal else None,
         "limits": terms.limits, "exit_strategy": terms.exit_strategy, "notes": terms.notes,
+        **({"breach": terms.breach.model_dump()} if terms.breach else {}),
     }
 
 

@@ -62,6 +62,7 @@ def compute(conn: Connection, today: date | None = None) -> list[Deadline]:
     out += _patent_deadlines(conn, r["patents"])
     out += _agreement_deadlines(conn, r["agreements"], today)
     out += _review_deadline(conn, r["compliance"], today)
+    out += _cure_deadlines(conn)
     near = int(r["near_days"])
     for d in out:
         due = date.fromisoformat(d.due)
@@ -163,6 +164,19 @@ def _review_deadline(conn: Connection, r: dict[str, Any], today: date) -> list[D
     return [_deadline("compliance/review", "compliance-review", "vault",
                      "Quarterly IP compliance review (run `hallmark audit`)",
                      _months(since, months).isoformat(), basis, True)]
+
+
+def _cure_deadlines(conn: Connection) -> list[Deadline]:
+    """The end of the cure period of every noticed incident (escalate if it is not cured)."""
+    from hallmark.store.tables import incidents
+
+    rows = conn.execute(select(incidents.c.id, incidents.c.party, incidents.c.cure_due)
+                        .where(incidents.c.status == "noticed")
+                        .where(incidents.c.cure_due.is_not(None)))
+    return [_deadline(f"{r.id}/cure", "cure-period", r.id,
+                      f"Cure period for incident {r.id} ({r.party}) ends: cured, or escalate",
+                      r.cure_due, "the cure period given in the breach notice", True)
+            for r in rows]
 
 
 def select_within(found: list[Deadline], within_days: int | None) -> list[Deadline]:

@@ -204,10 +204,14 @@ def verify_bundle(
     if as_json:
         emit_json(report)
     elif report.ok:
-        console.print(table(f"bundle for {report.subject}", ["entry", "type", "time"],
+        what = "case file" if report.files or report.format == "hallmark-case/1" else "bundle"
+        console.print(table(f"{what} for {report.subject}", ["entry", "type", "time"],
                             [[e.seq, e.type, e.time] for e in report.events]))
         console.print(f"[green]valid[/green]: {len(report.events)} entries prove into the "
                       f"checkpoint of size {report.tree_size} signed by {report.verifier_key}")
+        if report.files:
+            console.print(f"{len(report.files)} files match the digests their entries logged "
+                          f"({', '.join(sorted({f.kind for f in report.files}))})")
         if report.timestamp:
             console.print(f"time-stamped: the first {report.timestamp.checkpoint_size} entries "
                           f"existed by {report.timestamp.gen_time}")

@@ -13,6 +13,7 @@ def hallmark_cli_commands(app: Any) -> None:
     from hallmark.cli import (
         agreement_cmds,
         audit_cmds,
+        incident_cmds,
         inventory_cmds,
         ip_cmds,
         ledger_cmds,
@@ -23,5 +24,5 @@ def hallmark_cli_commands(app: Any) -> None:
     )
 
     for group in (vault_cmds, inventory_cmds, audit_cmds, ledger_cmds, party_cmds, ip_cmds,
-                  agreement_cmds, share_cmds, review_cmds):
+                  agreement_cmds, share_cmds, review_cmds, incident_cmds):
         group.register(app)

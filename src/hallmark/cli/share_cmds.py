@@ -170,6 +170,12 @@ def trace(
                           highlight=False)
     if evidence is not None and not result.accused:
         err_console.print("no evidence bundle written: nobody is accused", highlight=False)
+    if result.trace and not as_json:
+        err_console.print(f"recorded as trace {result.trace}"
+                          + (f"; opened incident(s) {', '.join(result.incidents)}"
+                             if result.incidents else
+                             (f" (`hallmark incident open --from {result.trace}`)"
+                              if result.accused else "")), highlight=False)
 
 
 def _render(result: TraceResult) -> None:

@@ -28,46 +28,17 @@ from hallmark.schemas.evidence import BundleCheck, BundleCheckEvent, BundleCheck
 FORMAT = "hallmark-evidence/1"
 MAX_BUNDLE = 512 << 20
 MAX_MEMBER = 4 << 20
+MAX_FILE = 64 << 20  # a document or nested bundle inside a case file
 MAX_MEMBERS = 200_000
 MAX_TOTAL = 1 << 30
+# Both formats' member names (a case file adds timeline.md and files/); each format's check then
+# demands exactly the members its manifest implies.
 MEMBER = re.compile(r"(README\.txt|manifest\.json|checkpoint\.txt|key\.pem|verifier-key\.txt"
+                    r"|timeline\.md|files/[0-9a-f]{64}/[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
                     r"|events/\d{12}\.json|proofs/\d{12}\.json|timestamp/(token\.tsr|tsa-chain\.pem"
                     r"|checkpoint\.txt|consistency\.json|event\.json|event-proof\.json))")
-README = """Hallmark evidence bundle for subject {subject}
-==========================================================
-
-This zip proves that the events in events/ are entries of a Hallmark vault's append-only log,
-as signed by the vault's key in checkpoint.txt. Check it with `hallmark verify-bundle THIS.zip
---key KEYFILE` (no vault needed), or by hand:
-
-1. key.pem is the vault's Ed25519 public key; verifier-key.txt is the same key as a C2SP
-   verifier key "<name>+<key id>+<base64(0x01 || key)>". Obtain the vault owner's key through a
-   channel you trust and compare: the bundle alone cannot prove who holds the key.
-2. checkpoint.txt is a C2SP signed note (https://c2sp.org/signed-note, tlog-checkpoint): lines
-   origin, tree size, base64 root hash; a blank line; then "\u2014 <name> <base64(key id ||
-   Ed25519 signature)>". Verify the signature over the text before the blank line (with its
-   final newline) with key.pem.
-3. Each events/NNNNNNNNNNNN.json is one log entry, canonical JSON (RFC 8785), with fields type,
-   time (UTC), actor, subjects and payload. Its leaf hash is SHA-256(0x00 || entry bytes).
-4. proofs/NNNNNNNNNNNN.json is its RFC 9162 inclusion proof (section 2.1.3): index, tree_size,
-   leaf_hash and the audit path (hex), leaf side first. Folding the path with
-   node = SHA-256(0x01 || left || right) per RFC 9162 section 2.1.3.2 must give the root in
-   checkpoint.txt.
-5. If timestamp/ is present: token.tsr is an RFC 3161 TimeStampResp over SHA-256 of
-   timestamp/checkpoint.txt (an earlier checkpoint, signed as in 2); tsa-chain.pem holds the
-   TSA's certificates (pin your own trusted TSA root with --tsa-root); consistency.json is the
-   RFC 9162 consistency proof (section 2.1.4) from that checkpoint to checkpoint.txt, with
-   old_size/old_root and new_size/new_root equal to those two checkpoints' sizes and roots;
-   event.json is the log entry "ledger.timestamped" that records the time-stamped checkpoint's
-   size and root, the token's time and the SHA-256 of token.tsr and of tsa-chain.pem, with its
-   inclusion proof event-proof.json. Entries with an index below the time-stamped tree size
-   existed no later than the token's time. (Tokens made by older versions use SHA-512.)
-   e.g. openssl ts -verify -in timestamp/token.tsr -data timestamp/checkpoint.txt
-        -CAfile ROOT.pem
-
-The bundle shows that these entries are in the log; it cannot show that no other entries
-about the subject exist.
-"""
+# How a third party checks a bundle by hand; shipped as text beside this module.
+README = (Path(__file__).parent / "bundle-README.txt").read_text(encoding="utf-8")
 
 
 def canonical(document: Any) -> bytes:
@@ -101,17 +72,15 @@ def load_public_key(data: bytes) -> tuple[str | None, Ed25519PublicKey]:
     return None, loaded
 
 
-def build(conn: Connection, subject: str, name: str,
-          public_key: Ed25519PublicKey) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """The manifest and every member of the bundle for `subject` (a log subject), proved
-    against the newest checkpoint signed by `name`'s `public_key`."""
+def prove(conn: Connection, seqs: list[int], name: str, public_key: Ed25519PublicKey
+          ) -> tuple[note.Checkpoint, list[dict[str, Any]], dict[str, bytes], bool]:
+    """The entries `seqs` with their inclusion proofs against the newest checkpoint signed by
+    `name`'s `public_key`, that checkpoint, the key, and the latest time-stamp covering it:
+    what every bundle format carries. Returns (checkpoint, listed entries, members, stamped)."""
     members: dict[str, bytes] = {}
     cp = verify.latest(conn, name, public_key)
-    seqs = [s for s in log.events_for(conn, subject) if s < cp.size]
-    if not seqs:
-        raise NotFound(f"subject {subject!r} has no events in the log", field="subject")
     listed = []
-    for seq in seqs:
+    for seq in sorted(s for s in seqs if s < cp.size):
         entry = log.event(conn, seq)
         members[f"events/{seq:012d}.json"] = entry["entry"]
         members[f"proofs/{seq:012d}.json"] = canonical(verify.inclusion(conn, seq, cp))
@@ -127,16 +96,25 @@ def build(conn: Connection, subject: str, name: str,
         members["timestamp/event.json"] = log.event(conn, stamp.event_seq)["entry"]
         members["timestamp/event-proof.json"] = canonical(
             verify.inclusion(conn, stamp.event_seq, cp))
-    vkey = note.verifier_key(name, public_key)
-    manifest: dict[str, Any] = {
-        "format": FORMAT, "subject": subject, "origin": cp.origin, "key_name": name,
-        "verifier_key": vkey, "tree_size": cp.size,
-        "events": listed, "timestamp": stamp is not None,
-    }
-    members["manifest.json"] = canonical(manifest)
     members["checkpoint.txt"] = cp.note.encode()
     members["key.pem"] = public_pem(public_key)
-    members["verifier-key.txt"] = (vkey + "\n").encode()
+    members["verifier-key.txt"] = (note.verifier_key(name, public_key) + "\n").encode()
+    return cp, listed, members, stamp is not None
+
+
+def build(conn: Connection, subject: str, name: str,
+          public_key: Ed25519PublicKey) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The manifest and every member of the bundle for `subject` (a log subject), proved
+    against the newest checkpoint signed by `name`'s `public_key`."""
+    cp, listed, members, stamped = prove(conn, log.events_for(conn, subject), name, public_key)
+    if not listed:
+        raise NotFound(f"subject {subject!r} has no events in the log", field="subject")
+    manifest: dict[str, Any] = {
+        "format": FORMAT, "subject": subject, "origin": cp.origin, "key_name": name,
+        "verifier_key": note.verifier_key(name, public_key), "tree_size": cp.size,
+        "events": listed, "timestamp": stamped,
+    }
+    members["manifest.json"] = canonical(manifest)
     members["README.txt"] = README.replace("{subject}", subject).encode()
     return manifest, members
 
@@ -146,19 +124,26 @@ def write_zip(out: Path, members: dict[str, bytes], field: str | None = None) ->
     out = Path(out).expanduser()
     if out.is_dir():
         raise InputError(f"{out} is a folder; name the .zip file to write", field=field)
+    write_atomically(out, zip_bytes(members), field=field)
+
+
+def zip_bytes(members: dict[str, bytes]) -> bytes:
+    """The members as a deterministic zip: README first, fixed times."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for member in sorted(members, key=lambda n: (n != "README.txt", n)):
             zf.writestr(zipfile.ZipInfo(member, (1980, 1, 1, 0, 0, 0)), members[member],
                         zipfile.ZIP_DEFLATED)
-    write_atomically(out, buffer.getvalue(), field=field)
+    return buffer.getvalue()
 
 
-def _read_members(path: Path) -> dict[str, bytes]:
-    if path.stat().st_size > MAX_BUNDLE:
+def read_members(source: Path | bytes) -> dict[str, bytes]:
+    """Every member of a bundle (a file, or the bytes of one inside a case file), bounded."""
+    size = len(source) if isinstance(source, bytes) else source.stat().st_size
+    if size > MAX_BUNDLE:
         raise IntegrityError(f"bundle is larger than {MAX_BUNDLE >> 20} MiB")
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:
             infos = zf.infolist()
             if len(infos) > MAX_MEMBERS:
                 raise IntegrityError("bundle has too many members")
@@ -169,12 +154,13 @@ def _read_members(path: Path) -> dict[str, bytes]:
                     raise IntegrityError(f"unexpected member {info.filename!r} in the bundle")
                 if info.filename in members:
                     raise IntegrityError(f"member {info.filename!r} appears twice")
-                if info.file_size > MAX_MEMBER:
+                most = MAX_FILE if info.filename.startswith("files/") else MAX_MEMBER
+                if info.file_size > most:
                     raise IntegrityError(f"member {info.filename!r} is too large")
                 with zf.open(info) as fh:
-                    data = fh.read(MAX_MEMBER + 1)
+                    data = fh.read(most + 1)
                 total += len(data)
-                if len(data) > MAX_MEMBER or total > MAX_TOTAL:
+                if len(data) > most or total > MAX_TOTAL:
                     raise IntegrityError(f"member {info.filename!r} is too large")
                 members[info.filename] = data
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError,
@@ -189,7 +175,7 @@ def _need(members: dict[str, bytes], name: str) -> bytes:
     return members[name]
 
 
-def _json(members: dict[str, bytes], name: str) -> Any:
+def json_member(members: dict[str, bytes], name: str) -> Any:
     data = _need(members, name)
     try:
         document = json.loads(data)
@@ -241,7 +227,7 @@ def verify_bundle(path: Path, pinned: bytes | None = None,
     pinned_key = load_public_key(pinned) if pinned is not None else None
     report = BundleCheck(key_pinned=pinned_key is not None)
     try:
-        _check(_read_members(path), report, pinned_key, tsa_roots)
+        check_members(read_members(path), report, pinned_key, tsa_roots)
         report.ok = True
     except IntegrityError as exc:
         report.problem = str(exc)
@@ -250,13 +236,44 @@ def verify_bundle(path: Path, pinned: bytes | None = None,
     return report
 
 
-def _check(members: dict[str, bytes], report: BundleCheck,
-           pinned: tuple[str | None, Ed25519PublicKey] | None,
-           tsa_roots: list[x509.Certificate] | None) -> None:
-    manifest = _json(members, "manifest.json")
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise IntegrityError(f"manifest.json is not a {FORMAT} manifest")
-    report.subject, report.origin = str(manifest["subject"]), str(manifest["origin"])
+def check_members(members: dict[str, bytes], report: BundleCheck,
+                  pinned: tuple[str | None, Ed25519PublicKey] | None,
+                  tsa_roots: list[x509.Certificate] | None) -> None:
+    """Check a bundle's members (IntegrityError on the first problem), by its manifest's format."""
+    manifest = json_member(members, "manifest.json")
+    fmt = manifest.get("format") if isinstance(manifest, dict) else None
+    if fmt != FORMAT:
+        from hallmark.ledger import casefile  # a case file nests bundles: checked recursively
+
+        if fmt == casefile.FORMAT:
+            report.format = fmt
+            casefile.check(members, manifest, report, pinned, tsa_roots)
+            return
+        raise IntegrityError(f"manifest.json is not a {FORMAT} or {casefile.FORMAT} manifest")
+    report.format = fmt
+    report.subject = str(manifest["subject"])
+    name, cp, expected = check_signed(members, manifest, report, pinned, tsa_roots,
+                                      {report.subject})
+    extra = sorted(set(members) - expected)
+    if extra:
+        raise IntegrityError(f"bundle holds members its manifest does not list: {extra[0]}")
+    # Every manifest field is derived from checked content; rebuilding it catches any edit.
+    rebuilt = {"format": FORMAT, "subject": report.subject, "origin": cp.origin, "key_name": name,
+               "verifier_key": report.verifier_key, "tree_size": cp.size,
+               "timestamp": bool(report.timestamp),
+               "events": [{"seq": e.seq, "type": e.type, "time": e.time} for e in report.events]}
+    if manifest != rebuilt:
+        raise IntegrityError("manifest.json disagrees with the entries it lists")
+
+
+def check_signed(members: dict[str, bytes], manifest: dict[str, Any], report: BundleCheck,
+                 pinned: tuple[str | None, Ed25519PublicKey] | None,
+                 tsa_roots: list[x509.Certificate] | None, subjects: set[str]
+                 ) -> tuple[str, note.Checkpoint, set[str]]:
+    """What every format shares: the key (pinned or not), the signed checkpoint, each listed
+    entry (naming one of `subjects`) with its proof, the time-stamp. Returns the key name, the
+    checkpoint and the member names these account for."""
+    report.origin = str(manifest["origin"])
     name = str(manifest["key_name"])
     try:
         key = serialization.load_pem_public_key(_need(members, "key.pem"))
@@ -287,8 +304,7 @@ def _check(members: dict[str, bytes], report: BundleCheck,
     expected = {"README.txt", "manifest.json", "checkpoint.txt", "key.pem", "verifier-key.txt"}
     for item in listed:
         seq = int(item["seq"])
-        report.events.append(BundleCheckEvent(**_check_event(members, seq, item, cp,
-                                                            report.subject)))
+        report.events.append(BundleCheckEvent(**_check_event(members, seq, item, cp, subjects)))
         expected |= {f"events/{seq:012d}.json", f"proofs/{seq:012d}.json"}
     if manifest["timestamp"]:
         expected |= {f"timestamp/{n}" for n in ("token.tsr", "tsa-chain.pem", "checkpoint.txt",
@@ -296,28 +312,22 @@ def _check(members: dict[str, bytes], report: BundleCheck,
                                                  "event-proof.json")}
         report.timestamp = BundleCheckTimestamp(**_check_timestamp(members, name, key, cp,
                                                                    tsa_roots))
-    extra = sorted(set(members) - expected)
-    if extra:
-        raise IntegrityError(f"bundle holds members its manifest does not list: {extra[0]}")
-    # Every manifest field is derived from checked content; rebuilding it catches any edit.
-    rebuilt = {"format": FORMAT, "subject": report.subject, "origin": cp.origin, "key_name": name,
-               "verifier_key": vkey, "tree_size": cp.size, "timestamp": bool(report.timestamp),
-               "events": [{"seq": e.seq, "type": e.type, "time": e.time} for e in report.events]}
-    if manifest != rebuilt:
-        raise IntegrityError("manifest.json disagrees with the entries it lists")
+    return name, cp, expected
 
 
 def _check_event(members: dict[str, bytes], seq: int, item: dict[str, Any],
-                 cp: note.Checkpoint, subject: str) -> dict[str, Any]:
+                 cp: note.Checkpoint, subjects: set[str]) -> dict[str, Any]:
     entry = _need(members, f"events/{seq:012d}.json")
-    parsed = _json(members, f"events/{seq:012d}.json")
-    if not isinstance(parsed, dict) or subject not in parsed.get("subjects", []):
-        raise IntegrityError(f"entry {seq} does not name the subject {subject!r}")
+    parsed = json_member(members, f"events/{seq:012d}.json")
+    named = parsed.get("subjects") if isinstance(parsed, dict) else None
+    if not isinstance(named, list) or not subjects & {s for s in named if isinstance(s, str)}:
+        raise IntegrityError(f"entry {seq} does not name the subject "
+                             f"{' or '.join(map(repr, sorted(subjects)))}")
     if (parsed.get("type"), parsed.get("time")) != (item.get("type"), item.get("time")):
         raise IntegrityError(f"entry {seq} disagrees with the manifest")
     leaf = merkle.leaf_hash(entry)
-    hashes = _proof(_json(members, f"proofs/{seq:012d}.json"), f"proofs/{seq:012d}.json", seq,
-                    cp.size, leaf)
+    name = f"proofs/{seq:012d}.json"
+    hashes = _proof(json_member(members, name), name, seq, cp.size, leaf)
     if not merkle.verify_inclusion(seq, cp.size, leaf, hashes, cp.root):
         raise IntegrityError(f"entry {seq}: its inclusion proof does not verify against the "
                              "checkpoint (entry or proof was changed)")
@@ -328,7 +338,7 @@ def _check_timestamp(members: dict[str, bytes], name: str, key: Ed25519PublicKey
                      cp: note.Checkpoint, roots: list[x509.Certificate] | None) -> dict[str, Any]:
     stamped = members["timestamp/checkpoint.txt"]
     old = note.open_checkpoint(stamped.decode(), name, key)
-    proof = _json(members, "timestamp/consistency.json")
+    proof = json_member(members, "timestamp/consistency.json")
     hashes = _hashes(proof, "timestamp/consistency.json")
     # The sizes and roots it states must be those of the two signed checkpoints it joins.
     _fields(proof, "timestamp/consistency.json", {
@@ -342,8 +352,8 @@ def _check_timestamp(members: dict[str, bytes], name: str, key: Ed25519PublicKey
         raise IntegrityError("the time-stamped checkpoint is not consistent with checkpoint.txt")
     chain, token = members["timestamp/tsa-chain.pem"], members["timestamp/token.tsr"]
     entry = _need(members, "timestamp/event.json")
-    parsed = _json(members, "timestamp/event.json")
-    proof = _json(members, "timestamp/event-proof.json")
+    parsed = json_member(members, "timestamp/event.json")
+    proof = json_member(members, "timestamp/event-proof.json")
     leaf = merkle.leaf_hash(entry)
     index = proof.get("index") if isinstance(proof, dict) else None
     if not isinstance(parsed, dict) or parsed.get("type") != "ledger.timestamped" \

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from hallmark.schemas.checklist import *  # noqa: F403
     from hallmark.schemas.deadlines import *  # noqa: F403
     from hallmark.schemas.evidence import *  # noqa: F403
+    from hallmark.schemas.incidents import *  # noqa: F403
     from hallmark.schemas.inventions import *  # noqa: F403
     from hallmark.schemas.inventory import *  # noqa: F403
     from hallmark.schemas.ledger import *  # noqa: F403
@@ -43,14 +44,15 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "LogVerification", "PublicKey", "SignedCheckpoint", "StatusTimestamp", "WitnessResult",
     ),
     "evidence": (
-        "Attestation", "AttestationCheck", "BundleCheck", "BundleCheckEvent",
+        "Attestation", "AttestationCheck", "BundleCheck", "BundleCheckEvent", "BundleCheckFile",
         "BundleCheckTimestamp", "BundleEvent", "EvidenceBundle", "ModelCheck", "ModelSignature",
     ),
     "parties": (
         "Party", "PartyRow", "PartyList", "PartyAgreement", "Diligence", "PartyReport",
     ),
     "agreements": (
-        "AgreementTerms", "PermittedUse", "OwnershipTerm", "RenewalTerms", "Agreement",
+        "AgreementTerms", "PermittedUse", "OwnershipTerm", "RenewalTerms", "BreachTerms",
+        "Agreement",
         "AgreementRow", "AgreementList", "AgreementVersion", "MissingRequired", "ReviewedRisk",
         "AgreementReview", "AgreementDetail", "OwnershipRow", "FutureTerm", "OwnershipConflict",
         "OwnershipMatrix",
@@ -79,6 +81,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "reports": (
         "BomWritten",
+    ),
+    "incidents": (
+        "BreachedClause", "Incident", "IncidentAccusation", "IncidentFile", "IncidentList",
+        "IncidentStep", "Notice", "CaseFile",
     ),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -15,7 +15,8 @@ from hallmark.errors import InputError
 from hallmark.policy.compile import ACTIONS
 from hallmark.schemas.base import Record
 
-__all__ = ["AgreementTerms", "PermittedUse", "OwnershipTerm", "RenewalTerms", "Agreement",
+__all__ = ["AgreementTerms", "PermittedUse", "OwnershipTerm", "RenewalTerms", "BreachTerms",
+           "Agreement",
            "AgreementRow", "AgreementList", "AgreementVersion", "MissingRequired", "ReviewedRisk",
            "AgreementReview", "AgreementDetail", "OwnershipRow", "FutureTerm",
            "OwnershipConflict", "OwnershipMatrix"]
@@ -130,6 +131,16 @@ class RenewalTerms(_Strict):
     notice: Duration | None = None
 
 
+class BreachTerms(_Strict):
+    """What the agreement gives on a breach: the cure period after notice, the remedies a notice
+    cites, and whether a trace that accuses a party opens an incident by itself."""
+
+    cure_period: Duration | None = None
+    remedies: list[Annotated[str, Field(min_length=1, max_length=500)]] | None = Field(
+        default=None, min_length=1, max_length=20)
+    incident_on_trace: bool = False
+
+
 class AgreementTerms(_Strict):
     """The terms of one agreement, as written in its YAML file."""
 
@@ -150,6 +161,7 @@ class AgreementTerms(_Strict):
     renewal: RenewalTerms | None = None
     limits: dict[Annotated[str, Field(min_length=1, max_length=64)], int] | None = None
     exit_strategy: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+    breach: BreachTerms | None = None
     notes: Annotated[str, Field(max_length=5000)] | None = None
 
     @field_validator("id")

@@ -11,7 +11,7 @@ from pydantic import Field
 from hallmark.schemas.base import Record
 
 __all__ = ["Attestation", "AttestationCheck", "BundleCheck", "BundleCheckEvent",
-           "BundleCheckTimestamp", "BundleEvent", "EvidenceBundle", "ModelCheck",
+           "BundleCheckFile", "BundleCheckTimestamp", "BundleEvent", "EvidenceBundle", "ModelCheck",
            "ModelSignature"]
 
 
@@ -54,6 +54,15 @@ class BundleCheckTimestamp(Record):
     tsa_pinned: bool
 
 
+class BundleCheckFile(Record):
+    """One file of a case file: its digest matched its name and a logged event recorded it."""
+
+    path: str
+    kind: str
+    sha256: str
+    seq: int
+
+
 class BundleCheck(Record):
     """The outcome of checking a bundle with no vault (`verify-bundle --json`); `problem`
     names the first thing that failed."""
@@ -68,6 +77,9 @@ class BundleCheck(Record):
     tree_size: int | None = None
     events: list[BundleCheckEvent] = Field(default_factory=list)
     timestamp: BundleCheckTimestamp | None = None
+    format: str | None = None  # hallmark-evidence/1, or hallmark-case/1 for a case file
+    # A case file's documents, notices and nested bundles, each bound to a logged digest.
+    files: list[BundleCheckFile] = Field(default_factory=list)
 
 
 class Attestation(Record):

@@ -24,16 +24,19 @@ class Candidate(Record):
 
 class TraceResult(Record):
     """The outcome of examining a suspect; its JSON form is exactly {asset, rows_matched,
-    accused, needed_rows} (the rest is for the human rendering and the API's detail)."""
+    accused, needed_rows, trace, incidents}: `trace` is the recorded trace's id (null when it
+    was inconclusive and nothing was recorded), `incidents` those opened by themselves because
+    an agreement asks for it. The rest is for the human rendering and the API's detail."""
 
     asset: str
     rows_matched: int
     accused: list[Candidate]
     needed_rows: int
+    trace: str | None = None
+    incidents: list[str] = Field(default_factory=list)
     recipients: int = Field(default=0, exclude=True)
     positions: int = Field(default=0, exclude=True)
     top: list[Candidate] = Field(default_factory=list, exclude=True)
-    trace: str | None = Field(default=None, exclude=True)
     evidence: list[str] = Field(default_factory=list, exclude=True)
 
     @property

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         checklist,
         deadlines,
         evidence,
+        incidents,
         inventions,
         inventory,
         ledger,
@@ -42,6 +43,7 @@ __all__ = [
     "shares",
     "traces",
     "reports",
+    "incidents",
 ]
 
 

@@ -85,6 +85,10 @@ def _trace(vault: Vault, suspect: Path, actor: str, asset: str | None, evidence:
         return result
     result.trace = "tr-" + uuid.uuid4().hex[:16]
     _record(vault, result, suspect, actor)
+    if result.accused:  # an agreement may ask for an incident as soon as a trace accuses
+        from hallmark.services.incidents import auto_open
+
+        result.incidents = auto_open(vault, result.trace, actor=actor)
     if evidence is not None and result.accused:
         result.evidence = _evidence(vault, result.accused, evidence)
     return result
