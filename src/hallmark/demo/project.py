@@ -86,7 +86,7 @@ def build_sample_project(root: Path, rows: int = 5000, seed: int = 7) -> Path:
     return root
 
 
-def share_and_trace(vault: Vault, data: Asset, folder: Path) -> list[str]:
+def share_and_trace(vault: Vault, data: Asset, folder: Path) -> tuple[list[str], str | None]:
     """Share the dataset with both partners (one is denied), leak a transformed fragment of
     the copy that was handed out, and trace it back with an evidence bundle."""
     import pyarrow.csv as pacsv
@@ -126,7 +126,7 @@ def share_and_trace(vault: Vault, data: Asset, folder: Path) -> list[str]:
     report = services.evidence.verify_bundle(evidence)
     lines.append(f"evidence bundle {evidence.name}: "
                  + ("verifies offline" if report.ok else f"FAILS: {report.problem}"))
-    return lines
+    return lines, result.trace if result.accused else None
 
 
 def witness_demo(vault: Vault, witness_file: Path) -> list[str]:
@@ -183,7 +183,13 @@ def run_demo(say: Callable[[Any], None], workdir: Path | None = None) -> Path:
     for line in review_demo_nda(vault):
         say(f"   {line}")
     say("[bold]8. Share traceably, then trace a leak:[/bold]")
-    for line in share_and_trace(vault, data, root / "shared"):
+    traced, trace = share_and_trace(vault, data, root / "shared")
+    for line in traced:
+        say(f"   {line}")
+    say("[bold]8b. Enforce:[/bold] the leak becomes an incident, a notice, a case file")
+    from hallmark.demo.enforce import enforce_demo
+
+    for line in enforce_demo(vault, trace, root / "enforce"):
         say(f"   {line}")
     findings = services.audit.audit(vault, actor=actor).findings
     by_rule: dict[str, int] = {}
@@ -211,4 +217,6 @@ def run_demo(say: Callable[[Any], None], workdir: Path | None = None) -> Path:
     say("  hallmark shares                      # who received which marked copy")
     say(f"  hallmark trace {root / 'shared' / 'found-on-a-forum.parquet'}")
     say(f"  hallmark review {services.review.sample_path()} --type nda")
+    say("  hallmark incident list               # breaches, from trace to case file")
+    say(f"  hallmark verify-bundle {root / 'enforce' / 'case.zip'}")
     return project

@@ -61,9 +61,10 @@ def plain_p_value(p: float, recipients: int) -> str:
     else:
         mantissa, exponent = f"{p:.1e}".split("e")
         odds = f"about {mantissa} in 10^{-int(exponent)}" if p < 1e-3 else f"{p:.2g}"
+    compared = "the one recipient" if recipients == 1 else f"all {recipients} recipients"
     return (f"If this recipient were not the source of the copy, the chance of its fingerprint "
             f"showing this strongly would be {odds} (p-value {p:.3g}, already corrected for "
-            f"comparing all {recipients} recipients of the material).")
+            f"comparing {compared} of the material).")
 
 
 def to_format(markdown: str, fmt: str) -> bytes:
