@@ -150,7 +150,8 @@ def test_json_shapes(world: World) -> None:
     found = services.traces.trace(world.vault, leak, actor="bob")
     assert isinstance(found, TraceResult)
     traced = found.to_json()
-    assert list(traced) == ["asset", "rows_matched", "accused", "needed_rows"]
+    assert list(traced) == ["asset", "rows_matched", "accused", "needed_rows", "trace",
+                            "incidents"]
     assert list(traced["accused"][0]) == ["recipient", "share", "score", "p_value"]
     assert traced["accused"][0]["score"] == round(found.accused[0].score, 4)
 
