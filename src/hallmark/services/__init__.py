@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         review,
         shares,
         traces,
+        trademarks,
     )
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "review",
     "shares",
     "traces",
+    "trademarks",
     "reports",
 ]
 
