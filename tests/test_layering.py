@@ -25,7 +25,7 @@ PURE = [
     "policy/compile.py", "policy/decide.py", "review/metrics.py", "review/features.py",
     "review/segment.py", "review/patterns.py", "review/evidence.py", "inventory/classify.py",
     "inventory/licenses.py", "inventory/code.py", "inventory/authorship.py", "inventory/pii.py",
-    "store/clock.py", "errors.py", "files.py",
+    "store/clock.py", "errors.py", "files.py", "reports/textpdf.py",
 ]
 
 # Where sqlalchemy may be imported: the store, the vault, the services, and the private

@@ -55,11 +55,12 @@ def test_json_shapes(world: World, cli) -> None:  # type: ignore[no-untyped-def]
     added = json.loads(cli("invention", "add", "Triage", "--conceived", _days(-30),
                            "--inventors", "Priya Rao", "--json").stdout)
     assert list(added) == ["id", "title", "conceived", "inventors", "assets", "disclosed",
-                           "filings"]
+                           "filings", "publication"]
     assert added["inventors"] == ["priya-rao"] and added["filings"] == []
     filed = json.loads(cli("filing", "add", "inv-0001", "--kind", "pct", "--office", "WIPO",
                            "--filed", _days(-2), "--number", "PCT/US2026/1", "--json").stdout)
-    assert list(filed) == ["id", "invention", "kind", "office", "filed", "number", "created"]
+    assert list(filed) == ["id", "invention", "kind", "office", "filed", "number", "created",
+                           "warnings"]
     listed = json.loads(cli("invention", "list", "--json").stdout)
     assert list(listed) == ["inventions"]
     assert listed["inventions"][0]["filings"] == [filed]

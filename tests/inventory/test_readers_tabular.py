@@ -173,7 +173,22 @@ def test_card_front_matter(tmp_path: Path) -> None:
     assert read_metadata(path, "model") == {"format": "card", "card": {
         "license": "other", "license_name": "llama3", "license_link": "LICENSE",
         "pipeline_tag": "text-generation", "datasets": ["HuggingFaceH4/ultrachat_200k"],
-        "base_model": "meta-llama/Meta-Llama-3-8B", "tags": ["text-generation", "chat"]}}
+        "base_model": "meta-llama/Meta-Llama-3-8B", "tags": ["text-generation", "chat"],
+        "model_name": "My model"}}
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("---\nmodel_name: Med-Triage\n---\n# Other\n", "Med-Triage"),
+    ("---\nmodel-index:\n- name: triage-v2\n  results: []\n---\n# Other\n", "triage-v2"),
+    ("---\nlicense: mit\n---\n\n```\n# not a title\n```\n## Sub\n# **Med** `Triage`\n",
+     "Med Triage"),
+    ("---\nlicense: mit\n---\n# [Triage](https://x.org) #\n", "Triage"),
+    ("---\nmodel_name: [a, b]\nmodel-index: {name: x}\n---\nno heading\n", None),
+])
+def test_card_names_its_model(tmp_path: Path, text: str, name: str | None) -> None:
+    path = tmp_path / "README.md"
+    path.write_text(text)
+    assert read_metadata(path, "model")["card"].get("model_name") == name
 
 
 def test_markdown_without_front_matter_is_empty(tmp_path: Path) -> None:

@@ -125,6 +125,16 @@ def _patents(s: _State, step: Step) -> Step:
     months = int(rules()["patents"]["first_filing"]["months"])
     early = 0
     for inv in inventions:
+        pub = inv.publication
+        late = [f.id for f in inv.filings if pub is not None and f.filed > pub.published]
+        if late:
+            step.gaps.append(f"{inv.id} {inv.title!r}: {', '.join(late)} filed after its "
+                             "defensive publication (`hallmark audit`)")
+            continue
+        if pub is not None:  # published on purpose: prior art, no patent is being sought
+            early += 1
+            step.evidence.append(f"{inv.id} published defensively on {pub.published}")
+            continue
         conceived = date.fromisoformat(inv.conceived)
         first = min((date.fromisoformat(f.filed) for f in inv.filings), default=None)
         if first is not None and first <= conceived + relativedelta(months=months):
@@ -212,7 +222,7 @@ STEPS: list[tuple[str, str, Callable[[_State, Step], Step]]] = [
     ("collaboration", "A collaboration agreement with an ownership matrix", _collaboration),
     ("assignment", "Work-for-hire / assignment with every contractor and contributing "
                    "employee", _assignments),
-    ("patents", "Patents filed early for novel methods", _patents),
+    ("patents", "Patents filed early for novel methods (or published as prior art)", _patents),
     ("copyright", "Copyright records for code and documentation", _copyright),
     ("access", "Access controls on shared assets (tented teams)", _access),
     ("digests", "Version control with immutable digests", _digests),

@@ -1,5 +1,6 @@
 """Deadlines derived from rules shipped as YAML: patent filing windows, agreement expiry,
-renewal notice and confidentiality survival, and periodic reviews; exported as iCalendar.
+renewal notice and confidentiality survival, trademark maintenance and renewal, and periodic
+reviews; exported as iCalendar.
 `hallmark.services.deadlines` is the front door; `compute` is also what the audit rules read."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import Connection, select
 from hallmark.agreements.agreements import load_agreements
 from hallmark.agreements.inventions import load_inventions
 from hallmark.agreements.schema import add_duration
+from hallmark.agreements.trademarks import load_marks, renewal_deadlines
 from hallmark.agreements.yamlsrc import load_text
 from hallmark.schemas.deadlines import Deadline
 from hallmark.store import clock
@@ -63,6 +65,7 @@ def compute(conn: Connection, today: date | None = None) -> list[Deadline]:
     out += _agreement_deadlines(conn, r["agreements"], today)
     out += _review_deadline(conn, r["compliance"], today)
     out += _cure_deadlines(conn)
+    out += renewal_deadlines(load_marks(conn), r["trademarks"], today)
     near = int(r["near_days"])
     for d in out:
         due = date.fromisoformat(d.due)
@@ -77,6 +80,8 @@ def compute(conn: Connection, today: date | None = None) -> list[Deadline]:
 def _patent_deadlines(conn: Connection, r: dict[str, Any]) -> list[Deadline]:
     out = []
     for inv in load_inventions(conn):
+        if inv.publication is not None:
+            continue  # published: prior art, no patent to file for (see `filing-after-publication`)
         conceived = date.fromisoformat(inv.conceived)
         kinds = {f.kind for f in inv.filings}
         if not inv.filings:

@@ -1,5 +1,6 @@
-"""Invention disclosures (logged with their time) and the patent filings made for them: the
-rows and events behind `hallmark.services.inventions`, which validates the arguments first."""
+"""Invention disclosures (logged with their time), the patent filings made for them and their
+defensive publication (written by `agreements/publications.py`): the rows and events behind
+`hallmark.services.inventions`, which validates the arguments first."""
 
 from __future__ import annotations
 
@@ -13,15 +14,15 @@ from sqlalchemy import Connection, func, insert, select
 from hallmark.agreements.parties import resolve_party
 from hallmark.errors import HallmarkError, InputError, NotFound
 from hallmark.inventory.assets import resolve
-from hallmark.schemas.inventions import Filing, Invention
+from hallmark.schemas.inventions import Filing, Invention, Publication
 from hallmark.store.clock import utcnow
-from hallmark.store.tables import filings, inventions
+from hallmark.store.tables import filings, inventions, publications
 
 if TYPE_CHECKING:
     from hallmark.vault import Txn
 
 __all__ = ["FILING_KINDS", "Filing", "Invention", "get_invention", "load_inventions",
-           "office_code", "record_filing", "record_invention"]
+           "office_code", "publication_warning", "record_filing", "record_invention"]
 
 FILING_KINDS = ("provisional", "non-provisional", "pct", "national")
 OFFICE_ALIASES = {"EPO": "EP", "USPTO": "US", "WIPO": "WO", "UKIPO": "GB", "JPO": "JP",
@@ -91,11 +92,22 @@ def record_filing(txn: Txn, invention_id: str, kind: str, office: str, filed: da
         raise InputError("a national-phase filing needs a PCT filing first", field="kind")
     filing = Filing(id=f"{inv.id}-f{len(inv.filings) + 1}", invention=inv.id, kind=kind,
                     office=office, filed=filed.isoformat(), number=number, created=utcnow())
-    txn.conn.execute(insert(filings).values(**filing.model_dump()))
+    txn.conn.execute(insert(filings).values(**filing.model_dump(exclude={"warnings"})))
+    filing.warnings = publication_warning(filing, inv.publication)
     txn.log.append("filing.added", {"id": filing.id, "invention": inv.id, "kind": kind,
                                     "office": office, "filed": filing.filed,
                                     "number": number}, [inv.id, filing.id])
     return filing
+
+
+def publication_warning(filing: Filing, publication: Publication | None) -> list[str]:
+    """Why a filing may not hold: it was filed after the invention was published."""
+    if publication is None or filing.filed <= publication.published:
+        return []  # a disclosure on the filing day itself is not prior art to it
+    return [f"{filing.id} was filed on {filing.filed}, after the invention's defensive "
+            f"publication on {publication.published}: a public disclosure before filing may "
+            "bar a patent in most jurisdictions outside grace periods (e.g. the US 12-month "
+            "grace period, 35 U.S.C. 102(b)(1)); ask counsel"]
 
 
 def get_invention(conn: Connection, invention_id: str) -> Invention:
@@ -110,10 +122,18 @@ def _with_filings(conn: Connection, row: Any) -> Invention:
     inv = Invention(id=row.id, title=row.title, conceived=row.conceived,
                     inventors=json.loads(row.inventors), assets=json.loads(row.assets),
                     disclosed=row.disclosed)
+    pub = conn.execute(select(publications).where(publications.c.invention == row.id)).first()
+    if pub is not None:
+        inv.publication = Publication(
+            invention=pub.invention, published=pub.published, url=pub.url,
+            disclosure_sha256=pub.disclosure_sha256, format=pub.format,
+            timestamped=pub.timestamped, seq=pub.seq, created=pub.created)
     for f in conn.execute(select(filings).where(filings.c.invention == row.id)
                           .order_by(filings.c.filed, filings.c.id)):
-        inv.filings.append(Filing(id=f.id, invention=f.invention, kind=f.kind, office=f.office,
-                                  filed=f.filed, number=f.number, created=f.created))
+        filing = Filing(id=f.id, invention=f.invention, kind=f.kind, office=f.office,
+                        filed=f.filed, number=f.number, created=f.created)
+        filing.warnings = publication_warning(filing, inv.publication)
+        inv.filings.append(filing)
     return inv
 
 

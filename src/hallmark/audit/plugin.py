@@ -9,8 +9,13 @@ from hallmark.hooks import hookimpl
 
 @hookimpl
 def hallmark_audit_rules() -> list[Any]:
-    """The built-in rules: inventory, agreements and clause review."""
-    from hallmark.audit import rules_agreements, rules_inventory, rules_review  # noqa: F401
+    """The built-in rules: inventory, agreements, IP rights and clause review."""
+    from hallmark.audit import (  # noqa: F401
+        rules_agreements,
+        rules_inventory,
+        rules_ip,
+        rules_review,
+    )
     from hallmark.audit.registry import BUILTIN
 
     return list(BUILTIN.values())

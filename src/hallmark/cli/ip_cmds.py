@@ -1,4 +1,4 @@
-"""`invention add|list`, `filing add`, `deadlines` and `checklist`."""
+"""`invention add|list|publish`, `filing add`, `deadlines` and `checklist`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ from typing import Optional
 import typer
 from rich.text import Text
 
-from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
+from hallmark.cli.common import (
+    JsonOption,
+    console,
+    emit_json,
+    err_console,
+    open_vault,
+    table,
+)
 from hallmark.cli.safe import clean, safe_text, styled
 
 invention_app = typer.Typer(help="Invention disclosures.", no_args_is_help=True)
@@ -51,10 +58,48 @@ def invention_list(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         emit_json(found)
         return
     rows = [[i.id, i.title, i.conceived, ", ".join(i.inventors),
-             "; ".join(f"{f.kind} {f.office} {f.filed}" for f in i.filings) or "none"]
+             "; ".join(f"{f.kind} {f.office} {f.filed}" for f in i.filings) or "none",
+             f"{i.publication.published} ({i.publication.format})" if i.publication else ""]
             for i in found.inventions]
-    console.print(table(None, ["id", "title", "conceived", "inventors", "filings"], rows,
-                        wrap=("title", "inventors", "filings")))
+    console.print(table(None, ["id", "title", "conceived", "inventors", "filings", "published"],
+                        rows, wrap=("title", "inventors", "filings")))
+
+
+def _warn(lines: list[str]) -> None:
+    for line in lines:
+        err_console.print(f"warning: {safe_text(line)}", highlight=False)
+
+
+@invention_app.command("publish")
+def invention_publish(
+    ctx: typer.Context,
+    invention: str = typer.Argument(..., help="The invention's id."),
+    output: Path = typer.Option(..., "-o", "--output", help="The disclosure: .md or .pdf."),
+    abstract: Optional[str] = typer.Option(None, "--abstract", help="What the invention is."),  # noqa: UP045
+    summary: list[str] = typer.Option(  # noqa: B006 - Typer's way to say "none given"
+        [], "--summary", help="A claims-like statement of what is disclosed; repeat."),
+    source: Optional[Path] = typer.Option(  # noqa: UP045
+        None, "--from", help="A YAML file with `abstract` and `claims` (a list)."),
+    published: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--published", help="Publication date (YYYY-MM-DD; default today)."),
+    url: Optional[str] = typer.Option(None, "--public-url", help="Where it appeared."),  # noqa: UP045
+    as_json: bool = JsonOption,
+) -> None:
+    """Publish an invention defensively: a dated disclosure, logged, prior art from then on."""
+    from hallmark.services import inventions
+
+    vault = open_vault(ctx)
+    done = inventions.publish(vault, invention, output, actor=vault.actor, abstract=abstract,
+                              summary=summary or None, source=source, published=published,
+                              url=url)
+    _warn(done.warnings)
+    if as_json:
+        emit_json(done)
+        return
+    pub = done.publication
+    stamped = f", time-stamped {pub.timestamped}" if pub.timestamped else ""
+    console.print(f"Published {pub.invention} on {pub.published}: {safe_text(done.file)} "
+                  f"(sha256 {pub.disclosure_sha256[:16]}..., log entry {pub.seq}{stamped})")
 
 
 @filing_app.command("add")
@@ -73,6 +118,7 @@ def filing_add(
     vault = open_vault(ctx)
     filing = inventions.add_filing(vault, invention, kind, office, filed, number,
                                    actor=vault.actor)
+    _warn(filing.warnings)
     if as_json:
         emit_json(filing)
     else:

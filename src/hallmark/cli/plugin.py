@@ -17,6 +17,7 @@ def hallmark_cli_commands(app: Any) -> None:
         inventory_cmds,
         ip_cmds,
         ledger_cmds,
+        mark_cmds,
         party_cmds,
         review_cmds,
         share_cmds,
@@ -24,5 +25,5 @@ def hallmark_cli_commands(app: Any) -> None:
     )
 
     for group in (vault_cmds, inventory_cmds, audit_cmds, ledger_cmds, party_cmds, ip_cmds,
-                  agreement_cmds, share_cmds, review_cmds, incident_cmds):
+                  mark_cmds, agreement_cmds, share_cmds, review_cmds, incident_cmds):
         group.register(app)

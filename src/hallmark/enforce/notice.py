@@ -74,9 +74,12 @@ def to_format(markdown: str, fmt: str) -> bytes:
     if fmt == "docx":
         return _docx(markdown)
     if fmt == "pdf":
-        from hallmark.reports.pdf import text_pdf
+        from hallmark.reports.textpdf import render as text_pdf
 
-        return text_pdf([(style, _plain(text)) for style, text in _blocks(markdown)])
+        styles = {"heading1": "title", "heading2": "heading"}
+        return text_pdf([(styles.get(style, "body"),
+                          ("- " if style == "bullet" else "") + _plain(text))
+                         for style, text in _blocks(markdown)], title="Notice")
     raise InputError(f"write a notice as .md, .docx or .pdf, not .{fmt}", field="output")
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from hallmark.schemas.review import *  # noqa: F403
     from hallmark.schemas.shares import *  # noqa: F403
     from hallmark.schemas.traces import *  # noqa: F403
+    from hallmark.schemas.trademarks import *  # noqa: F403
 
 # module -> the names it exports (its __all__)
 _EXPORTS: dict[str, tuple[str, ...]] = {
@@ -64,7 +65,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Deadline", "DeadlineList",
     ),
     "inventions": (
-        "Filing", "Invention", "InventionList",
+        "Filing", "Invention", "InventionList", "Publication", "PublishedDisclosure",
+    ),
+    "trademarks": (
+        "Trademark", "TrademarkList",
     ),
     "checklist": (
         "ChecklistStep", "Checklist",

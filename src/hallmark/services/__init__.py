@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         review,
         shares,
         traces,
+        trademarks,
     )
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "review",
     "shares",
     "traces",
+    "trademarks",
     "reports",
     "incidents",
 ]

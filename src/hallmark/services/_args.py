@@ -4,14 +4,17 @@ about the named field, so that a Python caller never meets a TypeError from deep
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from hallmark.errors import HallmarkError, InputError
+from hallmark.store.clock import today
 
 T = TypeVar("T")
 
 MAX_TEXT = 10_000  # longer than any name, id or purpose a caller means
+MAX_REF = 400  # a party or asset reference: a name, an id or a path
 
 
 def renamed(exc: HallmarkError, field: str) -> HallmarkError:
@@ -75,3 +78,31 @@ def integer(value: object, field: str, *, least: int = 0, most: int = 2**62) -> 
     if not least <= value <= most:
         raise InputError(f"must lie in {least}..{most} (got {value})", field=field)
     return value
+
+
+def past_day(value: object, field: str) -> date:
+    """A calendar day (YYYY-MM-DD or a date) that is not in the future."""
+    from hallmark.agreements.schema import parse_date  # (YAML loads only where dates are)
+
+    if isinstance(value, datetime):  # a date and time is not a calendar day
+        raise InputError(f"expected a date as YYYY-MM-DD, got {value!r}", field=field)
+    try:
+        day = parse_date(value)
+    except ValueError as exc:
+        raise InputError(str(exc), field=field) from None
+    if day > today():
+        raise InputError(f"{day} is in the future", field=field)
+    return day
+
+
+def refs(values: object, field: str, what: str, most: int | None = None) -> list[str]:
+    """Non-empty names of things (parties, assets) of at most MAX_REF characters each."""
+    # A bare string would otherwise be read as a list of one-letter names.
+    if isinstance(values, str) or not isinstance(values, Sequence):
+        raise InputError(f"expected a list of {what}", field=field)
+    if any(not isinstance(v, str) or not v.strip() or len(v) > MAX_REF for v in values):
+        raise InputError(f"each of the {what} is a non-empty name of at most {MAX_REF} "
+                         "characters", field=field)
+    if most is not None and not 1 <= len(values) <= most:
+        raise InputError(f"name 1 to {most} {what}", field=field)
+    return [str(v) for v in values]
