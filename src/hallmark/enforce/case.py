@@ -77,10 +77,11 @@ def build(conn: Connection, blobs: BlobStore, incident: Incident, name: str,
                                                 public_key)
     entries = {item["seq"]: json.loads(members[f"events/{item['seq']:012d}.json"])
                for item in listed}
-    files = []
+    files: list[dict[str, Any]] = []
     for kind, digest, file_name, seq in _files(conn, incident, entries):
-        if seq not in entries:  # logged after the newest checkpoint: not provable yet
-            continue
+        if seq not in entries or any(f["path"] == casefile.file_member(digest, file_name)
+                                     for f in files):
+            continue  # not provable yet (after the newest checkpoint), or already carried
         try:
             data = blobs.get(digest)
         except OSError:
@@ -91,6 +92,7 @@ def build(conn: Connection, blobs: BlobStore, incident: Incident, name: str,
         path = casefile.file_member(digest, file_name)
         members[path] = data
         files.append({"path": path, "kind": kind, "sha256": digest, "seq": seq})
+    files.sort(key=lambda f: (f["seq"], f["kind"], f["path"]))  # the order the check demands
     members["timeline.md"] = casefile.timeline(incident.incident, sorted(entries.items()))
     manifest: dict[str, Any] = {
         "format": casefile.FORMAT, "incident": incident.incident, "party": incident.party,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import stat
 import string
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,14 @@ def load_template(kind: str, override: Path | None) -> tuple[str, str]:
     """The template text and its name: the file given, else `<kind>.md` shipped as data."""
     path = override or DATA / f"{kind}.md"
     try:
-        if path.stat().st_size > MAX_TEMPLATE:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would hang, /dev/zero never end
+            raise InputError(f"template {path.name} is not a regular file", field="template")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_TEMPLATE + 1)
+        if len(data) > MAX_TEMPLATE:
             raise InputError(f"template {path.name} is over {MAX_TEMPLATE >> 10} KiB",
                              field="template")
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read template {path.name}: {exc}", field="template") from None
     return text, path.name

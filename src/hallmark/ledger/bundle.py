@@ -154,6 +154,8 @@ def read_members(source: Path | bytes) -> dict[str, bytes]:
                     raise IntegrityError(f"unexpected member {info.filename!r} in the bundle")
                 if info.filename in members:
                     raise IntegrityError(f"member {info.filename!r} appears twice")
+                if info.flag_bits & 0x1:
+                    raise IntegrityError(f"member {info.filename!r} is encrypted")
                 most = MAX_FILE if info.filename.startswith("files/") else MAX_MEMBER
                 if info.file_size > most:
                     raise IntegrityError(f"member {info.filename!r} is too large")
@@ -164,7 +166,7 @@ def read_members(source: Path | bytes) -> dict[str, bytes]:
                     raise IntegrityError(f"member {info.filename!r} is too large")
                 members[info.filename] = data
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError,
-            NotImplementedError, OSError) as exc:
+            NotImplementedError, OSError, RuntimeError) as exc:
         raise IntegrityError(f"not a readable zip bundle: {exc}") from exc
     return members
 
@@ -183,6 +185,8 @@ def json_member(members: dict[str, bytes], name: str) -> Any:
             raise IntegrityError(f"{name} is not in canonical form (RFC 8785): it was edited")
     except (ValueError, UnicodeDecodeError, rfc8785.CanonicalizationError) as exc:
         raise IntegrityError(f"{name} is not valid JSON") from exc
+    except RecursionError:
+        raise IntegrityError(f"{name} is nested too deeply") from None
     return document
 
 
@@ -231,8 +235,9 @@ def verify_bundle(path: Path, pinned: bytes | None = None,
         report.ok = True
     except IntegrityError as exc:
         report.problem = str(exc)
-    except (HallmarkError, KeyError, TypeError, ValueError, AttributeError) as exc:
-        report.problem = f"malformed bundle: {exc}"
+    except (HallmarkError, KeyError, TypeError, ValueError, AttributeError,
+            RecursionError) as exc:
+        report.problem = f"malformed bundle: {type(exc).__name__}: {exc}"[:500]
     return report
 
 
@@ -262,7 +267,8 @@ def check_members(members: dict[str, bytes], report: BundleCheck,
                "verifier_key": report.verifier_key, "tree_size": cp.size,
                "timestamp": bool(report.timestamp),
                "events": [{"seq": e.seq, "type": e.type, "time": e.time} for e in report.events]}
-    if manifest != rebuilt:
+    # bytes, not values: in Python false == 0 and 1 == True would let a changed type through
+    if canonical(rebuilt) != members["manifest.json"]:
         raise IntegrityError("manifest.json disagrees with the entries it lists")
 
 
@@ -302,8 +308,13 @@ def check_signed(members: dict[str, bytes], manifest: dict[str, Any], report: Bu
     if not isinstance(listed, list) or not listed:
         raise IntegrityError("the manifest lists no events")
     expected = {"README.txt", "manifest.json", "checkpoint.txt", "key.pem", "verifier-key.txt"}
+    previous = -1
     for item in listed:
-        seq = int(item["seq"])
+        seq = item.get("seq") if isinstance(item, dict) else None
+        if type(seq) is not int or seq <= previous:
+            raise IntegrityError("manifest.json: events must be listed once each, by "
+                                 "increasing integer seq")
+        previous = seq
         report.events.append(BundleCheckEvent(**_check_event(members, seq, item, cp, subjects)))
         expected |= {f"events/{seq:012d}.json", f"proofs/{seq:012d}.json"}
     if manifest["timestamp"]:

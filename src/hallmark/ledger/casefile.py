@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from hallmark.errors import IntegrityError
 from hallmark.schemas.evidence import BundleCheck, BundleCheckFile
 
-__all__ = ["FORMAT", "FILE_KINDS", "README", "check", "file_member", "mentions", "summarise",
+__all__ = ["FORMAT", "FILE_KINDS", "README", "check", "file_member", "recorded", "summarise",
            "timeline"]
 
 FORMAT = "hallmark-case/1"
@@ -53,17 +53,6 @@ def file_member(sha256: str, name: str) -> str:
     if not safe[0].isalnum():
         safe = "f" + safe[:99]
     return f"files/{sha256}/{safe}"
-
-
-def mentions(value: Any, digest: str) -> bool:
-    """Whether a payload holds `digest` as a value anywhere (a field or a list item)."""
-    if isinstance(value, str):
-        return value == digest
-    if isinstance(value, dict):
-        return any(mentions(v, digest) for v in value.values())
-    if isinstance(value, list):
-        return any(mentions(v, digest) for v in value)
-    return False
 
 
 def summarise(entry: dict[str, Any]) -> str:
@@ -121,16 +110,31 @@ def check(members: dict[str, bytes], manifest: Any, report: BundleCheck,
               and isinstance(p := e.get("payload"), dict) and p.get("incident") == incident]
     if not opened:
         raise IntegrityError(f"the case holds no incident.opened entry for {incident!r}")
-    if (opened[0].get("party"), opened[0].get("asset")) != (manifest.get("party"),
-                                                             manifest.get("asset")):
+    first = opened[0]
+    if (first.get("party"), first.get("asset")) != (manifest.get("party"),
+                                                     manifest.get("asset")):
         raise IntegrityError("manifest.json: party or asset is not the opened incident's")
+    # The case is about what the incident was opened on, and the party's own teams: a wider
+    # list of subjects would let another partner's entries in.
+    allowed = {incident, first.get("party"), first.get("asset"), first.get("source")}
+    for listed in ("shares", "agreements"):
+        if isinstance(first.get(listed), list):
+            allowed |= {v for v in first[listed] if isinstance(v, str)}
+    team = f"{first.get('party')}/"
+    stray = sorted(s for s in subjects if s not in allowed and not s.startswith(team))
+    if stray:
+        raise IntegrityError(f"manifest.json: subject {stray[0]!r} is not part of the incident")
     files = manifest.get("files")
     if not isinstance(files, list):
         raise IntegrityError("manifest.json: files must be a list")
     key = bundle.load_public_key(members["key.pem"])[1]
     for item in files:
-        report.files.append(_check_file(members, item, by_seq, (name, key)))
+        report.files.append(_check_file(members, item, by_seq, (name, key), incident))
         expected.add(item["path"])
+    order = [(f.seq, f.kind, f.path) for f in report.files]
+    if order != sorted(set(order)) or len({f.path for f in report.files}) != len(order):
+        raise IntegrityError("manifest.json: files must be listed once each, by entry, kind "
+                             "and path")
     if members.get("timeline.md") != timeline(incident, entries):
         raise IntegrityError("timeline.md is not the timeline of the entries: it was edited")
     expected.add("timeline.md")
@@ -144,19 +148,36 @@ def check(members: dict[str, bytes], manifest: Any, report: BundleCheck,
                "events": [{"seq": e.seq, "type": e.type, "time": e.time}
                           for e in report.events],
                "files": [f.model_dump() for f in report.files]}
-    if manifest != rebuilt:
+    if bundle.canonical(rebuilt) != members["manifest.json"]:
         raise IntegrityError("manifest.json disagrees with the entries and files it lists")
 
 
+def recorded(kind: str, entry: Any, digest: str, incident: str) -> bool:
+    """Whether `entry` is the one that logs a file of `kind` with this digest: an agreement
+    version's document, or a notice and the bundles sent with it for this incident."""
+    payload = entry.get("payload") if isinstance(entry, dict) else None
+    if not isinstance(payload, dict):
+        return False
+    if kind == "document":
+        return entry.get("type") in ("agreement.added", "agreement.amended") and \
+            payload.get("document_sha256") == digest
+    if entry.get("type") != "incident.noticed" or payload.get("incident") != incident:
+        return False
+    if kind == "notice":
+        return payload.get("notice_sha256") == digest
+    listed = payload.get("evidence_sha256")
+    return isinstance(listed, list) and digest in listed
+
+
 def _check_file(members: dict[str, bytes], item: Any, by_seq: dict[int, Any],
-                key: tuple[str, Ed25519PublicKey]) -> BundleCheckFile:
+                key: tuple[str, Ed25519PublicKey], incident: str) -> BundleCheckFile:
     """A listed file: named by its digest, recorded by a listed entry, a nested bundle valid."""
     from hallmark.ledger import bundle
 
     if not isinstance(item, dict) or set(item) != {"path", "kind", "sha256", "seq"}:
         raise IntegrityError("manifest.json: a file is {path, kind, sha256, seq}")
     path, kind, digest, seq = item["path"], item["kind"], item["sha256"], item["seq"]
-    if not isinstance(path, str) or not isinstance(digest, str) or not isinstance(seq, int) \
+    if not isinstance(path, str) or not isinstance(digest, str) or type(seq) is not int \
             or kind not in FILE_KINDS or not path.startswith(f"files/{digest}/"):
         raise IntegrityError(f"manifest.json: file {path!r} is not named by its digest")
     data = members.get(path)
@@ -164,9 +185,8 @@ def _check_file(members: dict[str, bytes], item: Any, by_seq: dict[int, Any],
         raise IntegrityError(f"case file lacks {path}")
     if hashlib.sha256(data).hexdigest() != digest:
         raise IntegrityError(f"{path}: its SHA-256 is not the one in its name (it was changed)")
-    entry = by_seq.get(seq)
-    if entry is None or not mentions(entry.get("payload"), digest):
-        raise IntegrityError(f"{path}: entry {seq} does not record its digest")
+    if not recorded(kind, by_seq.get(seq), digest, incident):
+        raise IntegrityError(f"{path}: entry {seq} does not record it as a {kind}")
     if kind == "evidence":
         nested = BundleCheck(key_pinned=True)
         try:

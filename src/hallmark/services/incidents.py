@@ -156,9 +156,8 @@ def notice(vault: Vault, incident: str, output: Path | str, *, actor: str,
     if fmt not in drafting.FORMATS:
         raise InputError(f"write a notice as .md, .docx or .pdf, not {target.name!r}",
                          field="output")
-    if not target.parent.is_dir():
-        raise InputError(f"no folder {target.parent} to write {target.name} into",
-                         field="output")
+    if not target.parent.is_dir() or target.is_dir():
+        raise InputError(f"name a file in an existing folder, not {target}", field="output")
     override = _path(template, "template") if template is not None else None
     settings = _settings(vault)
     with vault.read() as conn:
@@ -167,6 +166,9 @@ def notice(vault: Vault, incident: str, output: Path | str, *, actor: str,
             raise InputError(f"incident {ref} is {found.status}: no notice to send",
                              field="incident")
         drafted = notice_context.prepare(conn, vault, found, settings, target)
+    taken = [p for p, _, _ in drafted.bundles if p.is_dir()]
+    if taken:  # checked before anything is written, so a refusal leaves no file behind
+        raise InputError(f"{taken[0]} is a folder: name the notice elsewhere", field="output")
     text, name = drafting.load_template(drafted.kind, override)
     body = drafting.to_format(drafting.render(text, name, drafted.values), fmt)
     with vault.transaction(actor) as txn:
