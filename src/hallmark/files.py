@@ -47,6 +47,10 @@ def read_small(path: Path | str, what: str, *, field: str | None = None,
     if path.stat().st_size > limit:
         raise InputError(f"{path} is too large for a {what}", field=field)
     try:
-        return path.read_bytes()
+        with path.open("rb") as fh:  # bounded: the file may grow after the size was read
+            data = fh.read(limit + 1)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}", field=field) from exc
+    if len(data) > limit:
+        raise InputError(f"{path} is too large for a {what}", field=field)
+    return data

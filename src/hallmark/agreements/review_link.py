@@ -17,7 +17,7 @@ from hallmark.store.tables import agreement_reviews
 
 if TYPE_CHECKING:
     from hallmark.store.blobs import BlobStore
-    from hallmark.vault import Txn, Vault
+    from hallmark.vault import Txn
 
 # Agreement types (schema.py) to the review's requirement sets (review/requirements.yaml).
 REVIEW_TYPES = {
@@ -99,10 +99,10 @@ def latest_review_row(conn: Connection, agreement_id: str) -> dict[str, Any] | N
     return None if row is None else _row_json(row)
 
 
-def stored_report(vault: Vault, review_sha256: str) -> dict[str, Any] | None:
+def stored_report(blobs: BlobStore, review_sha256: str) -> dict[str, Any] | None:
     """The full stored review (clauses, evidence), or None when its blob is gone."""
     try:
-        report = json.loads(vault.blobs.get(review_sha256))
+        report = json.loads(blobs.get(review_sha256))
     except (OSError, ValueError):
         return None
     return report if isinstance(report, dict) else None

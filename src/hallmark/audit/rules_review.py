@@ -56,7 +56,7 @@ def agreement_missing_clause(ctx: AuditContext) -> Iterable[Finding]:
 def agreement_risky_clause(ctx: AuditContext) -> Iterable[Finding]:
     """One finding per risk in an active agreement's latest review, with an evidence excerpt."""
     for ag, review in _reviewed_active(ctx):
-        report = (stored_report(ctx.vault, review["review_sha256"]) if ctx.vault is not None
+        report = (stored_report(ctx.vault.blobs, review["review_sha256"]) if ctx.vault is not None
                   else None) or {}
         evidence = {r.get("id"): r.get("evidence") or [] for r in report.get("risks", [])
                     if isinstance(r, dict)}

@@ -114,16 +114,10 @@ def agreements_in_force(conn: Connection, party: str, asset: str, share_ids: lis
 
 def _review(conn: Connection, blobs: BlobStore, agreement: str) -> dict[str, Any] | None:
     """The agreement's latest stored clause review, or None (not reviewed, or blob gone)."""
-    from hallmark.agreements.review_link import latest_review_row
+    from hallmark.agreements.review_link import latest_review_row, stored_report
 
     row = latest_review_row(conn, agreement)
-    if row is None:
-        return None
-    try:
-        report = json.loads(blobs.get(row["review_sha256"]))
-    except (OSError, ValueError):
-        return None
-    return report if isinstance(report, dict) else None
+    return None if row is None else stored_report(blobs, row["review_sha256"])
 
 
 def clauses_touched(conn: Connection, blobs: BlobStore, agreement_ids: list[str],
@@ -172,16 +166,18 @@ def _new_id(conn: Connection) -> str:
 
 def open_from_trace(txn: Txn, blobs: BlobStore, trace_row: Any, party: str,
                     accused: list[dict[str, Any]], title: str | None, today: date,
-                    cure_period: str | None, automatic: bool = False) -> Incident:
-    """Write an incident against `party` from a recorded trace, and its `incident.opened`."""
+                    cure_period: str | None, automatic: bool = False) -> Incident | None:
+    """Write an incident against `party` from a recorded trace, and its `incident.opened`;
+    `automatic` opens it only when one of the agreements in force asks for it (else None)."""
     share_ids = sorted({a["share"] for a in accused})
     agreement_ids = agreements_in_force(txn.conn, party, trace_row.asset, share_ids, today)
+    breaches = [get_agreement(txn.conn, a).terms.get("breach") or {} for a in agreement_ids]
+    if automatic and not any(b.get("incident_on_trace") for b in breaches):
+        return None
     clauses = clauses_touched(txn.conn, blobs, agreement_ids, trace_row.asset)
-    for agreement_id in agreement_ids:  # the first agreement that sets a cure period wins
-        breach = get_agreement(txn.conn, agreement_id).terms.get("breach") or {}
-        if breach.get("cure_period"):
-            cure_period = breach["cure_period"]
-            break
+    # the first agreement that sets a cure period wins
+    cure_period = next((b["cure_period"] for b in breaches if b.get("cure_period")),
+                       cure_period)
     now = utcnow()
     incident = Incident(
         incident=_new_id(txn.conn), status="open", source=trace_row.id, source_kind="trace",

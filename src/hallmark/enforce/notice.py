@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import stat
 import string
 from pathlib import Path
 from typing import Any
@@ -28,19 +27,14 @@ PLACEHOLDERS = ("date", "sender", "party_name", "incident", "agreements", "found
 
 def load_template(kind: str, override: Path | None) -> tuple[str, str]:
     """The template text and its name: the file given, else `<kind>.md` shipped as data."""
+    from hallmark.files import read_small  # regular files only: a FIFO or /dev/zero is refused
+
     path = override or DATA / f"{kind}.md"
+    data = read_small(path, "template", field="template", limit=MAX_TEMPLATE)
     try:
-        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would hang, /dev/zero never end
-            raise InputError(f"template {path.name} is not a regular file", field="template")
-        with path.open("rb") as fh:
-            data = fh.read(MAX_TEMPLATE + 1)
-        if len(data) > MAX_TEMPLATE:
-            raise InputError(f"template {path.name} is over {MAX_TEMPLATE >> 10} KiB",
-                             field="template")
-        text = data.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read template {path.name}: {exc}", field="template") from None
-    return text, path.name
+        return data.decode("utf-8"), path.name
+    except UnicodeDecodeError as exc:
+        raise InputError(f"template {path.name} is not UTF-8: {exc}", field="template") from None
 
 
 def render(template: str, name: str, values: dict[str, str]) -> str:

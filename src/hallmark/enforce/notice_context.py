@@ -62,8 +62,8 @@ def prepare(conn: Connection, vault: Vault, incident: Incident, settings: dict[s
     """Everything a notice for `incident` needs, with its evidence bundles built."""
     parties = load_parties(conn)
     day = today()
-    in_force = [get_agreement(conn, a) for a in incident.agreements]
-    in_force = [a for a in in_force if a.state_on(day) == "active"
+    recorded = [get_agreement(conn, a) for a in incident.agreements]
+    in_force = [a for a in recorded if a.state_on(day) == "active"
                 and incident.party in a.terms["parties"]]
     kind = "breach-notice" if in_force else "cease-and-desist"
     drafted = Drafted(kind=kind, values={})
@@ -97,7 +97,7 @@ def prepare(conn: Connection, vault: Vault, incident: Incident, settings: dict[s
         (parties[a.terms["discloser"]].name for a in in_force
          if a.terms.get("discloser") in parties), None) or vault.origin
     described = [f"{a.title} (id {a.id}, effective {a.effective}, version {a.version})"
-                 for a in (in_force or [get_agreement(conn, g) for g in incident.agreements])]
+                 for a in (in_force or recorded)]
     best = min((a.p_value for a in incident.accused), default=1.0)
     names = [p.name for p, _, _ in drafted.bundles]
     drafted.values = {

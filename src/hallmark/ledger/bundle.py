@@ -257,8 +257,8 @@ def check_members(members: dict[str, bytes], report: BundleCheck,
         raise IntegrityError(f"manifest.json is not a {FORMAT} or {casefile.FORMAT} manifest")
     report.format = fmt
     report.subject = str(manifest["subject"])
-    name, cp, expected = check_signed(members, manifest, report, pinned, tsa_roots,
-                                      {report.subject})
+    name, _, cp, expected = check_signed(members, manifest, report, pinned, tsa_roots,
+                                         {report.subject})
     extra = sorted(set(members) - expected)
     if extra:
         raise IntegrityError(f"bundle holds members its manifest does not list: {extra[0]}")
@@ -275,10 +275,10 @@ def check_members(members: dict[str, bytes], report: BundleCheck,
 def check_signed(members: dict[str, bytes], manifest: dict[str, Any], report: BundleCheck,
                  pinned: tuple[str | None, Ed25519PublicKey] | None,
                  tsa_roots: list[x509.Certificate] | None, subjects: set[str]
-                 ) -> tuple[str, note.Checkpoint, set[str]]:
+                 ) -> tuple[str, Ed25519PublicKey, note.Checkpoint, set[str]]:
     """What every format shares: the key (pinned or not), the signed checkpoint, each listed
-    entry (naming one of `subjects`) with its proof, the time-stamp. Returns the key name, the
-    checkpoint and the member names these account for."""
+    entry (naming one of `subjects`) with its proof, the time-stamp. Returns the key's name,
+    the key, the checkpoint and the member names these account for."""
     report.origin = str(manifest["origin"])
     name = str(manifest["key_name"])
     try:
@@ -323,7 +323,7 @@ def check_signed(members: dict[str, bytes], manifest: dict[str, Any], report: Bu
                                                  "event-proof.json")}
         report.timestamp = BundleCheckTimestamp(**_check_timestamp(members, name, key, cp,
                                                                    tsa_roots))
-    return name, cp, expected
+    return name, key, cp, expected
 
 
 def _check_event(members: dict[str, bytes], seq: int, item: dict[str, Any],

@@ -101,8 +101,8 @@ def check(members: dict[str, bytes], manifest: Any, report: BundleCheck,
             subjects or not all(isinstance(s, str) for s in subjects):
         raise IntegrityError("manifest.json: subjects must be a list naming the incident")
     report.subject = incident
-    name, cp, expected = bundle.check_signed(members, manifest, report, pinned, tsa_roots,
-                                             set(subjects))
+    name, key, cp, expected = bundle.check_signed(members, manifest, report, pinned,
+                                                  tsa_roots, set(subjects))
     entries = [(e.seq, bundle.json_member(members, f"events/{e.seq:012d}.json"))
                for e in report.events]
     by_seq = dict(entries)
@@ -127,7 +127,6 @@ def check(members: dict[str, bytes], manifest: Any, report: BundleCheck,
     files = manifest.get("files")
     if not isinstance(files, list):
         raise IntegrityError("manifest.json: files must be a list")
-    key = bundle.load_public_key(members["key.pem"])[1]
     for item in files:
         report.files.append(_check_file(members, item, by_seq, (name, key), incident))
         expected.add(item["path"])

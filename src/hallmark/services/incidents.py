@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from hallmark.errors import InputError
 from hallmark.schemas.incidents import CaseFile, Incident, IncidentList, IncidentStep, Notice
+from hallmark.services import _args
 from hallmark.services._args import path as _path
 from hallmark.services._args import text as _text
 from hallmark.store.clock import today
@@ -66,8 +67,7 @@ def open_incident(vault: Vault, source: str, *, actor: str, title: str | None = 
 
     _text(actor, "actor")
     ref = _id(source, "source", "the trace or alert")
-    if title is not None and (not isinstance(title, str) or not 0 < len(title.strip()) <= 300):
-        raise InputError("a title is 1 to 300 characters", field="title")
+    title = _args.optional_text(title, "title", most=300)
     if party is not None:
         _text(party, "party")
     settings = _settings(vault)
@@ -86,15 +86,16 @@ def open_incident(vault: Vault, source: str, *, actor: str, title: str | None = 
                              f"({', '.join(sorted(grouped))}); name one", field="party")
         else:
             chosen = next(iter(grouped))
-        return rows.open_from_trace(txn, vault.blobs, trace_row, chosen, grouped[chosen],
-                                    title.strip() if title else None, today(),
-                                    settings["cure_period"])
+        opened = rows.open_from_trace(txn, vault.blobs, trace_row, chosen, grouped[chosen],
+                                      title.strip() if title else None, today(),
+                                      settings["cure_period"])
+        assert opened is not None  # only an automatic opening can decline
+        return opened
 
 
 def auto_open(vault: Vault, trace: str, *, actor: str) -> list[str]:
     """Open an incident for every party a trace accuses whose agreement asks for one
     (`breach: {incident_on_trace: true}`); their ids."""
-    from hallmark.agreements.agreements import get_agreement
     from hallmark.enforce import incidents as rows
 
     _text(actor, "actor")
@@ -104,14 +105,10 @@ def auto_open(vault: Vault, trace: str, *, actor: str) -> list[str]:
     with vault.transaction(actor) as txn:
         trace_row, grouped = rows.trace_parties(txn.conn, ref)
         for party, accused in sorted(grouped.items()):
-            shares = sorted({a["share"] for a in accused})
-            agreements = rows.agreements_in_force(txn.conn, party, trace_row.asset, shares,
-                                                  today())
-            if any((get_agreement(txn.conn, a).terms.get("breach") or {}).get(
-                    "incident_on_trace") for a in agreements):
-                opened.append(rows.open_from_trace(
-                    txn, vault.blobs, trace_row, party, accused, None, today(),
-                    settings["cure_period"], automatic=True).incident)
+            found = rows.open_from_trace(txn, vault.blobs, trace_row, party, accused, None,
+                                         today(), settings["cure_period"], automatic=True)
+            if found is not None:
+                opened.append(found.incident)
     return opened
 
 
@@ -187,8 +184,7 @@ def notice(vault: Vault, incident: str, output: Path | str, *, actor: str,
         record_file(txn, ref, notice_sha, "notice", target.name, seq)
         for path, data, digest in drafted.bundles:
             vault.blobs.put(data)  # the case file carries the very bundle that was sent
-            if digest != notice_sha:
-                record_file(txn, ref, digest, "evidence", path.name, seq)
+            record_file(txn, ref, digest, "evidence", path.name, seq)
             write_atomically(path, data, field="output")
         write_atomically(target, body, field="output")
     return Notice(incident=ref, kind=drafted.kind, file=str(target), format=fmt,
@@ -209,8 +205,7 @@ def update(vault: Vault, incident: str, status: str, *, actor: str,
     if status not in UPDATE_STATUSES:
         raise InputError(f"must be one of {', '.join(UPDATE_STATUSES)} (got {status!r})",
                          field="status")
-    if notes is not None and (not isinstance(notes, str) or len(notes) > MAX_NOTES):
-        raise InputError(f"notes are text of at most {MAX_NOTES} characters", field="notes")
+    notes = _args.optional_text(notes, "notes", empty=True, most=MAX_NOTES)
     day = today()
     with vault.transaction(actor) as txn:
         found = get_incident(txn.conn, ref)
