@@ -261,7 +261,8 @@ def _stored_row(**changes: object) -> dict[str, object]:
         "size": 2**62, "mtime_ns": 1, "inode": 2, "sha256": "a" * 64, "blake3": "b" * 64,
         "meta": json.dumps({"card": {"license": "apache-2.0"}, "x": [1, 2.5]}),
         "owner": None, "status": "unknown", "classification": "internal", "protection": None,
-        "value": 3, "license": None, "first_seen": "2026-01-01", "updated": "2026-01-02"}
+        "value": 3, "license": None, "first_seen": "2026-01-01", "updated": "2026-01-02",
+        "export_control": None}
     row.update(changes)
     return row
 

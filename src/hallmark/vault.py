@@ -123,6 +123,9 @@ class Vault:
                 "database": {"url": db_url},
             }
             (staging / CONFIG).write_text(tomli_w.dumps(config))
+            from hallmark.agreements.export import RULES_FILE, example_text
+
+            (staging / RULES_FILE).write_text(example_text())  # the user's to adapt
             engine = make_engine(db_url or f"sqlite:///{target / 'hallmark.db'}")
             os.rename(staging, target)
         except BaseException:

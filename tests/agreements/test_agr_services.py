@@ -80,7 +80,7 @@ def test_party_writes_record_the_actor_and_list_json_keeps_its_shape(orgs: Vault
     found = services.parties.list_parties(orgs).to_json()
     assert list(found) == ["parties"]
     assert list(found["parties"][0]) == ["id", "name", "kind", "member_of", "role", "email",
-                                         "created", "risk"]
+                                         "country", "created", "risk"]
     report = services.parties.show(orgs, "CloudCo").to_json()
     assert list(report) == ["party", "groups", "members", "agreements", "diligence"]
     assert report["members"] == ["CloudCo/research", "Dana Dev"]

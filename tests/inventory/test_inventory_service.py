@@ -139,8 +139,8 @@ def test_json_shapes_are_the_cli_documents(vault: Vault, cli) -> None:  # type: 
     assert list(result.to_json()) == ["assets", "new", "changed", "unchanged", "problems"]
     assert list(result.assets[0].to_json()) == [
         "id", "path", "name", "kind", "size", "sha256", "blake3", "metadata", "owner", "status",
-        "classification", "protection", "value", "license", "first_seen", "updated", "parents",
-        "children"]
+        "classification", "protection", "value", "license", "first_seen", "updated",
+        "export_control", "parents", "children"]
     listing = inventory.list_assets(vault, "dataset")
     assert isinstance(listing, AssetList)
     assert json.loads(cli("assets", "--kind", "dataset", "--json").stdout) == listing.to_json()

@@ -245,6 +245,12 @@ def test_cells_match(seed: int, n: int, groups: int, missing: list[bool], fracti
                      weights: list[float] | None, ordinal: int) -> None:
     rows = random_rows(np.random.default_rng(seed), n, groups, missing)
     w = None if weights is None else weights[:groups]
+    if w is not None and groups > 1 and fraction < 1.0 and sum(w) == 0:
+        # no group can win a race of zero total weight: nothing is marked (the reference,
+        # written before this case was found, divides by zero)
+        with np.errstate(all="ignore"):
+            assert not tabular.cells(rows, ordinal, KEYS, fraction, w).selected.any()
+        return
     with np.errstate(all="ignore"):  # a zero weight divides by zero in both
         same_cells(tabular.cells(rows, ordinal, KEYS, fraction, w),
                    ref_cells(rows, ordinal, KEYS, fraction, w))

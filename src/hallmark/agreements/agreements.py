@@ -180,6 +180,14 @@ def _normalise(conn: Connection, terms: AgreementTerms, source: Source) -> dict[
         "renewal": terms.renewal.model_dump() if terms.renewal else None,
         "limits": terms.limits, "exit_strategy": terms.exit_strategy, "notes": terms.notes,
         **({"breach": terms.breach.model_dump()} if terms.breach else {}),
+        # Added with issue 15: absent from the terms of versions recorded before, so readers
+        # use .get(); written only when set, so older terms keep their digests.
+        **({"jurisdiction": terms.jurisdiction} if terms.jurisdiction else {}),
+        **({"export_licence": {
+            "number": terms.export_licence.number, "authority": terms.export_licence.authority,
+            "expires": terms.export_licence.expires.isoformat()
+            if terms.export_licence.expires else None}} if terms.export_licence else {}),
+        **({"require_acknowledgement": True} if terms.require_acknowledgement else {}),
     }
 
 

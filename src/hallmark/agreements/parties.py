@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from hallmark.errors import InputError, NotFound
 from hallmark.schemas.parties import Party as Party  # re-exported: the internals name it here
@@ -30,7 +30,7 @@ def slug(name: str) -> str:
 
 def _from_row(row: Any) -> Party:
     return Party(id=row.id, name=row.name, kind=row.kind, member_of=row.member_of, role=row.role,
-                 email=row.email, created=row.created)
+                 email=row.email, created=row.created, country=row.country)
 
 
 def load_parties(conn: Connection) -> dict[str, Party]:
@@ -104,7 +104,8 @@ def check_party_fields(name: str, kind: str, role: str | None, email: str | None
 
 
 def insert_party(txn: Txn, name: str, kind: str, member_of: str | None = None,
-                 role: str | None = None, email: str | None = None) -> Party:
+                 role: str | None = None, email: str | None = None,
+                 country: str | None = None) -> Party:
     """Register a party and log `party.added`; a team's name becomes `Org/Team`."""
     name = check_party_fields(name, kind, role, email)
     group = _group(txn.conn, name, kind, member_of)
@@ -116,13 +117,25 @@ def insert_party(txn: Txn, name: str, kind: str, member_of: str | None = None,
     if clash is not None:
         raise InputError(f"party {clash.name!r} already exists (id {clash.id})", field="name")
     party = Party(id=party_id, name=name, kind=kind, member_of=group.id if group else None,
-                  role=role, email=email, created=utcnow())
+                  role=role, email=email, created=utcnow(), country=country)
     txn.conn.execute(insert(parties).values(**party.model_dump()))
     txn.log.append("party.added",
                    {"id": party.id, "name": party.name, "kind": kind,
-                    "member_of": party.member_of, "role": role},
+                    "member_of": party.member_of, "role": role,
+                    **({"country": country} if country else {})},
                    [party.id] + ([party.member_of] if party.member_of else []))
     return party
+
+
+def update_party(txn: Txn, party_id: str, changes: dict[str, str]) -> Party:
+    """Change validated fields of a party (country, role, email); logs `party.updated`."""
+    txn.conn.execute(update(parties).where(parties.c.id == party_id).values(**changes))
+    row = txn.conn.execute(select(parties).where(parties.c.id == party_id)).one()
+    # An email is personal data: the append-only log says it changed, not what it is.
+    shown = {k: v for k, v in changes.items() if k != "email"}
+    txn.log.append("party.updated", {"id": party_id, "changed": sorted(changes), **shown},
+                   [party_id])
+    return _from_row(row)
 
 
 def _group(conn: Connection, name: str, kind: str, member_of: str | None) -> Party | None:

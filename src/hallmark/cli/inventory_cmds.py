@@ -115,13 +115,16 @@ def set_fields(
     protection: Optional[str] = typer.Option(None, "--protection", help="patent|copyright|trade-secret|licence|none"),  # noqa: UP045,E501
     value: Optional[int] = typer.Option(None, "--value", help="Commercial value 1..5."),  # noqa: UP045
     license: Optional[str] = typer.Option(None, "--license", help="SPDX expression."),  # noqa: UP045
+    export_control: Optional[str] = typer.Option(None, "--export-control", help="ECCN (4E091), EU dual-use entry, EAR99 or not-controlled."),  # noqa: UP045,E501
     as_json: bool = JsonOption,
 ) -> None:
-    """Change an asset's owner, status, classification, protection, value or licence."""
+    """Change an asset's owner, status, classification, protection, value, licence or export
+    classification."""
     vault = open_vault(ctx)
     asset = services.inventory.set_fields(vault, ref, actor=vault.actor, owner=owner,
                                           status=status, classification=classification,
-                                          protection=protection, value=value, license=license)
+                                          protection=protection, value=value, license=license,
+                                          export_control=export_control)
     if as_json:
         emit_json(asset)
     else:

@@ -1,4 +1,4 @@
-"""`party add|list|show|diligence`."""
+"""`party add|set|list|show|diligence`."""
 
 from __future__ import annotations
 
@@ -32,17 +32,40 @@ def add(
         None, "--role", help="partner|contractor|employee|sponsor|vendor|university"),
     email: Optional[str] = typer.Option(  # noqa: UP045
         None, "--email", help="A person's email (matches git authors)."),
+    country: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--country", help="ISO 3166-1 alpha-2 code (US, DE, CN)."),
     as_json: bool = JsonOption,
 ) -> None:
     """Register a party."""
     vault = open_vault(ctx)
     party = services.parties.add(vault, name, kind, member_of=member_of, role=role, email=email,
-                                 actor=vault.actor)
+                                 country=country, actor=vault.actor)
     if as_json:
         emit_json(party)
     else:
         console.print(f"Added {party.kind} [bold]{safe_text(party.name)}[/bold] "
                       f"(id {safe_text(party.id)})")
+
+
+@party_app.command("set")
+def set_cmd(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The party's name or id."),
+    country: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--country", help="ISO 3166-1 alpha-2 code (US, DE, CN)."),
+    role: Optional[str] = typer.Option(None, "--role"),  # noqa: UP045
+    email: Optional[str] = typer.Option(None, "--email"),  # noqa: UP045
+    as_json: bool = JsonOption,
+) -> None:
+    """Change a party's country, role or email (logged)."""
+    vault = open_vault(ctx)
+    party = services.parties.set_fields(vault, name, country=country, role=role, email=email,
+                                        actor=vault.actor)
+    if as_json:
+        emit_json(party)
+    else:
+        console.print(f"Updated [bold]{safe_text(party.name)}[/bold] (country "
+                      f"{party.country or 'unknown'})")
 
 
 @party_app.command("list")

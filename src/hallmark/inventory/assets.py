@@ -32,10 +32,10 @@ RELATIONS = ("trained-on", "fine-tuned-from", "derived-from", "contains")
 # The register fields of an `Asset`, in the model's order, by the type a stored row gives them.
 _TEXT = ("id", "path", "name", "kind", "sha256", "blake3", "status", "classification",
          "first_seen", "updated")
-_OPTIONAL_TEXT = ("owner", "protection", "license")
+_OPTIONAL_TEXT = ("owner", "protection", "license", "export_control")
 _FIELDS = ("id", "path", "name", "kind", "size", "sha256", "blake3", "metadata", "owner",
            "status", "classification", "protection", "value", "license", "first_seen",
-           "updated")
+           "updated", "export_control")
 
 
 def asset_from_row(row: Row[Any], parents: list[dict[str, str]] | None = None) -> Asset:
@@ -71,7 +71,8 @@ def _asset(row: dict[str, Any], parents: list[dict[str, str]] | None) -> Asset:
               "metadata": meta, "owner": row["owner"], "status": row["status"],
               "classification": row["classification"], "protection": row["protection"],
               "value": row["value"], "license": row["license"],
-              "first_seen": row["first_seen"], "updated": row["updated"]}
+              "first_seen": row["first_seen"], "updated": row["updated"],
+              "export_control": row.get("export_control")}
     value = fields["value"]
     if (type(meta) is dict and type(fields["size"]) is int
             and (value is None or type(value) is int)
@@ -126,6 +127,7 @@ def record(asset: Asset) -> dict[str, Any]:
         "sha256": asset.sha256, "blake3": asset.blake3, "owner": asset.owner,
         "status": asset.status, "classification": asset.classification,
         "protection": asset.protection, "value": asset.value, "license": asset.license,
+        **({"export_control": asset.export_control} if asset.export_control else {}),
     }
 
 

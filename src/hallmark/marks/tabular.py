@@ -160,7 +160,8 @@ def cells(rows: list[np.ndarray | None], ordinal: int, keys: Keys, fraction: flo
     best, positions, dither = keyed_race(keys.cell, n, drawers, len(rows) == 1)
     if len(rows) == 1:
         return Cells(positions, dither, best < fraction)
-    limit = math.inf if fraction >= 1.0 else -math.log1p(-fraction) / sum(weights)
+    total = sum(weights)  # zero only in a plan read back altered: then no cell is marked
+    limit = math.inf if fraction >= 1.0 else -math.log1p(-fraction) / total if total > 0 else 0.0
     return Cells(positions, dither, best < limit)
 
 

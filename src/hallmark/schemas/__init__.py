@@ -53,7 +53,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "agreements": (
         "AgreementTerms", "PermittedUse", "OwnershipTerm", "RenewalTerms", "BreachTerms",
-        "Agreement",
+        "ExportLicence", "Agreement",
         "AgreementRow", "AgreementList", "AgreementVersion", "MissingRequired", "ReviewedRisk",
         "AgreementReview", "AgreementDetail", "OwnershipRow", "FutureTerm", "OwnershipConflict",
         "OwnershipMatrix",

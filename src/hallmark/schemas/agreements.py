@@ -16,6 +16,7 @@ from hallmark.policy.compile import ACTIONS
 from hallmark.schemas.base import Record
 
 __all__ = ["AgreementTerms", "PermittedUse", "OwnershipTerm", "RenewalTerms", "BreachTerms",
+           "ExportLicence",
            "Agreement",
            "AgreementRow", "AgreementList", "AgreementVersion", "MissingRequired", "ReviewedRisk",
            "AgreementReview", "AgreementDetail", "OwnershipRow", "FutureTerm",
@@ -141,6 +142,15 @@ class BreachTerms(_Strict):
     incident_on_trace: bool = False
 
 
+class ExportLicence(_Strict):
+    """The export licence a transfer under this agreement relies on: its number, the authority
+    that issued it (BIS, BAFA, ECJU ...) and the day it expires."""
+
+    number: Annotated[str, Field(min_length=1, max_length=100)]
+    authority: Annotated[str, Field(min_length=1, max_length=200)]
+    expires: Day | None = None
+
+
 class AgreementTerms(_Strict):
     """The terms of one agreement, as written in its YAML file."""
 
@@ -158,6 +168,12 @@ class AgreementTerms(_Strict):
     prohibited: list[Action] = Field(default_factory=list, max_length=len(ACTIONS))
     ownership: list[OwnershipTerm] = Field(default_factory=list, max_length=MAX_LIST)
     governing_law: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    # Where disputes are heard (courts or an arbitral seat), beside the law that governs.
+    jurisdiction: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    export_licence: ExportLicence | None = None
+    # Access decisions for a person deny members of a permitted team who have not acknowledged
+    # the terms of the version in force.
+    require_acknowledgement: bool = False
     renewal: RenewalTerms | None = None
     limits: dict[Annotated[str, Field(min_length=1, max_length=64)], int] | None = None
     exit_strategy: Annotated[str, Field(min_length=1, max_length=2000)] | None = None

@@ -30,6 +30,7 @@ class Asset(Record):
     license: str | None
     first_seen: str
     updated: str
+    export_control: str | None = None  # ECCN, EU dual-use entry, EAR99 or not-controlled
     # {"id": ..., "relation": ...}: plain dicts, as the JSON form and every reader has them.
     parents: list[dict[str, str]] = Field(default_factory=list)
     children: list[dict[str, str]] = Field(default_factory=list)

@@ -18,6 +18,7 @@ class Party(Record):
     member_of: str | None
     role: str | None
     email: str | None
+    country: str | None = None  # ISO 3166-1 alpha-2
     created: str
 
 

@@ -77,13 +77,15 @@ def resolve(vault: Vault, ref: str) -> str:
 def set_fields(vault: Vault, ref: str, *, actor: str, owner: str | None = None,
                status: str | None = None, classification: str | None = None,
                protection: str | None = None, value: int | None = None,
-               license: str | None = None) -> Asset:
-    """Change an asset's owner, status, classification, protection, value (1..5) or licence
-    (an SPDX expression, normalised); logs `asset.updated`."""
+               license: str | None = None, export_control: str | None = None) -> Asset:
+    """Change an asset's owner, status, classification, protection, value (1..5), licence
+    (an SPDX expression, normalised) or export classification (an ECCN such as 4E091, an EU
+    dual-use entry, EAR99 or not-controlled); logs `asset.updated` with who and when."""
     from hallmark.inventory import assets as register
 
     changes = _validated({"owner": owner, "status": status, "classification": classification,
-                          "protection": protection, "value": value, "license": license})
+                          "protection": protection, "value": value, "license": license,
+                          "export_control": export_control})
     _text(ref, "ref")
     with vault.transaction(actor) as txn:
         _resolve(txn.conn, ref, "ref")
@@ -135,7 +137,7 @@ def _validated(given: dict[str, Any]) -> dict[str, Any]:
     changes = {k: v for k, v in given.items() if v is not None}
     if not changes:
         raise InputError("nothing to change: give at least one of owner, status, "
-                         "classification, protection, value, license")
+                         "classification, protection, value, license, export_control")
     allowed = {"status": STATUSES, "classification": CLASSIFICATIONS, "protection": PROTECTIONS}
     for key, values in allowed.items():
         if key in changes and changes[key] not in values:
@@ -153,6 +155,10 @@ def _validated(given: dict[str, Any]) -> dict[str, Any]:
             raise InputError(f"{changes['license']!r} is not an SPDX expression",
                              field="license")
         changes["license"] = spdx
+    if "export_control" in changes:
+        from hallmark.agreements.export import classification
+
+        changes["export_control"] = classification(changes["export_control"])
     if "owner" in changes and not _text(changes["owner"], "owner").strip():
         raise InputError("must not be empty", field="owner")
     return changes

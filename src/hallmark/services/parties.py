@@ -17,7 +17,7 @@ from hallmark.schemas.parties import (
 from hallmark.services._args import path as checked_path
 from hallmark.vault import Vault
 
-__all__ = ["add", "list_parties", "show", "record_diligence", "latest_diligence",
+__all__ = ["add", "set_fields", "list_parties", "show", "record_diligence", "latest_diligence",
            "diligence_by_party"]
 
 
@@ -29,17 +29,52 @@ def _text(value: object, field: str, *, optional: bool = False) -> None:
 
 
 def add(vault: Vault, name: str, kind: str, *, member_of: str | None = None,
-        role: str | None = None, email: str | None = None, actor: str) -> Party:
-    """Register a party (kind organisation, team or person); a team's name becomes Org/Team."""
+        role: str | None = None, email: str | None = None, country: str | None = None,
+        actor: str) -> Party:
+    """Register a party (kind organisation, team or person; country an ISO 3166-1 alpha-2
+    code); a team's name becomes Org/Team."""
+    from hallmark.agreements.export import country_code
     from hallmark.agreements.parties import check_party_fields, insert_party
 
     _text(name, "name")
     _text(kind, "kind")
-    for value, field in ((member_of, "member_of"), (role, "role"), (email, "email")):
+    for value, field in ((member_of, "member_of"), (role, "role"), (email, "email"),
+                         (country, "country")):
         _text(value, field, optional=True)
     check_party_fields(name, kind, role, email)  # before a transaction is opened
+    code = None if country is None else country_code(country)
     with vault.transaction(actor) as txn:
-        return insert_party(txn, name, kind, member_of, role, email)
+        return insert_party(txn, name, kind, member_of, role, email, code)
+
+
+def set_fields(vault: Vault, name: str, *, country: str | None = None, role: str | None = None,
+               email: str | None = None, actor: str) -> Party:
+    """Change a party's country (ISO 3166-1 alpha-2), role or email; logs `party.updated`."""
+    from hallmark.agreements.export import country_code
+    from hallmark.agreements.parties import ROLES, update_party
+
+    _text(name, "name")
+    for value, field in ((country, "country"), (role, "role"), (email, "email")):
+        _text(value, field, optional=True)
+    changes: dict[str, str] = {}
+    if country is not None:
+        changes["country"] = country_code(country)
+    if role is not None:
+        if role not in ROLES:
+            raise InputError(f"must be one of {', '.join(ROLES)} (got {role[:40]!r})",
+                             field="role")
+        changes["role"] = role
+    if email is not None:
+        from hallmark.agreements.parties import check_party_fields
+
+        check_party_fields("x", "person", None, email)
+        changes["email"] = email
+    if not changes:
+        raise InputError("nothing to change: give a country, role or email", field="country")
+    from hallmark.agreements.parties import resolve_party
+
+    with vault.transaction(actor) as txn:
+        return update_party(txn, resolve_party(txn.conn, name, field="name").id, changes)
 
 
 def list_parties(vault: Vault) -> PartyList:

@@ -35,6 +35,9 @@ assets = Table(
     Column("license", Text),
     Column("first_seen", String(32), nullable=False),
     Column("updated", String(32), nullable=False),
+    # ECCN (4E091, EAR99), EU dual-use entry (5A002) or "not-controlled" (issue 15); who
+    # decided and when is the `asset.updated` event that set it.
+    Column("export_control", String(32)),
 )
 
 lineage = Table(
@@ -131,6 +134,7 @@ parties = Table(
     Column("role", String(16)),
     Column("email", Text),
     Column("created", String(32), nullable=False),
+    Column("country", String(2)),  # ISO 3166-1 alpha-2 (issue 15)
 )
 
 diligence = Table(
@@ -220,6 +224,8 @@ shares = Table(
     Column("marked_cells", BigInteger, nullable=False),
     Column("seq", BigInteger, nullable=False),  # the share's event in the log
     Column("created", String(32), nullable=False),
+    # JSON: what `share --deidentify` removed or pseudonymised (columns, counts, k); never values
+    Column("deidentified", Text),
 )
 
 traces = Table(
@@ -314,3 +320,22 @@ trademarks = Table(
     Column("assets", Text, nullable=False),  # JSON list of asset ids
     Column("created", String(32), nullable=False),
 )
+
+
+# The tables of issue 15 live in their own module (this one would outgrow a page); importing
+# them here registers them with `metadata` and keeps one import path for every table.
+from hallmark.store.partnership_tables import (  # noqa: E402
+    acknowledgements,
+    closeouts,
+    periodic_reviews,
+    review_plans,
+    screening_entries,
+    share_dispositions,
+)
+
+__all__ = ["acknowledgements", "agreement_reviews", "agreement_versions", "agreements", "assets",
+           "checkpoints", "closeouts", "diligence", "event_subjects", "events", "filings",
+           "incident_files", "incidents", "inventions", "ledger_head", "ledger_nodes", "lineage",
+           "metadata", "parties", "periodic_reviews", "publications", "review_plans",
+           "scan_problems", "screening_entries", "share_dispositions", "shares", "timestamps",
+           "traces", "trademarks"]
