@@ -228,7 +228,8 @@ def test_a_decision_is_logged_as_its_actor_with_todays_json_shape(world) -> None
     assert list(doc) == ["allowed", "reasons", "agreements", "policies", "request"]
     assert doc["request"] == {"party": "cloudco", "team": "cloudco/research",
                               "asset": world.dataset, "action": "train",
-                              "purpose": "diagnostics-research", "at": "2026-06-01"}
+                              "purpose": "diagnostics-research", "at": "2026-06-01",
+                              "person": None}  # issue 15 added the person a decision is for
     matrix = services.agreements.ownership(world.vault).to_json()
     assert list(matrix) == ["assets", "future_work", "conflicts"]
     assert list(matrix["assets"][0]) == ["asset", "name", "kind", "status", "register_owner",

@@ -18,19 +18,26 @@ from hallmark.agreements.ownership import claims, party_for_owner
 from hallmark.agreements.parties import Party, ancestors, load_parties, organisation_of, slug
 from hallmark.agreements.schema import parse_date
 from hallmark.errors import HallmarkError, InputError, NotFound
-from hallmark.policy.compile import ACTIONS, AgreementInput, PermitTerm, compile_policies
+from hallmark.policy.compile import (
+    ACTIONS,
+    AgreementInput,
+    ExportControl,
+    PermitTerm,
+    compile_policies,
+)
 from hallmark.policy.decide import Decision, Engine, Request
 from hallmark.store.clock import today as clock_today
-from hallmark.store.tables import assets, events, ledger_head
+from hallmark.store.tables import acknowledgements, assets, events, ledger_head
 
 if TYPE_CHECKING:
+    from hallmark.agreements.export import ExportRules
     from hallmark.vault import Txn
 
 T = TypeVar("T")
 
 MAX_BATCH = 100_000
 MAX_BATCH_BYTES = 64 << 20
-REQUEST_KEYS = ("party", "asset", "action", "team", "purpose", "at")
+REQUEST_KEYS = ("party", "asset", "action", "team", "purpose", "at", "person")
 
 
 @dataclass(frozen=True)
@@ -43,21 +50,28 @@ class AccessRequest:
     team: str | None = None
     purpose: str | None = None
     at: date | str | None = None
+    person: str | None = None  # a person inside the party (or team) the decision is for
 
 
 class Snapshot:
-    """The compiled policies plus the lookups that turn names into ids, for one vault state."""
+    """The compiled policies plus the lookups that turn names into ids, for one vault state
+    and one set of export rules."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, rules: ExportRules | None = None) -> None:
         self.parties = load_parties(conn)
         self.party_names = {p.name.lower(): p.id for p in self.parties.values()}
-        rows = conn.execute(select(assets.c.id, assets.c.name, assets.c.path, assets.c.owner))
+        rows = conn.execute(select(assets.c.id, assets.c.name, assets.c.path, assets.c.owner,
+                                   assets.c.export_control))
         self.asset_ids: dict[str, str] = {}
         self.asset_refs: dict[str, set[str]] = {}
         register: dict[str, str | None] = {}
+        export: dict[str, ExportControl] = {}
         for r in rows:
             self.asset_ids[r.id] = r.id
             register[r.id] = r.owner
+            rule = rules.rule_for(r.export_control) if rules is not None else None
+            if rule is not None:
+                export[r.id] = ExportControl(r.export_control, rule.source, rule.destinations())
             for ref in (r.name, r.path):
                 self.asset_refs.setdefault(ref, set()).add(r.id)
         today = clock_today()
@@ -72,9 +86,18 @@ class Snapshot:
             if owner and asset_id not in owners:
                 owners[asset_id] = {owner: "asset register"}
         inputs = [_input(ag) for ag in ags]
+        versions = {ag.id: ag.version for ag in ags}
+        acknowledged: dict[str, set[str]] = {}
+        for a in conn.execute(select(acknowledgements.c.agreement, acknowledgements.c.person,
+                                     acknowledgements.c.version)):
+            if versions.get(a.agreement) == a.version:  # the version in force only
+                acknowledged.setdefault(a.person, set()).add(a.agreement)
         compiled = compile_policies(
             inputs, {p.id: p.member_of for p in self.parties.values()},
-            {p.id: p.name for p in self.parties.values()}, owners, self.asset_ids)
+            {p.id: p.name for p in self.parties.values()}, owners, self.asset_ids,
+            export=export, countries={p.id: p.country for p in self.parties.values()},
+            persons=[p.id for p in self.parties.values() if p.kind == "person"],
+            acknowledged=acknowledged)
         self.engine = Engine(compiled)
 
     def party(self, ref: str) -> Party:
@@ -118,6 +141,16 @@ class Snapshot:
                 raise InputError(f"{team.name!r} is not a team of {party.name!r}",
                                  field="team")
             principal = team if party.id in inside else party
+        person = None
+        if req.person is not None:
+            person = _about("person", self.party, req.person)
+            if person.kind != "person":
+                article = "an" if person.kind == "organisation" else "a"
+                raise InputError(f"{person.name!r} is {article} {person.kind}, not a person",
+                                 field="person")
+            if principal.id not in ancestors(self.parties, person.id):
+                raise InputError(f"{person.name!r} is not a member of {principal.name!r}",
+                                 field="person")
         check_values(req)
         at = today if req.at is None else req.at
         if isinstance(at, str):
@@ -125,8 +158,9 @@ class Snapshot:
         asset = _about("asset", self.asset, req.asset)
         echo = {"party": party.id, "team": principal.id if principal is not party else None,
                 "asset": asset, "action": req.action, "purpose": req.purpose,
-                "at": at.isoformat()}
-        return Request(principal.id, asset, req.action, at, req.purpose), echo
+                "at": at.isoformat(), **({"person": person.id} if person else {})}
+        who = person if person is not None else principal
+        return Request(who.id, asset, req.action, at, req.purpose), echo
 
 
 def _about(field: str, lookup: Callable[[str], T], ref: str) -> T:
@@ -145,7 +179,7 @@ def check_values(req: AccessRequest) -> None:
         if not isinstance(getattr(req, name), str):
             raise InputError(f"expected text, got {type(getattr(req, name)).__name__}",
                              field=name)
-    for name in ("team", "purpose"):
+    for name in ("team", "purpose", "person"):
         if getattr(req, name) is not None and not isinstance(getattr(req, name), str):
             raise InputError(f"expected text, got {type(getattr(req, name)).__name__}",
                              field=name)
@@ -187,7 +221,7 @@ def parse_batch(text: str, name: str) -> list[AccessRequest]:
                 isinstance(item.get(k), str) for k in ("party", "asset", "action")) or any(
                 v is not None and not isinstance(v, str) for v in item.values()):
             raise InputError(f"{name} request {n}: expected an object with string fields "
-                             f"party, asset, action and optionally team, purpose, at")
+                             f"party, asset, action and optionally team, purpose, at, person")
         if item.get("at") is not None:
             try:
                 date.fromisoformat(item["at"])
@@ -208,10 +242,14 @@ def _input(ag: Any) -> AgreementInput:
         tuple(PermitTerm(p["party"], tuple(p["teams"]) if p["teams"] else None,
                          tuple(p["actions"]), tuple(p["purposes"]) if p["purposes"] else None)
               for p in t["permitted"]),
-        tuple(t["prohibited"]))
+        tuple(t["prohibited"]),
+        licence=(t.get("export_licence") or {}).get("number"),
+        licence_expires=date.fromisoformat(t["export_licence"]["expires"])
+        if (t.get("export_licence") or {}).get("expires") else None,
+        require_acknowledgement=bool(t.get("require_acknowledgement")))
 
 
-_cache: dict[str, tuple[int, str, Snapshot]] = {}
+_cache: dict[str, tuple[int, str, Snapshot, str]] = {}  # ... and the rules' digest
 _lock = threading.Lock()
 
 
@@ -226,29 +264,32 @@ def _unchanged(conn: Connection, since: int) -> int | None:
     return size if other is None else None
 
 
-def snapshot(cache_key: str, conn: Connection) -> Snapshot:
+def snapshot(cache_key: str, conn: Connection, rules: ExportRules | None = None) -> Snapshot:
     """The compiled state of the vault whose database is `cache_key`, rebuilt only when
-    something other than a decision was logged since (or the day changed)."""
+    something other than a decision was logged since, the day changed, or the export rules
+    file did."""
     today = clock_today().isoformat()
+    digest = rules.sha256 if rules is not None else ""
     with _lock:
         cached = _cache.get(cache_key)
-    if cached is not None and cached[1] == today:
+    if cached is not None and cached[1] == today and cached[3] == digest:
         size = _unchanged(conn, cached[0])
         if size is not None:
             with _lock:
-                _cache[cache_key] = (size, today, cached[2])
+                _cache[cache_key] = (size, today, cached[2], digest)
             return cached[2]
     size = conn.execute(select(ledger_head.c.size).where(ledger_head.c.id == 1)).scalar() or 0
-    built = Snapshot(conn)
+    built = Snapshot(conn, rules)
     with _lock:
-        _cache[cache_key] = (size, today, built)
+        _cache[cache_key] = (size, today, built, digest)
     return built
 
 
-def decide_on(conn: Connection, cache_key: str,
-              requests: Sequence[AccessRequest]) -> list[Decision]:
-    """Decide many requests against the database's current state (deny by default); each
-    decision's `request` is the request as decided (ids resolved, date filled in)."""
+def decide_on(conn: Connection, cache_key: str, requests: Sequence[AccessRequest],
+              rules: ExportRules | None = None) -> list[Decision]:
+    """Decide many requests against the database's current state and the export rules (deny
+    by default); each decision's `request` is the request as decided (ids resolved, date
+    filled in)."""
     if len(requests) > MAX_BATCH:
         raise InputError(f"at most {MAX_BATCH} requests per batch", field="requests")
     for req in requests:
@@ -256,7 +297,7 @@ def decide_on(conn: Connection, cache_key: str,
     if not requests:
         return []
     today = clock_today()
-    snap = snapshot(cache_key, conn)
+    snap = snapshot(cache_key, conn, rules)
     resolved = [snap.request(r, today) for r in requests]
     decisions = snap.engine.decide([r for r, _ in resolved])
     for decision, (_, echo) in zip(decisions, resolved, strict=True):
@@ -266,8 +307,8 @@ def decide_on(conn: Connection, cache_key: str,
 
 def log_decisions(txn: Txn, decisions: Sequence[Decision]) -> None:
     """Log one `access.decided` Event for a batch of decisions."""
-    subjects = {d.request[k] for d in decisions for k in ("party", "team", "asset")
-                if d.request[k]}
+    subjects = {d.request[k] for d in decisions for k in ("party", "team", "asset", "person")
+                if d.request.get(k)}
     subjects |= {a for d in decisions for a in d.agreements}
     txn.log.append("access.decided", {"decisions": [
         {**d.request, "allowed": d.allowed, "agreements": d.agreements,

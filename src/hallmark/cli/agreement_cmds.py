@@ -173,13 +173,15 @@ def check(
     action: Optional[str] = typer.Option(None, "--action"),  # noqa: UP045
     purpose: Optional[str] = typer.Option(None, "--purpose"),  # noqa: UP045
     at: Optional[str] = typer.Option(None, "--at", help="Date (default today)."),  # noqa: UP045
+    person: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--person", help="A person inside the party or team (acknowledged terms)."),
     batch: Optional[Path] = typer.Option(  # noqa: UP045
         None, "--batch", help="Decide many requests: a JSON array or JSON Lines file."),
     as_json: bool = JsonOption,
 ) -> None:
     """May PARTY do ACTION with ASSET? Allow or deny with reasons; exit 0 allow, 3 deny."""
     if batch is not None:
-        if any(v is not None for v in (party, team, asset, action, purpose, at)):
+        if any(v is not None for v in (party, team, asset, action, purpose, at, person)):
             raise InputError("--batch takes its requests from the file only")
         vault = open_vault(ctx)
         found = services.access.check_batch(vault, batch, actor=vault.actor)
@@ -190,7 +192,7 @@ def check(
             raise InputError("check needs --party, --asset and --action (or --batch FILE)")
         vault = open_vault(ctx)
         one = services.access.check(vault, party, asset, action, team=team, purpose=purpose,
-                                    at=at, actor=vault.actor)
+                                    at=at, person=person, actor=vault.actor)
         from hallmark.schemas import AccessDecisions
 
         found = AccessDecisions(decisions=[one])
@@ -201,7 +203,7 @@ def check(
         for d in decisions:
             r = d.request
             verdict = "[green]allow[/green]" if d.allowed else "[red]deny[/red]"
-            who = r.team or r.party
+            who = r.person or r.team or r.party
             asked = (f"{who} {r.action} {r.asset} on {r.at}"
                      + (f" for {r.purpose}" if r.purpose else ""))
             console.print(f"{verdict} {safe_text(asked)}")

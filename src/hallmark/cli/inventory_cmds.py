@@ -82,6 +82,7 @@ def _show(asset: Asset) -> None:
             ["owner", asset.owner or "-"], ["status", asset.status],
             ["class", asset.classification], ["protection", asset.protection or "-"],
             ["value", asset.value or "-"], ["licence", asset.effective_license or "-"],
+            ["export control", asset.export_control or "unclassified"],
             ["first seen", asset.first_seen], ["updated", asset.updated]]
     for p in asset.parents:
         rows.append([p["relation"], p["id"]])

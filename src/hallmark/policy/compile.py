@@ -7,6 +7,16 @@ holds `date` (YYYYMMDD as a Long) and, when given, `purpose`. Each permitted ter
 `permit` per principal it names, each prohibition one `forbid` binding every party other than
 the discloser; owners may do anything with what they own.
 
+Export control and acknowledged terms are conditions of the permits themselves, so Cedar decides
+them too: each `Party` carries its `country` (its own or its nearest group's; "" when unknown),
+whether it is a `person`, and the agreements whose version in force it has `acknowledged`; each
+`Asset` carries `licence_needed_for`, the destinations its export classification needs a licence
+for under the vault's rules ("" among them: an unknown country needs one too). A permit of an
+agreement without an unexpired export licence admits a release of the asset (every action but
+`inference` and `api-access`, which leave it on our side) only to a party whose country is not in
+that set; a permit of an agreement that requires acknowledgement admits a person only once that
+person has acknowledged the version in force.
+
 Policies are indexed by their scope (the party in the principal scope, the agreement in the
 resource scope, the actions), so a request is evaluated against the slice that can apply to it: a
 policy scoped to `principal in Party::"x"`, `action in [...]` and `resource in Cover::"a"` can
@@ -26,11 +36,14 @@ ACTIONS = ("view", "download", "share", "train", "fine-tune", "evaluate", "infer
            "api-access", "pre-release-access", "publish", "redistribute", "sublicense",
            "commercial-use", "reverse-engineer")
 OWNER_POLICY = "owners"
+# Actions that hand the asset itself (or its technology) to the party: an export when the party
+# is abroad. Inference and API access answer queries; the asset stays on our side.
+RELEASE_ACTIONS = tuple(a for a in ACTIONS if a not in ("inference", "api-access"))
 
 CEDAR_SCHEMA = (
-    "entity Party in [Party];\n"
+    "entity Party in [Party] { country: String, person: Bool, acknowledged: Set<String> };\n"
     "entity Cover;\n"
-    "entity Asset in [Cover] { owners: Set<Party> };\n"
+    "entity Asset in [Cover] { owners: Set<Party>, licence_needed_for: Set<String> };\n"
     + "".join(
         f'action "{a}" appliesTo {{ principal: [Party], resource: [Asset], '
         "context: { date: Long, purpose?: String } };\n" for a in ACTIONS)
@@ -62,6 +75,9 @@ class AgreementInput:
     covers: frozenset[str]
     permitted: tuple[PermitTerm, ...]
     prohibited: tuple[str, ...]
+    licence: str | None = None  # the export licence's number, when the agreement records one
+    licence_expires: date | None = None
+    require_acknowledgement: bool = False
 
     @property
     def last_day(self) -> date | None:
@@ -87,6 +103,18 @@ class Grant:
     expires: date | None
     terminated_on: date | None
     covers: frozenset[str]
+    licence: str | None = None
+    licence_expires: date | None = None
+    acknowledge: bool = False
+
+
+@dataclass(frozen=True)
+class ExportControl:
+    """An asset's export classification and where it needs a licence ("" = unknown country)."""
+
+    classification: str
+    source: str
+    destinations: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -115,6 +143,10 @@ class Compiled:
     names: dict[str, str] = field(default_factory=dict)
     owners: dict[str, dict[str, str]] = field(default_factory=dict)  # asset -> party -> source
     covered_by: dict[str, list[str]] = field(default_factory=dict)  # asset -> agreement ids
+    export: dict[str, ExportControl] = field(default_factory=dict)  # controlled assets
+    countries: dict[str, str] = field(default_factory=dict)  # party -> effective country
+    persons: frozenset[str] = frozenset()
+    acknowledged: dict[str, frozenset[str]] = field(default_factory=dict)  # person -> agreements
     # indexes slice_for builds on first use (compile_policies fills the fields above at once)
     _by_agreement: dict[str, list[tuple[str, list[tuple[str, frozenset[str], str]]]]] = field(
         default_factory=dict, repr=False, compare=False)
@@ -176,10 +208,20 @@ class Compiled:
 
 def compile_policies(agreements: Iterable[AgreementInput], parents: Mapping[str, str | None],
                      names: Mapping[str, str], asset_owners: Mapping[str, Mapping[str, str]],
-                     assets: Iterable[str]) -> Compiled:
-    """Compile agreements over the party graph (`parents`: party -> group) and the assets."""
+                     assets: Iterable[str], *, export: Mapping[str, ExportControl] | None = None,
+                     countries: Mapping[str, str | None] | None = None,
+                     persons: Iterable[str] = (),
+                     acknowledged: Mapping[str, Iterable[str]] | None = None) -> Compiled:
+    """Compile agreements over the party graph (`parents`: party -> group) and the assets;
+    `export` holds the controlled assets, `countries` each party's own country (a party without
+    one takes its nearest group's), `acknowledged` the agreements each person acknowledged."""
     out = Compiled(parents=dict(parents), names=dict(names),
-                   owners={a: dict(o) for a, o in asset_owners.items()})
+                   owners={a: dict(o) for a, o in asset_owners.items()},
+                   export=dict(export or {}), persons=frozenset(persons),
+                   acknowledged={p: frozenset(a) for p, a in (acknowledged or {}).items()})
+    own = countries or {}
+    for party in out.parents:
+        out.countries[party] = next((c for p in out.chain(party) if (c := own.get(p))), "")
     for ag in agreements:
         for asset in sorted(ag.covers):
             out.covered_by.setdefault(asset, []).append(ag.id)
@@ -188,7 +230,8 @@ def compile_policies(agreements: Iterable[AgreementInput], parents: Mapping[str,
                 pid = f"{ag.id}/v{ag.version}/permitted/{index}" + (f"/{n}" if n else "")
                 grant = Grant(pid, ag.id, ag.version, index, principal, term.party, term.actions,
                               term.purposes, ag.effective, ag.last_day, ag.expires,
-                              ag.terminated_on, ag.covers)
+                              ag.terminated_on, ag.covers, ag.licence, ag.licence_expires,
+                              ag.require_acknowledgement)
                 out.grants[pid] = grant
                 if ag.covers:
                     out.texts.setdefault((principal, ag.id), []).append(
@@ -209,7 +252,10 @@ def compile_policies(agreements: Iterable[AgreementInput], parents: Mapping[str,
 def _entities(out: Compiled, assets: Iterable[str]) -> list[dict[str, object]]:
     ents: list[dict[str, object]] = []
     for party, parent in sorted(out.parents.items()):
-        ents.append({"uid": {"type": "Party", "id": party}, "attrs": {},
+        ents.append({"uid": {"type": "Party", "id": party},
+                     "attrs": {"country": out.countries.get(party, ""),
+                               "person": party in out.persons,
+                               "acknowledged": sorted(out.acknowledged.get(party, ()))},
                      "parents": [{"type": "Party", "id": parent}] if parent else []})
     for agreement in sorted({a for ids in out.covered_by.values() for a in ids}):
         ents.append({"uid": {"type": "Cover", "id": agreement}, "attrs": {}, "parents": []})
@@ -217,7 +263,9 @@ def _entities(out: Compiled, assets: Iterable[str]) -> list[dict[str, object]]:
         ents.append({
             "uid": {"type": "Asset", "id": asset},
             "attrs": {"owners": [{"__entity": {"type": "Party", "id": p}}
-                                 for p in sorted(out.owners.get(asset, {}))]},
+                                 for p in sorted(out.owners.get(asset, {}))],
+                      "licence_needed_for": sorted(control.destinations) if (
+                          control := out.export.get(asset)) else []},
             "parents": [{"type": "Cover", "id": a} for a in out.covered_by.get(asset, [])],
         })
     return ents
@@ -230,6 +278,17 @@ def _permit_text(g: Grant) -> str:
     if g.purposes is not None:
         listed = ", ".join(_q(p) for p in g.purposes)
         conditions.append(f"context has purpose && [{listed}].contains(context.purpose)")
+    releases = [a for a in g.actions if a in RELEASE_ACTIONS]
+    if releases and (g.licence is None or g.licence_expires is not None):
+        export = "!(resource.licence_needed_for.contains(principal.country))"
+        if g.licence_expires is not None:  # the licence covers the transfer until it expires
+            export = f"({export} || context.date <= {yyyymmdd(g.licence_expires)})"
+        if len(releases) < len(g.actions):
+            export = f"(!(action in [{_actions(releases)}]) || {export})"
+        conditions.append(export)
+    if g.acknowledge:
+        conditions.append(f"(!principal.person || principal.acknowledged.contains("
+                          f"{_q(g.agreement)}))")
     return (f"@id({_q(g.policy_id)})\npermit(principal in Party::{_q(g.principal)}, "
             f"action in [{_actions(g.actions)}], resource in Cover::{_q(g.agreement)})\n"
             f"when {{ {' && '.join(conditions)} }};")

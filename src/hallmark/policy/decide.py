@@ -16,7 +16,13 @@ from typing import Any, NamedTuple
 
 import cedarpy
 
-from hallmark.policy.compile import OWNER_POLICY, Compiled, Grant, yyyymmdd
+from hallmark.policy.compile import (
+    OWNER_POLICY,
+    RELEASE_ACTIONS,
+    Compiled,
+    Grant,
+    yyyymmdd,
+)
 
 MAX_SLICES = 65_536
 
@@ -181,7 +187,32 @@ class Engine:
             out.append(f"terminated on {g.terminated_on.isoformat()}")
         elif g.expires is not None and req.at > g.expires:
             out.append(f"expired on {g.expires.isoformat()}")
+        out += self._export_failure(g, req)
+        c = self.compiled
+        if g.acknowledge and req.principal in c.persons and \
+                g.agreement not in c.acknowledged.get(req.principal, ()):
+            out.append(f"unacknowledged terms: {self._name(req.principal)} has not "
+                       f"acknowledged the terms of {g.agreement} v{g.version}, which requires "
+                       "it of every person it admits")
         return out or ["did not apply"]
+
+    def _export_failure(self, g: Grant, req: Request) -> list[str]:
+        control = self.compiled.export.get(req.asset)
+        if control is None or req.action not in RELEASE_ACTIONS:
+            return []
+        country = self.compiled.countries.get(req.principal, "")
+        if country not in control.destinations:
+            return []
+        where = f"to {country}" if country else \
+            f"to {self._name(req.principal)}, whose country is unknown"
+        needs = (f"export licence required: {req.asset} is classified {control.classification},"
+                 f" which needs a licence {where} ({control.source})")
+        if g.licence is None:
+            return [f"{needs}; {g.agreement} records no export licence"]
+        if g.licence_expires is not None and req.at > g.licence_expires:
+            return [f"{needs}; export licence {g.licence} under {g.agreement} expired on "
+                    f"{g.licence_expires.isoformat()}"]
+        return []
 
     def _describe(self, g: Grant) -> str:
         span = f"{g.effective.isoformat()} to {g.last_day.isoformat() if g.last_day else 'open'}"

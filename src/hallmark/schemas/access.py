@@ -17,6 +17,7 @@ class AccessQuery(Record):
     team: str | None = None
     purpose: str | None = None
     at: str | None = None
+    person: str | None = None
 
 
 class AccessEcho(Record):
@@ -28,6 +29,7 @@ class AccessEcho(Record):
     action: str
     purpose: str | None
     at: str
+    person: str | None = None
 
 
 class AccessDecision(Record):

@@ -22,26 +22,29 @@ if TYPE_CHECKING:
 __all__ = ["check", "check_batch", "read_batch", "decide", "MAX_BATCH"]
 
 MAX_BATCH = 100_000  # requests in one batch (agreements.access enforces the same bound)
-REQUEST_FIELDS = ("party", "asset", "action", "team", "purpose", "at")
+REQUEST_FIELDS = ("party", "asset", "action", "team", "purpose", "at", "person")
 
 
 def decide(vault: Vault, requests: Sequence[AccessQuery | AccessRequest], *, actor: str,
            log: bool = True) -> list[Decision]:
-    """Decide many access requests (AccessQuery) at once (deny by default); unless `log` is
-    false, logs one Event for the batch, attributed to `actor`."""
+    """Decide many access requests (AccessQuery) at once (deny by default) against the
+    agreements and the vault's export rules; unless `log` is false, logs one Event for the
+    batch, attributed to `actor`."""
     from hallmark.agreements.access import AccessRequest, decide_on, log_decisions
+    from hallmark.agreements.export import load_rules
 
     plain = []
     for i, item in enumerate(sequence(requests, "requests")):
         if isinstance(item, AccessQuery):
             item = AccessRequest(item.party, item.asset, item.action, item.team, item.purpose,
-                                 item.at)
+                                 item.at, item.person)
         elif not isinstance(item, AccessRequest):
             raise InputError(f"item {i} must be an AccessQuery (got {type(item).__name__})",
                              field="requests")
         plain.append(item)
+    rules = load_rules(vault.dir)
     with vault.read() as conn:
-        decisions = decide_on(conn, vault.db_url, plain)
+        decisions = decide_on(conn, vault.db_url, plain, rules)
     if log and decisions:
         with vault.transaction(actor) as txn:
             log_decisions(txn, decisions)
@@ -55,12 +58,13 @@ def _record(d: Decision) -> AccessDecision:
 
 def check(vault: Vault, party: str, asset: str, action: str, *, team: str | None = None,
           purpose: str | None = None, at: date | str | None = None,
-          actor: str) -> AccessDecision:
-    """One access decision (at: YYYY-MM-DD, default today), logged."""
+          person: str | None = None, actor: str) -> AccessDecision:
+    """One access decision (at: YYYY-MM-DD, default today), logged; with `person`, for that
+    person inside the party or team (agreements may require persons to acknowledge them)."""
     from hallmark.agreements.access import AccessRequest
 
-    return _record(decide(vault, [AccessRequest(party, asset, action, team, purpose, at)],
-                          actor=actor)[0])
+    return _record(decide(vault, [AccessRequest(party, asset, action, team, purpose, at,
+                                                person)], actor=actor)[0])
 
 
 def read_batch(path: Path | str) -> list[AccessQuery]:
@@ -77,8 +81,8 @@ def read_batch(path: Path | str) -> list[AccessQuery]:
         raise InputError(f"cannot read {path}: {exc}") from None
     parsed = parse_batch(text, path.name)
     return [AccessQuery(party=r.party, asset=r.asset, action=r.action, team=r.team,
-                        purpose=r.purpose, at=r.at if isinstance(r.at, str) else None)
-            for r in parsed]
+                        purpose=r.purpose, at=r.at if isinstance(r.at, str) else None,
+                        person=r.person) for r in parsed]
 
 
 def check_batch(vault: Vault, requests: Sequence[AccessQuery] | Path | str, *, actor: str,
@@ -97,7 +101,8 @@ def check_batch(vault: Vault, requests: Sequence[AccessQuery] | Path | str, *, a
         if not isinstance(q, AccessQuery):
             raise InputError(f"request {n}: expected an AccessQuery, got {type(q).__name__}",
                              field="batch")
-        plain.append(AccessRequest(q.party, q.asset, q.action, q.team, q.purpose, q.at))
+        plain.append(AccessRequest(q.party, q.asset, q.action, q.team, q.purpose, q.at,
+                                   q.person))
     try:
         decided = decide(vault, plain, actor=actor, log=log)
     except HallmarkError as exc:
