@@ -14,6 +14,7 @@ from hallmark.errors import InputError, NotFound
 from hallmark.schemas import AccessDecision
 from hallmark.store import tables
 from hallmark.store.clock import utcnow
+
 from .conftest import ACTOR, DUA, World, add_agreement, add_party, set_fields
 
 
