@@ -166,13 +166,40 @@ def parse_rules(text: str, name: str, origin: str) -> ExportRules:
     return ExportRules(tuple(out), hashlib.sha256(text.encode()).hexdigest(), origin)
 
 
+@cache
+def _example() -> ExportRules:
+    return parse_rules(example_text(), RULES_FILE, "the shipped example")
+
+
+# Every access decision reads the rules: parsed files are kept by path, size, inode and
+# modification time (nanoseconds), so an edit is seen at once and an unchanged file costs a stat.
+_parsed: dict[str, tuple[tuple[int, int, int], ExportRules]] = {}
+
+
 def load_rules(vault_dir: Path) -> ExportRules:
     """The vault's rules file (or the shipped example where a vault predates it)."""
+    path = vault_dir / RULES_FILE
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return _example()
+    except OSError as exc:
+        raise InputError(f"cannot read {path.name}: {exc.strerror or exc}",
+                         field="export_rules") from None
+    stamp = (st.st_size, st.st_ino, st.st_mtime_ns)
+    known = _parsed.get(str(path))
+    if known is not None and known[0] == stamp:
+        return known[1]
+    rules = _read(path)
+    if len(_parsed) > 64:
+        _parsed.clear()
+    _parsed[str(path)] = (stamp, rules)
+    return rules
+
+
+def _read(path: Path) -> ExportRules:
     from hallmark.files import read_small
 
-    path = vault_dir / RULES_FILE
-    if not path.exists():
-        return parse_rules(example_text(), RULES_FILE, "the shipped example")
     try:
         text = read_small(path, "export rules file", field="export_rules",
                           limit=1 << 20).decode("utf-8")
