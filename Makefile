@@ -37,7 +37,8 @@ typecheck: $(STAMP)
 	  src/hallmark/marks/tabular_scheme.py src/hallmark/marks/plugin.py src/hallmark/audit \
 	  src/hallmark/inventory/readers/plugin.py src/hallmark/cli/plugin.py \
 	  src/hallmark/demo/plugin.py src/hallmark/__init__.py src/hallmark/enforce \
-	  src/hallmark/ledger/casefile.py
+	  src/hallmark/ledger/casefile.py src/hallmark/agreements/screening.py \
+	  src/hallmark/agreements/screening_csv.py
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 tests

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
@@ -43,9 +43,10 @@ def replace_list(txn: Txn, found: ScreeningList, file_name: str) -> ScreeningImp
     for start in range(0, len(rows), _CHUNK):
         txn.conn.execute(insert(screening_entries), rows[start:start + _CHUNK])
     names = sum(1 + len(e.alt_names) for e in found.entries)
-    payload = {"file": file_name[:200], "sha256": found.sha256, "layout": found.layout,
-               "rows": len(found.entries), "names": names, "sources": found.sources,
-               "replaced": int(replaced or 0)}
+    payload: dict[str, Any] = {
+        "file": file_name[:200], "sha256": found.sha256, "layout": found.layout,
+        "rows": len(found.entries), "names": names, "sources": found.sources,
+        "replaced": int(replaced or 0)}
     seq = txn.log.append("screening.imported", payload, ["screening"])
     return ScreeningImport(**payload, seq=seq)
 

@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from hallmark.agreements.export import countries
 from hallmark.errors import InputError
@@ -125,8 +126,8 @@ def _layout(columns: list[str]) -> str:
         "name[,country][,source][,alt_names]", field=FIELD)
 
 
-def _rows(reader: csv.Reader, width: int) -> list[tuple[int, list[str]]]:
-    out = []
+def _rows(reader: Any, width: int) -> list[tuple[int, list[str]]]:
+    out: list[tuple[int, list[str]]] = []
     for row in reader:
         if not any(cell.strip() for cell in row):
             continue  # blank line

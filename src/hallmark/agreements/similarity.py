@@ -79,7 +79,8 @@ def token_score(a: tuple[str, ...], b: tuple[str, ...], floor: float = 0.0) -> i
     if left == right or "".join(a) == "".join(b):
         return 100
     # SequenceMatcher is the slow part: skip it where even its upper bounds cannot win.
-    pair = SequenceMatcher(None, *sorted((left, right)), autojunk=False)
+    first, second = sorted((left, right))
+    pair = SequenceMatcher(None, first, second, autojunk=False)
     for bound in (pair.real_quick_ratio, pair.quick_ratio):
         if bound() <= best or bound() * 100 < floor:
             break
