@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hallmark.agreements.similarity import normalise, score, token_score, tokens
+from hallmark.agreements.similarity import NameIndex, normalise, score, token_score, tokens
 
 names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
 words = st.lists(st.sampled_from(["acme", "huawei", "trading", "optics", "bank", "china",
@@ -74,3 +74,19 @@ def test_normalisation_drops_legal_forms_and_filler_but_never_everything() -> No
     assert normalise("O'Neil S.A.R.L.") == "oneil"
     assert normalise("The Company Ltd") == "company ltd"
     assert normalise("!!!") == "" and score("!!!", "!!!") == 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(names, words), max_size=30), st.one_of(names, words),
+       st.integers(1, 100))
+def test_the_index_finds_exactly_what_scoring_every_name_finds(listed: list[str], query: str,
+                                                               floor: int) -> None:
+    index = NameIndex([tokens(n) for n in listed])
+    every = [(i, score(n, query)) for i, n in enumerate(listed)]
+    assert index.matches(tokens(query), floor) == [(i, s) for i, s in every if s >= floor]
+
+
+def test_the_index_finds_names_that_differ_only_in_spaces() -> None:
+    index = NameIndex([tokens("a b"), tokens("Zhong Guo Shipping"), tokens("")])
+    assert index.matches(tokens("AB"), 100) == [(0, 100)]
+    assert index.matches(tokens("Zhongguo Shipping"), 85) == [(1, 100)]

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 
 from hallmark.agreements.parties import Party, load_parties, organisation_of
 from hallmark.agreements.screening_csv import ScreeningList
-from hallmark.agreements.similarity import token_score, tokens
+from hallmark.agreements.similarity import NameIndex, tokens
 from hallmark.schemas.screening import (
     PartyScreening,
     ScreeningEntry,
@@ -51,42 +51,42 @@ def replace_list(txn: Txn, found: ScreeningList, file_name: str) -> ScreeningImp
     return ScreeningImport(**payload, seq=seq)
 
 
-class _Indexed:
-    """One stored entry with every name it goes by, split into words once."""
+class _Entries:
+    """The stored list with every name of every entry, indexed for screening."""
 
-    def __init__(self, row: object) -> None:
-        self.entry = ScreeningEntry(name=row.name, source=row.source,  # type: ignore[attr-defined]
-                                    country=row.country,  # type: ignore[attr-defined]
-                                    programs=row.programs)  # type: ignore[attr-defined]
-        alt = json.loads(row.alt_names)  # type: ignore[attr-defined]
-        self.names = [(n, tokens(n)) for n in [self.entry.name, *alt] if isinstance(n, str)]
+    def __init__(self, conn: Connection) -> None:
+        rows = list(conn.execute(select(screening_entries).order_by(screening_entries.c.id)))
+        self.sha256: str | None = rows[0].list_sha256 if rows else None
+        self.entries = [ScreeningEntry(name=r.name, source=r.source, country=r.country,
+                                       programs=r.programs) for r in rows]
+        self.owner: list[int] = []  # name position -> entry position
+        self.names: list[str] = []
+        for i, row in enumerate(rows):
+            alt = json.loads(row.alt_names)
+            for name in [row.name, *(alt if isinstance(alt, list) else [])]:
+                if isinstance(name, str):
+                    self.owner.append(i)
+                    self.names.append(name)
+        self.index = NameIndex([tokens(n) for n in self.names])
 
-
-def _load(conn: Connection) -> tuple[str | None, list[_Indexed]]:
-    rows = list(conn.execute(select(screening_entries).order_by(screening_entries.c.id)))
-    return (rows[0].list_sha256 if rows else None), [_Indexed(r) for r in rows]
-
-
-def _hits(party: Party, country: str | None, entries: list[_Indexed],
-          threshold: int) -> list[ScreeningHit]:
-    words = tokens(party.name)
-    out = []
-    for item in entries:
-        best, matched = -1, ""
-        for name, other in item.names:
-            found = token_score(words, other, threshold)
-            if found > best:
-                best, matched = found, name
-        if best < threshold:
-            continue
-        theirs = item.entry.country
-        match = None if country is None or theirs is None else country == theirs
-        confidence = {True: "high", None: "medium", False: "low"}[match]
-        out.append(ScreeningHit(score=best, entry=item.entry, matched_name=matched,
-                                country_match=match, confidence=confidence))
-    rank = {"high": 0, "medium": 1, "low": 2}
-    out.sort(key=lambda h: (rank[h.confidence], -h.score, h.entry.name))
-    return out[:MAX_HITS]
+    def hits(self, party: Party, country: str | None, threshold: int) -> list[ScreeningHit]:
+        """The entries like the party's name, best name per entry; best first."""
+        best: dict[int, tuple[int, str]] = {}
+        for position, got in self.index.matches(tokens(party.name), threshold):
+            entry = self.owner[position]
+            if got > best.get(entry, (-1, ""))[0]:
+                best[entry] = (got, self.names[position])
+        out = []
+        for entry, (got, matched) in best.items():
+            theirs = self.entries[entry].country
+            match = None if country is None or theirs is None else country == theirs
+            out.append(ScreeningHit(score=got, entry=self.entries[entry], matched_name=matched,
+                                    country_match=match,
+                                    confidence={True: "high", None: "medium",
+                                                False: "low"}[match]))
+        rank = {"high": 0, "medium": 1, "low": 2}
+        out.sort(key=lambda h: (rank[h.confidence], -h.score, h.entry.name))
+        return out[:MAX_HITS]
 
 
 def screen(conn: Connection, party_ids: Iterable[str] | None = None,
@@ -94,7 +94,7 @@ def screen(conn: Connection, party_ids: Iterable[str] | None = None,
     """Screen the named parties (default: every organisation and person; teams are screened as
     their organisation) against the stored list."""
     index = load_parties(conn)
-    sha, entries = _load(conn)
+    entries = _Entries(conn)
     chosen = sorted(index) if party_ids is None else list(party_ids)
     screened: dict[str, PartyScreening] = {}
     for party_id in chosen:
@@ -106,6 +106,7 @@ def screen(conn: Connection, party_ids: Iterable[str] | None = None,
             continue
         country = party.country or org.country
         screened[party.id] = PartyScreening(party=party.id, name=party.name, country=country,
-                                            hits=_hits(party, country, entries, threshold))
-    return ScreeningReport(threshold=threshold, list_sha256=sha, list_entries=len(entries),
+                                            hits=entries.hits(party, country, threshold))
+    return ScreeningReport(threshold=threshold, list_sha256=entries.sha256,
+                           list_entries=len(entries.entries),
                            parties=list(screened.values()))

@@ -19,6 +19,7 @@ MAX_BYTES = 64 << 20  # the consolidated list's CSV is about 20 MiB
 MAX_ROWS = 100_000  # it has about 15,000 entries
 MAX_NAME = 1000  # characters of one name
 MAX_ALT_NAMES = 200  # alternative names of one entry
+MAX_NAMES = 500_000  # names and alternative names of the whole list
 MAX_FIELD = 128 << 10  # characters of one field (Python csv's own default limit)
 FIELD = "file"
 
@@ -89,6 +90,9 @@ def read_list(path: Path, default_source: str) -> ScreeningList:
                          line=reader.line_num) from None
     if not entries:
         raise InputError(f"{path.name} holds a header but no entries", field=FIELD)
+    if sum(1 + len(e.alt_names) for e in entries) > MAX_NAMES:
+        raise InputError(f"{path.name} holds more than {MAX_NAMES} names and alternative "
+                         "names, the most a screening list may hold", field=FIELD)
     return ScreeningList(entries, digest, layout)
 
 

@@ -16,14 +16,18 @@ The score of two normalised names is the best of three views, each in 0..1, time
 Names that differ only in word order or in the spaces between words ("Zhong Guo" and
 "Zhongguo") score 100. Each view is symmetric (the pair is put in a fixed order before
 SequenceMatcher, which is not symmetric by itself), equal normalised names score 100, and
-names with no letters or digits score 0. This module is pure: no I/O."""
+names with no letters or digits score 0. `NameIndex` screens one name against many quickly and
+finds exactly the hits that scoring every pair would. This module is pure: no I/O."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from difflib import SequenceMatcher
 from functools import lru_cache
+
+import numpy as np
 
 # Legal forms and company-type words that say nothing about who an entity is.
 LEGAL_FORMS = frozenset({
@@ -36,7 +40,7 @@ LEGAL_FORMS = frozenset({
 FILLER = frozenset({"the", "and", "of"})
 MAX_NAME = 1000  # characters looked at; a longer "name" is cut there
 _INNER = re.compile(r"(?<=\w)[.'\u2019](?=\w)|(?<=\w)\.(?=\s|$)")  # S.A. / O'Neil / Co.
-_BREAK = re.compile(r"[^0-9a-z]+")
+_BREAK = re.compile(r"[\W_]+")
 
 
 @lru_cache(maxsize=65536)
@@ -58,8 +62,20 @@ def normalise(name: str) -> str:
     return " ".join(tokens(name))
 
 
-def _weight(words: set[str] | tuple[str, ...]) -> int:
-    return sum(len(w) for w in words)
+_SLOTS = {c: i for i, c in enumerate("abcdefghijklmnopqrstuvwxyz0123456789 ")}
+_OTHER = len(_SLOTS)  # every other character shares one slot: the bound stays a bound
+
+
+@lru_cache(maxsize=1 << 17)
+def _prepared(words: tuple[str, ...]) -> tuple[frozenset[str], int, str, str, tuple[int, ...]]:
+    """A name's word set, its weight, its word-sorted and compact forms, and the character
+    counts of the sorted form (for the cheap upper bound of SequenceMatcher's ratio)."""
+    unique = frozenset(words)
+    ordered = " ".join(sorted(words))
+    counts = [0] * (_OTHER + 1)
+    for char in ordered:
+        counts[_SLOTS.get(char, _OTHER)] += 1
+    return unique, sum(len(w) for w in unique), ordered, "".join(words), tuple(counts)
 
 
 def token_score(a: tuple[str, ...], b: tuple[str, ...], floor: float = 0.0) -> int:
@@ -69,26 +85,68 @@ def token_score(a: tuple[str, ...], b: tuple[str, ...], floor: float = 0.0) -> i
         return 0
     if a == b:
         return 100
-    left, right = " ".join(sorted(a)), " ".join(sorted(b))
-    shared = set(a) & set(b)
-    overlap = 2 * _weight(shared) / (_weight(set(a)) + _weight(set(b)))
-    contained = 0.0
-    if shared and (shared == set(a) or shared == set(b)):
-        contained = 0.85 + 0.15 * overlap
-    best = max(overlap, contained)
-    if left == right or "".join(a) == "".join(b):
+    set_a, weight_a, left, compact_a, counts_a = _prepared(a)
+    set_b, weight_b, right, compact_b, counts_b = _prepared(b)
+    if left == right or compact_a == compact_b:
         return 100
-    # SequenceMatcher is the slow part: skip it where even its upper bounds cannot win.
+    best = 0.0
+    shared = set_a & set_b
+    if shared:
+        best = 2 * sum(len(w) for w in shared) / (weight_a + weight_b)
+        if shared in (set_a, set_b):  # a short form of the other name
+            best = 0.85 + 0.15 * best
+    # SequenceMatcher is the slow part: skip it where its upper bounds cannot win (the shorter
+    # length, then the characters in common, bound the matching characters).
+    total = len(left) + len(right)
+    for bound in (lambda: 2 * min(len(left), len(right)) / total,
+                  lambda: 2 * sum(map(min, counts_a, counts_b)) / total):
+        most = bound()
+        if most <= best or most * 100 < floor - 0.5:  # (a score is rounded)
+            return round(100 * best)
     first, second = sorted((left, right))
-    pair = SequenceMatcher(None, first, second, autojunk=False)
-    for bound in (pair.real_quick_ratio, pair.quick_ratio):
-        if bound() <= best or bound() * 100 < floor:
-            break
-    else:
-        best = max(best, pair.ratio())
-    return round(100 * min(best, 1.0))
+    ratio = SequenceMatcher(None, first, second, autojunk=False).ratio()
+    return round(100 * min(max(best, ratio), 1.0))
 
 
 def score(a: str, b: str) -> int:
     """How alike two names are, 0 (nothing alike) to 100 (the same after normalisation)."""
     return token_score(tokens(a), tokens(b))
+
+
+class NameIndex:
+    """Many names (split by `tokens`) ready to be screened: `matches` scores only the names that
+    can reach the floor (those sharing a word or the compact form with the query, and those whose
+    characters in common bound the ratio above it), and gives the same hits as scoring them
+    all."""
+
+    def __init__(self, names: Sequence[tuple[str, ...]]) -> None:
+        self.names = list(names)
+        self._by_word: dict[str, list[int]] = {}
+        self._lengths = np.zeros(len(self.names), dtype=np.int32)
+        self._counts = np.zeros((len(self.names), _OTHER + 1), dtype=np.int16)
+        for i, words in enumerate(self.names):
+            if not words:
+                continue
+            unique, _, ordered, compact, counts = _prepared(words)
+            for key in {*unique, " " + compact}:  # a compact form cannot clash with a word
+                self._by_word.setdefault(key, []).append(i)
+            self._lengths[i] = len(ordered)
+            self._counts[i] = counts
+
+    def matches(self, words: tuple[str, ...], floor: int) -> list[tuple[int, int]]:
+        """(position, score) of every indexed name scoring at least `floor` against `words`."""
+        if not words or not self.names:
+            return []
+        unique, _, ordered, compact, counts = _prepared(words)
+        found: set[int] = set()
+        for key in {*unique, " " + compact}:
+            found.update(self._by_word.get(key, ()))
+        common = np.minimum(self._counts, np.asarray(counts, dtype=np.int16)).sum(axis=1)
+        bound = 200.0 * common / (self._lengths + len(ordered))
+        found.update(np.nonzero((bound >= floor - 0.5) & (self._lengths > 0))[0].tolist())
+        out = []
+        for i in sorted(found):
+            got = token_score(words, self.names[i], floor)
+            if got >= floor:
+                out.append((i, got))
+        return out
