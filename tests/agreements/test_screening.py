@@ -161,6 +161,10 @@ def test_size_and_row_bounds(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> N
     rows = "name\n" + "".join(f"Entity {i}\n" for i in range(6))
     with pytest.raises(InputError, match="more than 5 entries"):
         services.screening.import_list(vault, _write(vault, "rows.csv", rows), actor=ACTOR)
+    monkeypatch.setattr(screening_csv, "MAX_NAMES", 4)
+    bomb = "name,alt_names\nA,b; c\nD,e; f\n"  # 6 names in 2 rows
+    with pytest.raises(InputError, match="more than 4 names"):
+        services.screening.import_list(vault, _write(vault, "bomb.csv", bomb), actor=ACTOR)
     monkeypatch.setattr(screening_csv, "MAX_BYTES", 100)
     with pytest.raises(InputError, match="larger than"):
         services.screening.import_list(vault, _write(vault, "big.csv", "name\n" + "x\n" * 60),

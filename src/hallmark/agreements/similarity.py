@@ -98,9 +98,9 @@ def token_score(a: tuple[str, ...], b: tuple[str, ...], floor: float = 0.0) -> i
     # SequenceMatcher is the slow part: skip it where its upper bounds cannot win (the shorter
     # length, then the characters in common, bound the matching characters).
     total = len(left) + len(right)
-    for bound in (lambda: 2 * min(len(left), len(right)) / total,
-                  lambda: 2 * sum(map(min, counts_a, counts_b)) / total):
-        most = bound()
+    for step in (0, 1):
+        most = 2 * (min(len(left), len(right)) if step == 0 else
+                    sum(map(min, counts_a, counts_b))) / total
         if most <= best or most * 100 < floor - 0.5:  # (a score is rounded)
             return round(100 * best)
     first, second = sorted((left, right))
