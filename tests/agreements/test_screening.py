@@ -216,6 +216,8 @@ def test_check_one_party_and_the_threshold(vault: Vault, cli) -> None:
     assert one["parties"][0]["hits"][0]["score"] >= 85
     strict = services.screening.check(vault, "nordwind-optic", threshold=100)
     assert strict.parties[0].hits == []
+    done = cli("screening", "check", "--threshold", "100")
+    assert done.exit_code == 0 and "No party's name scores 100 or more" in done.stdout
     for bad in (["--threshold", "0"], ["--threshold", "101"]):
         done = cli("screening", "check", *bad)
         assert done.exit_code == 2 and "--threshold" in done.stderr

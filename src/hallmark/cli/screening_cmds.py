@@ -59,6 +59,10 @@ def screening_check(
         for h in p.hits:
             rows.append([p.name, p.country or "?", h.score, h.confidence, h.matched_name,
                          h.entry.source, h.entry.country or "?"])
+    if report.list_sha256 is not None and not rows:
+        console.print(f"No party's name scores {report.threshold} or more against the "
+                      f"{report.list_entries} entries.")
+        return
     console.print(table(f"screening hits at {report.threshold}+ ({len(report.parties)} parties "
                         f"against {report.list_entries} entries)",
                         ["party", "country", "score", "confidence", "matched name", "list",
