@@ -233,7 +233,8 @@ def test_a_decision_is_logged_as_its_actor_with_todays_json_shape(world) -> None
     matrix = services.agreements.ownership(world.vault).to_json()
     assert list(matrix) == ["assets", "future_work", "conflicts"]
     assert list(matrix["assets"][0]) == ["asset", "name", "kind", "status", "register_owner",
-                                         "owners", "source", "agreements"]
+                                         "owners", "source", "agreements", "governing_law",
+                                         "jurisdiction"]
     assert matrix["future_work"] == [{"agreement": "dua-cloudco", "subject": "improvements",
                                       "owners": {"acme-ai": "100"}}]
     _refused(lambda: services.agreements.ownership(world.vault, "2026"),  # type: ignore[arg-type]

@@ -67,13 +67,18 @@ def matrix_rows(conn: Connection, today: date | None = None) -> list[OwnershipRo
     """Every asset with its owner or joint shares, status and the establishing agreement."""
     today = today or clock_today()
     index = load_parties(conn)
-    by_asset = claims(load_agreements(conn), today)
+    agreements = load_agreements(conn)
+    terms = {a.id: a.terms for a in agreements}
+    by_asset = claims(agreements, today)
     rows = []
     for asset in list_assets(conn):
         found = by_asset.get(asset.id, [])
         if found:
             agreement, shares = found[-1]
-            rows.append(_row(asset, shares, agreement, [a for a, _ in found]))
+            row = _row(asset, shares, agreement, [a for a, _ in found])
+            row.governing_law = terms[agreement].get("governing_law")
+            row.jurisdiction = terms[agreement].get("jurisdiction")
+            rows.append(row)
         elif asset.owner:
             owner = party_for_owner(index, asset.owner) or asset.owner
             rows.append(_row(asset, {owner: "100"}, "register"))

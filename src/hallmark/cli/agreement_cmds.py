@@ -112,6 +112,12 @@ def show(ctx: typer.Context, agreement_id: str = typer.Argument(..., metavar="ID
         console.print(f"prohibited: {safe_text(', '.join(t['prohibited']))}")
     for o in t["ownership"]:
         console.print(safe_text(f"ownership: {o['subject']} -> {o['owner'] or o['joint']}"))
+    console.print(safe_text(f"governing law: {t.get('governing_law') or 'not stated'}; "
+                            f"jurisdiction: {t.get('jurisdiction') or 'not stated'}"))
+    if t.get("export_licence"):
+        lic = t["export_licence"]
+        console.print(safe_text(f"export licence: {lic['number']} ({lic['authority']}), "
+                                f"expires {lic.get('expires') or 'never'}"))
     rows = [[v.version, v.change, v.recorded, (v.source_sha256 or "")[:12],
              (v.document_sha256 or "")[:12]] for v in ag.history]
     console.print(table("history", ["v", "change", "recorded", "terms", "document"], rows))
@@ -147,16 +153,25 @@ def ownership(
     if as_csv:
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["asset", "name", "kind", "status", "owners", "source", "agreements"])
+        writer.writerow(["asset", "name", "kind", "status", "owners", "source", "agreements",
+                         "governing_law", "jurisdiction"])
         for r in doc.assets:
             writer.writerow([r.asset, r.name, r.kind, r.status, shares(r.owners),
-                             r.source, " ".join(r.agreements)])
+                             r.source, " ".join(r.agreements), r.governing_law or "",
+                             r.jurisdiction or ""])
         sys.stdout.write(out.getvalue())
         return
     rows = [[r.asset, r.name, r.kind, r.status, shares(r.owners) or "-",
              r.source] for r in doc.assets]
     console.print(table("ownership", ["asset", "name", "kind", "status", "owners", "source"],
                         rows, wrap=("name", "owners")))
+    laws = {r.source: (r.governing_law, r.jurisdiction) for r in doc.assets
+            if r.source not in ("register", "none")}
+    if laws:
+        console.print(table("governing law", ["agreement", "governing law", "jurisdiction"],
+                            [[a, law or "not stated", forum or "not stated"]
+                             for a, (law, forum) in sorted(laws.items())],
+                            wrap=("governing law", "jurisdiction")))
     if doc.future_work:
         console.print(table("future work", ["agreement", "subject", "owners"],
                             [[f.agreement, f.subject, shares(f.owners)]

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from hallmark.schemas.parties import *  # noqa: F403
     from hallmark.schemas.reports import *  # noqa: F403
     from hallmark.schemas.review import *  # noqa: F403
+    from hallmark.schemas.screening import *  # noqa: F403
     from hallmark.schemas.shares import *  # noqa: F403
     from hallmark.schemas.traces import *  # noqa: F403
     from hallmark.schemas.trademarks import *  # noqa: F403
@@ -89,6 +90,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "incidents": (
         "BreachedClause", "Incident", "IncidentAccusation", "IncidentFile", "IncidentList",
         "IncidentStep", "Notice", "CaseFile",
+    ),
+    "screening": (
+        "ScreeningImport", "ScreeningEntry", "ScreeningHit", "PartyScreening", "ScreeningReport",
     ),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -315,6 +315,9 @@ class OwnershipRow(Record):
     owners: dict[str, str]  # party id (or the register's text) -> share, a decimal string
     source: str  # "register", an agreement id, or "none"
     agreements: list[str]
+    # The law that governs, and where disputes are heard, under the agreement in `source`.
+    governing_law: str | None = None
+    jurisdiction: str | None = None
 
 
 class FutureTerm(Record):

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         parties,
         reports,
         review,
+        screening,
         shares,
         traces,
         trademarks,
@@ -46,6 +47,7 @@ __all__ = [
     "trademarks",
     "reports",
     "incidents",
+    "screening",
 ]
 
 
