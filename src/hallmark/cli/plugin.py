@@ -13,6 +13,7 @@ def hallmark_cli_commands(app: Any) -> None:
     from hallmark.cli import (
         agreement_cmds,
         audit_cmds,
+        closeout_cmds,
         incident_cmds,
         inventory_cmds,
         ip_cmds,
@@ -25,5 +26,6 @@ def hallmark_cli_commands(app: Any) -> None:
     )
 
     for group in (vault_cmds, inventory_cmds, audit_cmds, ledger_cmds, party_cmds, ip_cmds,
-                  mark_cmds, agreement_cmds, share_cmds, review_cmds, incident_cmds):
+                  mark_cmds, agreement_cmds, share_cmds, review_cmds, incident_cmds,
+                  closeout_cmds):
         group.register(app)

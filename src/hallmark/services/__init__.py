@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         agreements,
         audit,
         checklist,
+        closeouts,
         deadlines,
         evidence,
         incidents,
@@ -46,6 +47,7 @@ __all__ = [
     "trademarks",
     "reports",
     "incidents",
+    "closeouts",
 ]
 
 
