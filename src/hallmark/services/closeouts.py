@@ -138,8 +138,9 @@ def close_out(vault: Vault, agreement_id: str, *, actor: str,
     with vault.transaction(actor) as txn:
         ag = get_agreement(txn.conn, ref, field="agreement_id")  # as it stands now
         state = _refuse(txn.conn, ag, day, now_day, force, cert is not None)
-        disposed, cert_sha = [], _sha256(cert[0]) if cert is not None else None
-        if cert is not None:
+        disposed: list[str] = []
+        cert_sha = _sha256(cert[0]) if cert is not None else None
+        if cert is not None and cert_sha is not None:
             for share_id in rows.unaccounted_shares(txn.conn, ag.id):
                 rows.record_disposition(txn, rows.share_row(txn.conn, share_id), "destroyed",
                                         day, (cert_sha, cert[1]), field="certificate")
