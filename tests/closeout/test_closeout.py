@@ -269,3 +269,19 @@ def test_hostile_titles_and_names_are_shown_not_obeyed(vault: Vault, cli: Callab
     assert "&lt;/div&gt;&lt;script&gt;x()&lt;/script&gt;" in html
     assert html.count("<div") == html.count("</div>")
     assert p.shares[partner] in html
+
+
+def test_a_partnership_that_never_began_needs_force(partnership: Partnership,
+                                                   cli: Callable[..., Any]) -> None:
+    from hallmark import services
+
+    services.agreements.add(partnership.vault, text=(
+        "id: nda-later\ntype: nda\ntitle: Later\nparties: [Acme AI, CloudCo]\n"
+        "effective: 2999-01-01\nterm: 1y\ncovers: [customers.csv]\n"), actor="tester")
+    err = _refused(partnership, cli, "nda-later")
+    assert "ID: agreement nda-later has not begun (it takes effect on 2999-01-01)" in err
+    forced = cli("agreement", "close-out", "nda-later", "--force", "--json")
+    assert forced.exit_code == 0, forced.stderr
+    out = json.loads(forced.stdout)
+    assert out["forced"] is True and out["report"]["state"] == "pending"
+    assert out["report"]["shares"] == [] and out["unaccounted"] == []

@@ -193,15 +193,19 @@ def _refuse(conn: Any, ag: Any, day: date, now_day: date, force: bool,
     if done is not None:
         raise InputError(f"agreement {ag.id} was already closed out on {done.closed} (a "
                          "close-out is final)", field="agreement_id")
-    if day < date.fromisoformat(ag.effective):
-        raise InputError(f"{day} is before the agreement's effective date {ag.effective}",
-                         field="on")
     state = str(ag.state_on(now_day))
-    if state in ("active", "pending") and not force:
-        raise InputError(f"agreement {ag.id} is still in force ({state}"
+    if state == "pending" and not force:
+        raise InputError(f"agreement {ag.id} has not begun (it takes effect on {ag.effective}): "
+                         "force the close-out of a partnership that never started (logged)",
+                         field="agreement_id")
+    if state == "active" and not force:
+        raise InputError(f"agreement {ag.id} is still in force (active"
                          + (f" until {ag.expires}" if ag.expires else "")
                          + "): terminate it first, or force the close-out (which is logged)",
                          field="agreement_id")
+    if day < date.fromisoformat(ag.effective) and state != "pending":
+        raise InputError(f"{day} is before the agreement's effective date {ag.effective}",
+                         field="on")
     if with_certificate and not rows.unaccounted_shares(conn, ag.id):
         raise InputError(f"every copy shared under {ag.id} is already accounted for: the "
                          "certificate would cover none", field="certificate")
