@@ -30,7 +30,8 @@ typecheck: $(STAMP)
 	  src/hallmark/policy/compile.py src/hallmark/policy/decide.py \
 	  src/hallmark/ledger/note.py src/hallmark/files.py \
 	  src/hallmark/review/evidence.py src/hallmark/cli/safe.py src/hallmark/reports/textpdf.py \
-	  src/hallmark/agreements/similarity.py
+	  src/hallmark/agreements/similarity.py \
+	  src/hallmark/reports/closeout.py
 	$(BIN)/mypy --strict --follow-imports=silent src/hallmark/services src/hallmark/schemas \
 	  src/hallmark/hooks.py src/hallmark/errors.py src/hallmark/store/clock.py \
 	  src/hallmark/marks/keys.py src/hallmark/marks/scheme.py src/hallmark/marks/scoring.py \
@@ -38,7 +39,8 @@ typecheck: $(STAMP)
 	  src/hallmark/inventory/readers/plugin.py src/hallmark/cli/plugin.py \
 	  src/hallmark/demo/plugin.py src/hallmark/__init__.py src/hallmark/enforce \
 	  src/hallmark/ledger/casefile.py src/hallmark/agreements/screening.py \
-	  src/hallmark/agreements/screening_csv.py
+	  src/hallmark/agreements/screening_csv.py \
+	  src/hallmark/agreements/closeout.py
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 tests

@@ -12,6 +12,7 @@ def hallmark_audit_rules() -> list[Any]:
     """The built-in rules: inventory, agreements, IP rights and clause review."""
     from hallmark.audit import (  # noqa: F401
         rules_agreements,
+        rules_closeout,
         rules_export,
         rules_inventory,
         rules_ip,

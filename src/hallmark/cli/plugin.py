@@ -13,6 +13,7 @@ def hallmark_cli_commands(app: Any) -> None:
     from hallmark.cli import (
         agreement_cmds,
         audit_cmds,
+        closeout_cmds,
         incident_cmds,
         inventory_cmds,
         ip_cmds,
@@ -27,5 +28,5 @@ def hallmark_cli_commands(app: Any) -> None:
 
     for group in (vault_cmds, inventory_cmds, audit_cmds, ledger_cmds, party_cmds, ip_cmds,
                   mark_cmds, agreement_cmds, share_cmds, review_cmds, incident_cmds,
-                  screening_cmds):
+                  screening_cmds, closeout_cmds):
         group.register(app)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from hallmark.schemas.audit import *  # noqa: F403
     from hallmark.schemas.base import *  # noqa: F403
     from hallmark.schemas.checklist import *  # noqa: F403
+    from hallmark.schemas.closeouts import *  # noqa: F403
     from hallmark.schemas.deadlines import *  # noqa: F403
     from hallmark.schemas.evidence import *  # noqa: F403
     from hallmark.schemas.incidents import *  # noqa: F403
@@ -93,6 +94,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "screening": (
         "ScreeningImport", "ScreeningEntry", "ScreeningHit", "PartyScreening", "ScreeningReport",
+    ),
+    "closeouts": (
+        "Disposition", "DispositionList", "CloseOutParty", "CloseOutShare", "CloseOutTrace",
+        "CloseOutIncident", "Obligation", "CloseOutReport", "CloseOut",
     ),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

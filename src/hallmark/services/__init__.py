@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         agreements,
         audit,
         checklist,
+        closeouts,
         deadlines,
         evidence,
         incidents,
@@ -48,6 +49,7 @@ __all__ = [
     "reports",
     "incidents",
     "screening",
+    "closeouts",
 ]
 
 
