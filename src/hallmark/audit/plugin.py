@@ -14,6 +14,7 @@ def hallmark_audit_rules() -> list[Any]:
         rules_agreements,
         rules_inventory,
         rules_ip,
+        rules_partnership,
         rules_review,
     )
     from hallmark.audit.registry import BUILTIN

@@ -19,11 +19,12 @@ def hallmark_cli_commands(app: Any) -> None:
         ledger_cmds,
         mark_cmds,
         party_cmds,
+        raci_cmds,
         review_cmds,
         share_cmds,
         vault_cmds,
     )
 
     for group in (vault_cmds, inventory_cmds, audit_cmds, ledger_cmds, party_cmds, ip_cmds,
-                  mark_cmds, agreement_cmds, share_cmds, review_cmds, incident_cmds):
+                  mark_cmds, agreement_cmds, share_cmds, review_cmds, incident_cmds, raci_cmds):
         group.register(app)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from hallmark.services import (
         access,
+        acknowledgements,
         agreements,
         audit,
         checklist,
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
         inventory,
         ledger,
         parties,
+        raci,
         reports,
         review,
         shares,
@@ -46,6 +48,8 @@ __all__ = [
     "trademarks",
     "reports",
     "incidents",
+    "raci",
+    "acknowledgements",
 ]
 
 
