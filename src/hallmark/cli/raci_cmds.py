@@ -126,12 +126,11 @@ def raci(
         return
     roles = [_roles(p) for p in found.agreements]
     parties = sorted({party for r in roles for party in r})
-    rows = [[p.agreement, p.title, p.state, p.every, p.next_due + (" overdue" if p.overdue
-                                                                      else ""),
-             *(r.get(party, "") for party in parties)] for p, r in zip(found.agreements, roles,
-                                                                      strict=True)]
-    console.print(table("RACI", ["agreement", "title", "state", "every", "next due", *parties],
-                        rows, wrap=("title",)))
+    # The matrix itself: titles are in --json and --csv, so that the party columns fit.
+    rows = [[p.agreement, p.state, p.every, p.next_due + (" overdue" if p.overdue else ""),
+             *(r.get(party, "") for party in parties)]
+            for p, r in zip(found.agreements, roles, strict=True)]
+    console.print(table("RACI", ["agreement", "state", "every", "next due", *parties], rows))
     if found.unplanned:
         console.print(f"unplanned: {safe_text(', '.join(found.unplanned))}", highlight=False)
 

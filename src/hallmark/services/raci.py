@@ -52,11 +52,12 @@ def _every(every: object, start: date) -> tuple[str, date]:
 
     try:
         interval = parse_duration(every)
-        due = add_duration(start, interval)
     except ValueError as exc:
         raise InputError(str(exc), field="every") from None
-    except OverflowError:
-        raise InputError(f"{every!r} from {start} runs past the calendar", field="every") \
+    try:
+        due = add_duration(start, interval)
+    except (OverflowError, ValueError):
+        raise InputError(f"{interval} from {start} runs past the calendar", field="every") \
             from None
     if (due - start).days > MAX_INTERVAL_DAYS:
         raise InputError(f"review at least every 10 years (got {interval})", field="every")
