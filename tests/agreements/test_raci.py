@@ -169,7 +169,8 @@ def test_the_checklist_review_step_reads_the_plans(world: Vault, cli) -> None:  
     assert first["status"] == "partial"
     assert "nda-1 has no periodic review plan (`hallmark agreement plan`)" in first["gaps"]
     _ok(cli("agreement", "plan", "nda-1", "--responsible", "Dee Fox", "--accountable",
-            "Bob Ray", "--every", "30d", "--from", (TODAY - timedelta(days=60)).isoformat(), "--json"))
+            "Bob Ray", "--every", "30d", "--from", (TODAY - timedelta(days=60)).isoformat(),
+            "--json"))
     _ok(cli("agreement", "plan", "dua-1", "--responsible", "Dee Fox", "--accountable",
             "Bob Ray", "--every", "1y", "--json"))
     second = step()
