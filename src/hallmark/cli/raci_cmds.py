@@ -161,7 +161,7 @@ def acknowledge(
 def acknowledgements(
     ctx: typer.Context,
     agreement_id: Optional[str] = typer.Argument(  # noqa: UP045
-        None, metavar="[AGREEMENT]"),
+        None, metavar="AGREEMENT", help="Only this agreement."),
     as_json: bool = JsonOption,
 ) -> None:
     """Who acknowledged which version and when; who still must."""
