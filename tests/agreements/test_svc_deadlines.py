@@ -37,7 +37,7 @@ def test_list_matches_the_cli_json(world: World, cli) -> None:  # type: ignore[n
     assert doc == found.to_json()
     assert list(doc) == ["deadlines"]
     assert list(doc["deadlines"][0]) == ["id", "rule", "subject", "title", "due", "basis",
-                                         "obligation", "status", "days_left"]
+                                         "obligation", "status", "days_left", "accountable"]
     near = deadlines.list_deadlines(world.vault, "90d")
     assert {d.id for d in near.deadlines} >= {"inv-0001/first-filing", "inv-0002/first-filing"}
     assert "inv-0003/first-filing" not in {d.id for d in near.deadlines}

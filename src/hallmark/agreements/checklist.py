@@ -186,18 +186,37 @@ def _digests(s: _State, step: Step) -> Step:
 
 
 def _reviews(s: _State, step: Step) -> Step:
+    """The quarterly compliance review (an audit run) and the periodic review of every
+    agreement in force: each has a plan (`agreement plan`) and none is overdue."""
+    from hallmark.agreements.raci import chart
+
     kinds = list(rules()["compliance"]["review_events"])
     last = s.conn.execute(select(events.c.time).where(events.c.type.in_(kinds))
                           .order_by(events.c.seq.desc()).limit(1)).scalar()
+    done, total = 0, 1  # the compliance review: fresh, a quarter old (half), or missing
     if last is None:
         step.gaps.append("no compliance review recorded (run `hallmark audit`)")
-        return step
-    age = (s.today - date.fromisoformat(last[:10])).days
-    step.evidence.append(f"last review {last[:10]} ({age} days ago)")
-    if age > 92:
-        step.gaps.append("the last review is more than a quarter old")
-        return _grade(step, 0, 1) if age > 184 else _grade(step, 1, 2)
-    return _grade(step, 1, 1)
+    else:
+        age = (s.today - date.fromisoformat(last[:10])).days
+        step.evidence.append(f"last review {last[:10]} ({age} days ago)")
+        if age > 92:
+            step.gaps.append("the last review is more than a quarter old")
+        done, total = (1, 1) if age <= 92 else ((1, 2) if age <= 184 else (0, 1))
+    live = [a for a in s.agreements if a.state_on(s.today) == "active"]
+    planned = {p.agreement: p for p in chart(s.conn, live, s.today).agreements}
+    for ag in live:
+        total += 1
+        found = planned.get(ag.id)
+        if found is None:
+            step.gaps.append(f"{ag.id} has no periodic review plan (`hallmark agreement plan`)")
+        elif found.overdue:
+            step.gaps.append(f"{ag.id}: periodic review overdue since {found.next_due} "
+                             f"(accountable: {found.raci.accountable})")
+        else:
+            done += 1
+            step.evidence.append(f"{ag.id}: next review {found.next_due} (accountable: "
+                                 f"{found.raci.accountable})")
+    return _grade(step, done, total)
 
 
 def _record(s: _State, step: Step) -> Step:
@@ -226,7 +245,7 @@ STEPS: list[tuple[str, str, Callable[[_State, Step], Step]]] = [
     ("copyright", "Copyright records for code and documentation", _copyright),
     ("access", "Access controls on shared assets (tented teams)", _access),
     ("digests", "Version control with immutable digests", _digests),
-    ("reviews", "Quarterly compliance reviews", _reviews),
+    ("reviews", "Quarterly compliance reviews and periodic agreement reviews", _reviews),
     ("record", "A central record of IP decisions", _record),
 ]
 

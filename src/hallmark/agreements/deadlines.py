@@ -121,8 +121,12 @@ def _patent_deadlines(conn: Connection, r: dict[str, Any]) -> list[Deadline]:
 
 
 def _agreement_deadlines(conn: Connection, r: dict[str, Any], today: date) -> list[Deadline]:
-    out = []
-    for ag in load_agreements(conn):
+    from hallmark.agreements.raci import review_deadlines
+
+    found = load_agreements(conn)
+    out, planned = review_deadlines(conn, found, today) if r.get("planned_review") else (
+        [], set())
+    for ag in found:
         t = ag.terms
         ended = ag.terminated_on or ag.expires
         if ag.expires and not ag.terminated_on and r.get("expiry"):
@@ -144,7 +148,8 @@ def _agreement_deadlines(conn: Connection, r: dict[str, Any], today: date) -> li
             out.append(_deadline(f"{ag.id}/confidentiality", "confidentiality-survival", ag.id,
                                 f"Confidentiality under {ag.title} ends", end.isoformat(),
                                 f"{t['confidentiality_survives']} after {ended}", False))
-        if ag.state_on(today) in ("active", "pending") and r.get("review_months"):
+        if ag.state_on(today) in ("active", "pending") and r.get("review_months") and \
+                ag.id not in planned:  # a planned periodic review replaces the yearly default
             months = int(r["review_months"])
             last = date.fromisoformat(ag.updated[:10])
             out.append(_deadline(f"{ag.id}/review", "agreement-review", ag.id,
@@ -206,7 +211,9 @@ def to_ics(found: Iterable[Deadline], origin: str) -> bytes:
         ev.add("dtstart", date.fromisoformat(d.due))
         ev.add("summary", d.title)
         ev.add("description", json.dumps({"rule": d.rule, "subject": d.subject,
-                                          "basis": d.basis, "status": d.status}))
+                                          "basis": d.basis, "status": d.status,
+                                          **({"accountable": d.accountable}
+                                             if d.accountable else {})}))
         ev.add("categories", [d.rule])
         cal.add_component(ev)
     return bytes(cal.to_ical())

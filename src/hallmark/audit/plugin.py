@@ -16,6 +16,7 @@ def hallmark_audit_rules() -> list[Any]:
         rules_export,
         rules_inventory,
         rules_ip,
+        rules_partnership,
         rules_review,
     )
     from hallmark.audit.registry import BUILTIN

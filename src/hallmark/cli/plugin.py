@@ -20,6 +20,7 @@ def hallmark_cli_commands(app: Any) -> None:
         ledger_cmds,
         mark_cmds,
         party_cmds,
+        raci_cmds,
         review_cmds,
         screening_cmds,
         share_cmds,
@@ -28,5 +29,5 @@ def hallmark_cli_commands(app: Any) -> None:
 
     for group in (vault_cmds, inventory_cmds, audit_cmds, ledger_cmds, party_cmds, ip_cmds,
                   mark_cmds, agreement_cmds, share_cmds, review_cmds, incident_cmds,
-                  screening_cmds, closeout_cmds):
+                  screening_cmds, closeout_cmds, raci_cmds):
         group.register(app)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hallmark.schemas.access import *  # noqa: F403
+    from hallmark.schemas.acknowledgements import *  # noqa: F403
     from hallmark.schemas.agreements import *  # noqa: F403
     from hallmark.schemas.audit import *  # noqa: F403
     from hallmark.schemas.base import *  # noqa: F403
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from hallmark.schemas.inventory import *  # noqa: F403
     from hallmark.schemas.ledger import *  # noqa: F403
     from hallmark.schemas.parties import *  # noqa: F403
+    from hallmark.schemas.raci import *  # noqa: F403
     from hallmark.schemas.reports import *  # noqa: F403
     from hallmark.schemas.review import *  # noqa: F403
     from hallmark.schemas.screening import *  # noqa: F403
@@ -98,6 +100,13 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "closeouts": (
         "Disposition", "DispositionList", "CloseOutParty", "CloseOutShare", "CloseOutTrace",
         "CloseOutIncident", "Obligation", "CloseOutReport", "CloseOut",
+    ),
+    "raci": (
+        "Raci", "HeldReview", "ReviewPlan", "RaciChart",
+    ),
+    "acknowledgements": (
+        "Acknowledgement", "AcknowledgementResult", "MissingAcknowledgement",
+        "AcknowledgementList",
     ),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -23,6 +23,7 @@ class Deadline(Record):
     obligation: bool
     status: DeadlineStatus = "upcoming"
     days_left: int = 0
+    accountable: str | None = None  # a planned review's accountable person (party id)
 
 
 class DeadlineList(Record):

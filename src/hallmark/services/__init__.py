@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from hallmark.services import (
         access,
+        acknowledgements,
         agreements,
         audit,
         checklist,
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
         inventory,
         ledger,
         parties,
+        raci,
         reports,
         review,
         screening,
@@ -50,6 +52,8 @@ __all__ = [
     "incidents",
     "screening",
     "closeouts",
+    "raci",
+    "acknowledgements",
 ]
 
 
