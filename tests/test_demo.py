@@ -27,3 +27,15 @@ def test_demo_runs_and_finds_the_planted_gaps(tmp_path: Path, cli, monkeypatch) 
 
     assert services.evidence.verify_bundle(case).ok
     assert not list(tmp_path.rglob("hallmark-demo-was-executed"))
+    # the whole partnership: export control, acknowledged terms, a RACI review, a close-out
+    flat = " ".join(out.split())  # Rich wraps long lines at the terminal width
+    lumen = "share risk-classifier.safetensors with Lumen Analytics/eval"
+    assert f"{lumen}: DENY" in flat and "eval-lumen records no export licence" in flat
+    assert "which needs a licence to SG" in flat and f"{lumen}: ALLOW" in flat
+    assert "with Tan Wei (Lumen Analytics/eval): DENY" in flat
+    assert "unacknowledged terms: Tan Wei has not acknowledged the terms of eval-lumen v2" in flat
+    assert "with Tan Wei (Lumen Analytics/eval): ALLOW" in flat
+    assert "review of eval-lumen planned every 90d" in flat and "A Dana Smith" in flat
+    assert "nda-novalabs ended and closed out" in flat
+    report = next(tmp_path.rglob("closeout-nda-novalabs.html")).read_text()
+    assert "Mutual NDA with Nova Labs" in report and "<script" not in report

@@ -191,6 +191,12 @@ def run_demo(say: Callable[[Any], None], workdir: Path | None = None) -> Path:
 
     for line in enforce_demo(vault, trace, root / "enforce"):
         say(f"   {line}")
+    say("[bold]8c. The whole partnership:[/bold] export control, a RACI review, acknowledged "
+        "terms, a close-out")
+    from hallmark.demo.partnership import partnership_demo
+
+    for line in partnership_demo(vault, model, root):
+        say(f"   {line}")
     findings = services.audit.audit(vault, actor=actor).findings
     by_rule: dict[str, int] = {}
     for f in findings:
@@ -218,5 +224,8 @@ def run_demo(say: Callable[[Any], None], workdir: Path | None = None) -> Path:
     say(f"  hallmark trace {root / 'shared' / 'found-on-a-forum.parquet'}")
     say(f"  hallmark review {services.review.sample_path()} --type nda")
     say("  hallmark incident list               # breaches, from trace to case file")
+    say("  hallmark raci                        # who reviews which agreement, and when")
+    say("  hallmark acknowledgements            # who has read which terms")
+    say(f"  open {root / 'partnership' / 'closeout-nda-novalabs.html'}")
     say(f"  hallmark verify-bundle {root / 'enforce' / 'case.zip'}")
     return project
