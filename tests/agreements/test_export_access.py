@@ -114,6 +114,15 @@ def test_the_rules_file_is_read_and_a_change_is_seen_at_once(abroad: World) -> N
     assert "4E091" in rules.read_text()  # seeded at init
     rules.write_text('rules:\n  - classification: "4E091"\n    licence_required_for: [IR]\n')
     assert _check(abroad).allowed
+    import hashlib
+    import json
+
+    with abroad.vault.read() as conn:
+        last = json.loads(conn.execute(select(tables.events.c.entry).where(
+            tables.events.c.type == "access.decided").order_by(
+            tables.events.c.seq.desc())).scalars().first())
+    assert last["payload"]["export_rules_sha256"] == hashlib.sha256(
+        rules.read_bytes()).hexdigest()  # each decision names the rules that decided it
     rules.write_text("rules: [oops\n")
     with pytest.raises(InputError, match="export-rules.yaml"):
         _check(abroad)

@@ -305,11 +305,15 @@ def decide_on(conn: Connection, cache_key: str, requests: Sequence[AccessRequest
     return decisions
 
 
-def log_decisions(txn: Txn, decisions: Sequence[Decision]) -> None:
-    """Log one `access.decided` Event for a batch of decisions."""
+def log_decisions(txn: Txn, decisions: Sequence[Decision],
+                  rules: ExportRules | None = None) -> None:
+    """Log one `access.decided` Event for a batch of decisions (with the digest of the export
+    rules file that decided them: editing it is not an event, so each decision names it)."""
     subjects = {d.request[k] for d in decisions for k in ("party", "team", "asset", "person")
                 if d.request.get(k)}
     subjects |= {a for d in decisions for a in d.agreements}
     txn.log.append("access.decided", {"decisions": [
         {**d.request, "allowed": d.allowed, "agreements": d.agreements,
-         "policies": d.policies} for d in decisions]}, sorted(subjects))
+         "policies": d.policies} for d in decisions],
+        **({"export_rules_sha256": rules.sha256} if rules is not None else {})},
+        sorted(subjects))

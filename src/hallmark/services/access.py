@@ -47,7 +47,7 @@ def decide(vault: Vault, requests: Sequence[AccessQuery | AccessRequest], *, act
         decisions = decide_on(conn, vault.db_url, plain, rules)
     if log and decisions:
         with vault.transaction(actor) as txn:
-            log_decisions(txn, decisions)
+            log_decisions(txn, decisions, rules)
     return decisions
 
 
