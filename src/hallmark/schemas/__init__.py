@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from hallmark.schemas.base import *  # noqa: F403
     from hallmark.schemas.checklist import *  # noqa: F403
     from hallmark.schemas.deadlines import *  # noqa: F403
+    from hallmark.schemas.deidentify import *  # noqa: F403
     from hallmark.schemas.evidence import *  # noqa: F403
     from hallmark.schemas.incidents import *  # noqa: F403
     from hallmark.schemas.inventions import *  # noqa: F403
@@ -89,6 +90,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "incidents": (
         "BreachedClause", "Incident", "IncidentAccusation", "IncidentFile", "IncidentList",
         "IncidentStep", "Notice", "CaseFile",
+    ),
+    "deidentify": (
+        "DeidentifyOptions", "Deidentified", "PseudonymisedColumn", "GeneralisedColumn",
     ),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
