@@ -29,7 +29,8 @@ typecheck: $(STAMP)
 	  src/hallmark/marks/categorical.py \
 	  src/hallmark/policy/compile.py src/hallmark/policy/decide.py \
 	  src/hallmark/ledger/note.py src/hallmark/files.py \
-	  src/hallmark/review/evidence.py src/hallmark/cli/safe.py src/hallmark/reports/textpdf.py
+	  src/hallmark/review/evidence.py src/hallmark/cli/safe.py src/hallmark/reports/textpdf.py \
+	  src/hallmark/inventory/deid.py src/hallmark/inventory/kanon.py
 	$(BIN)/mypy --strict --follow-imports=silent src/hallmark/services src/hallmark/schemas \
 	  src/hallmark/hooks.py src/hallmark/errors.py src/hallmark/store/clock.py \
 	  src/hallmark/marks/keys.py src/hallmark/marks/scheme.py src/hallmark/marks/scoring.py \

@@ -26,6 +26,7 @@ PURE = [
     "review/segment.py", "review/patterns.py", "review/evidence.py", "inventory/classify.py",
     "inventory/licenses.py", "inventory/code.py", "inventory/authorship.py", "inventory/pii.py",
     "store/clock.py", "errors.py", "files.py", "reports/textpdf.py",
+    "inventory/deid.py", "inventory/kanon.py",
 ]
 
 # Where sqlalchemy may be imported: the store, the vault, the services, and the private
