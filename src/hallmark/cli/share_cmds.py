@@ -188,11 +188,9 @@ def shares(
         emit_json(found)
         return
     console.print(table("Shares", ["share", "asset", "recipient", "agreement", "rows",
-                                   "marked cells", "de-identified", "created"],
+                                   "marked cells", "created"],
                         [[s.share, s.asset, s.recipient, s.agreement, s.rows, s.marked_cells,
-                          "" if s.deidentified is None else
-                          f"k={s.deidentified.k_achieved}" if s.deidentified.k_achieved
-                          else "yes", s.created] for s in found]))
+                          s.created] for s in found]))
 
 
 def trace(

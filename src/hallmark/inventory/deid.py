@@ -118,6 +118,8 @@ def _star(prefix: pa.Array) -> pa.Array:
 
 
 def _as_text(values: pa.Array) -> pa.Array:
+    if pa.types.is_dictionary(values.type):
+        values = values.dictionary_decode()
     return values if pa.types.is_string(values.type) else values.cast(pa.string())
 
 

@@ -84,7 +84,7 @@ def tuple_counts(batches: Iterable[pa.RecordBatch], columns: list[str]) -> pa.Ta
     parts: list[pa.Table] = []
     held = 0
     for batch in batches:
-        table = pa.Table.from_arrays([batch.column(c) for c in columns], names=names)
+        table = pa.Table.from_arrays([_plain(batch.column(c)) for c in columns], names=names)
         part = table.group_by(names, use_threads=False).aggregate([([], "count_all")]) \
             .rename_columns([*names, "n"])
         parts.append(part)
@@ -95,6 +95,11 @@ def tuple_counts(batches: Iterable[pa.RecordBatch], columns: list[str]) -> pa.Ta
     if not parts:
         raise ValueError("no batches")
     return _merge(parts, names) if len(parts) > 1 else parts[0]
+
+
+def _plain(column: pa.Array) -> pa.Array:
+    """A dictionary-encoded column as its values (what the ladders and keys read)."""
+    return column.dictionary_decode() if pa.types.is_dictionary(column.type) else column
 
 
 def _merge(parts: list[pa.Table], names: list[str]) -> pa.Table:
@@ -126,36 +131,37 @@ class Generalisation:
 
 def search(tuples: pa.Table, quasi: list[Quasi], k: int, max_suppress: float
            ) -> Generalisation:
-    """The least generalisation (greedy over the ladders) at which the rows in classes smaller
-    than `k` are at most `max_suppress` of all rows; those rows are then suppressed. Each step
-    raises the one quasi-identifier that leaves the fewest rows in small classes (ties: the one
-    keeping more classes, then the earlier column). Full generalisation puts every row in one
-    class, so a table of at least k rows always gets there."""
+    """A small generalisation at which the rows in classes smaller than `k` are at most
+    `max_suppress` of all rows; those rows are then suppressed. The climb is Datafly's
+    (Sweeney, 1998): each step raises the quasi-identifier with the most distinct values at its
+    current level (ties: the earlier column); then each is stepped back down while the
+    suppression budget still holds. Full generalisation puts every row in one class, so a table
+    of at least k rows always gets there. A heuristic: not the least-loss generalisation."""
     rows = int(pc.sum(tuples.column("n")).as_py() or 0)
     allowed = int(max_suppress * rows)
     levels = [0] * len(quasi)
 
-    def cost(at: list[int]) -> tuple[int, int, pa.Table]:
+    def cost(at: list[int]) -> tuple[int, pa.Table]:
         found = classes(tuples, quasi, at)
         small = pc.less(found.column("n"), k)
-        return int(pc.sum(pc.if_else(small, found.column("n"), 0)).as_py() or 0), \
-            -len(found), found
+        return int(pc.sum(pc.if_else(small, found.column("n"), 0)).as_py() or 0), found
 
-    spent, _, found = cost(levels)
+    def distinct(i: int) -> int:
+        column = generalise(tuples.column(i).combine_chunks(), quasi[i], levels[i])
+        return int(pc.count_distinct(column, mode="all").as_py())
+
+    spent, found = cost(levels)
     while spent > allowed:
-        options = []
-        for i, q in enumerate(quasi):
-            if levels[i] < q.top:
-                trial = [*levels[:i], levels[i] + 1, *levels[i + 1:]]
-                options.append((*cost(trial)[:2], i, trial))
+        options = [(-distinct(i), i) for i, q in enumerate(quasi) if levels[i] < q.top]
         if not options:
             break
-        _, _, _, levels = min(options, key=lambda o: o[:3])
-        spent, _, found = cost(levels)
+        i = min(options)[1]
+        levels = [*levels[:i], levels[i] + 1, *levels[i + 1:]]
+        spent, found = cost(levels)
     for i in range(len(quasi)):  # the greedy climb may overshoot: step back where it can
         while levels[i] > 0:
             trial = [*levels[:i], levels[i] - 1, *levels[i + 1:]]
-            cheaper, _, tried = cost(trial)
+            cheaper, tried = cost(trial)
             if cheaper > allowed:
                 break
             levels, spent, found = trial, cheaper, tried
