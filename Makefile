@@ -31,7 +31,8 @@ typecheck: $(STAMP)
 	  src/hallmark/ledger/note.py src/hallmark/files.py \
 	  src/hallmark/review/evidence.py src/hallmark/cli/safe.py src/hallmark/reports/textpdf.py \
 	  src/hallmark/agreements/similarity.py \
-	  src/hallmark/reports/closeout.py
+	  src/hallmark/reports/closeout.py \
+	  src/hallmark/inventory/deid.py src/hallmark/inventory/kanon.py
 	$(BIN)/mypy --strict --follow-imports=silent src/hallmark/services src/hallmark/schemas \
 	  src/hallmark/hooks.py src/hallmark/errors.py src/hallmark/store/clock.py \
 	  src/hallmark/marks/keys.py src/hallmark/marks/scheme.py src/hallmark/marks/scoring.py \

@@ -27,6 +27,7 @@ PURE = [
     "inventory/licenses.py", "inventory/code.py", "inventory/authorship.py", "inventory/pii.py",
     "store/clock.py", "errors.py", "files.py", "reports/textpdf.py",
     "agreements/similarity.py",
+    "inventory/deid.py", "inventory/kanon.py",
 ]
 
 # Where sqlalchemy may be imported: the store, the vault, the services, and the private

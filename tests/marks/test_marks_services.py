@@ -25,10 +25,10 @@ from .conftest import World
 
 SHARE_KEYS = ["share", "asset", "recipient", "team", "agreement", "purpose", "out", "format",
               "rows", "marked_cells", "marked_columns", "source_sha256", "copy_sha256", "seq",
-              "survives", "categorical_columns"]
+              "survives", "categorical_columns", "deidentified"]
 RECORD_KEYS = ["share", "asset", "recipient", "team", "agreement", "purpose", "format", "rows",
                "marked_cells", "marked_columns", "source_sha256", "copy_sha256", "scheme",
-               "created", "seq"]
+               "created", "seq", "deidentified"]
 
 
 def _count(world: World, table: Any) -> int:

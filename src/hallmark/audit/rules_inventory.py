@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from hallmark.audit.registry import AuditContext, Finding, finding, rule
@@ -29,7 +30,45 @@ def pii_in_dataset(ctx: AuditContext) -> Iterator[Finding]:
             cols = ", ".join(f"{p['column']} ({'/'.join(p['kinds'])})" for p in pii)
             yield finding("pii-in-dataset", "high", a.id,
                           f"{a.path}: personal data in columns {cols}",
-                          "de-identify (drop, hash or generalise those columns) before sharing")
+                          "share it de-identified (`hallmark share ID --to PARTY --deidentify`: "
+                          "pseudonyms, k-anonymity), or drop those columns")
+
+
+@rule("pii-shared", "a dataset with personal data shared without de-identifying it")
+def pii_shared(ctx: AuditContext) -> Iterator[Finding]:
+    """Each share of a dataset with PII that was not de-identified (high), or whose recorded
+    de-identification left one of the register's PII columns untouched (medium). A share made
+    with `--deidentify` that covered every PII column gives no finding."""
+    from sqlalchemy import select
+
+    from hallmark.store.tables import shares
+
+    query = select(shares.c.id, shares.c.asset, shares.c.recipient, shares.c.deidentified)
+    for row in ctx.conn.execute(query.order_by(shares.c.created, shares.c.id)):
+        a = ctx.by_id.get(row.asset)
+        pii = [p for p in (a.metadata.get("pii") or []) if isinstance(p, dict)] if a else []
+        if a is None or a.kind != "dataset" or not pii:
+            continue
+        columns = [str(p.get("column")) for p in pii]
+        if not row.deidentified:
+            yield finding("pii-shared", "high", a.id,
+                          f"{a.path}: shared with {row.recipient} as {row.id} with its personal "
+                          f"data in columns {', '.join(columns)}",
+                          "ask the recipient to return or destroy that copy, and share a "
+                          "de-identified one (`hallmark share ID --to PARTY --deidentify`)",
+                          subject=row.id)
+            continue
+        done = json.loads(row.deidentified)
+        covered = {c.get("column") for c in done.get("pseudonymised") or []} | \
+            set(done.get("quasi_identifiers") or []) | set(done.get("dropped") or [])
+        left = [c for c in columns if c not in covered]
+        if left:
+            yield finding("pii-shared", "medium", a.id,
+                          f"{a.path}: shared de-identified with {row.recipient} as {row.id}, "
+                          f"but columns {', '.join(left)} were left as they are",
+                          "check those columns; share again with them pseudonymised "
+                          "(`--pseudonymise COL`) or dropped (`--deidentify-drop COL`)",
+                          subject=row.id)
 
 
 @rule("copyleft-dependency", "code under, or depending on, GPL/AGPL/LGPL/SSPL/EUPL code")

@@ -14,7 +14,7 @@ from hallmark.cli.safe import safe_text
 from hallmark.errors import InputError
 
 if TYPE_CHECKING:
-    from hallmark.schemas import TraceResult
+    from hallmark.schemas import Deidentified, DeidentifyOptions, TraceResult
 
 
 def _pairs(items: list[str], field: str) -> dict[str, str]:
@@ -68,9 +68,25 @@ def share(
         "dropping every numeric column, at some cost in label noise), never."),
     engine: str = EngineOption,
     scheduler: Optional[str] = SchedulerOption,  # noqa: UP045
+    deidentify: bool = typer.Option(
+        False, "--deidentify", help="De-identify the copy before marking it: direct "
+        "identifiers the PII sampler finds become keyed pseudonyms (per share), "
+        "quasi-identifiers are generalised until k-anonymity (docs/deidentification.md)."),
+    k: Optional[int] = typer.Option(  # noqa: UP045
+        None, "--k", help="With --deidentify: the k to reach (default 5)."),
+    quasi: list[str] = typer.Option(  # noqa: B006
+        [], "--quasi", help="With --deidentify: one more quasi-identifier COLUMN."),
+    drop: list[str] = typer.Option(  # noqa: B006
+        [], "--deidentify-drop", help="With --deidentify: leave this COLUMN out."),
+    pseudonymise: list[str] = typer.Option(  # noqa: B006
+        [], "--pseudonymise", help="With --deidentify: pseudonymise this COLUMN too."),
+    max_suppress: Optional[float] = typer.Option(  # noqa: UP045
+        None, "--max-suppress", help="With --deidentify: the largest fraction of rows "
+        "suppressed rather than generalising further (default 0.01)."),
     as_json: bool = JsonOption,
 ) -> None:
     """Write a per-recipient fingerprinted copy of a dataset, if an agreement permits it."""
+    deid = _deidentify_options(deidentify, k, quasi, drop, pseudonymise, max_suppress)
     budgets = {k: _number(v, "column_budget") for k, v in
                _pairs(column_budget, "column_budget").items()}
     ranges = {}
@@ -87,7 +103,7 @@ def share(
     vault = open_vault(ctx)
     result = services.shares.share(vault, asset, to, out, actor=vault.actor, team=team,
                                    agreement=agreement, purpose=purpose, options=options,
-                                   engine=engine, scheduler=scheduler)
+                                   engine=engine, scheduler=scheduler, deidentify=deid)
     if as_json:
         emit_json(result.to_json())
         return
@@ -98,6 +114,41 @@ def share(
                   f"{result.rows} rows, {result.marked_cells} marked cells in "
                   f"{safe_text(columns)} -> {safe_text(result.out)}", highlight=False)
     console.print(_survival_line(result.survives), highlight=False)
+    if result.deidentified is not None:
+        console.print(_deidentified_line(result.deidentified), highlight=False)
+
+
+def _deidentify_options(on: bool, k: int | None, quasi: list[str], drop: list[str],
+                        pseudonymise: list[str], max_suppress: float | None
+                        ) -> DeidentifyOptions | None:
+    """The de-identification asked for; its options without --deidentify are a mistake."""
+    from hallmark.schemas import DeidentifyOptions
+
+    given = {"k": k, "quasi": quasi, "drop": drop, "pseudonymise": pseudonymise,
+             "max_suppress": max_suppress}
+    given = {name: value for name, value in given.items() if value not in (None, [])}
+    if not on:
+        if given:
+            raise InputError("needs --deidentify", field=next(iter(given)))
+        return None
+    return DeidentifyOptions(**given)
+
+
+def _deidentified_line(d: Deidentified) -> str:
+    """What de-identification removed, in words."""
+    parts = []
+    if d.pseudonymised:
+        parts.append("pseudonymised " + ", ".join(safe_text(c.column) for c in d.pseudonymised))
+    if d.generalised:
+        parts.append("generalised " + ", ".join(f"{safe_text(c.column)} ({c.rule})"
+                                                for c in d.generalised))
+    if d.dropped:
+        parts.append("dropped " + ", ".join(safe_text(c) for c in d.dropped))
+    parts.append(f"suppressed {d.suppressed_rows} row{'s' if d.suppressed_rows != 1 else ''}")
+    k = "no quasi-identifiers" if d.k_achieved is None else \
+        f"k = {d.k_achieved} (target {d.k_target}) over " + ", ".join(
+            safe_text(c) for c in d.quasi_identifiers)
+    return "De-identified: " + "; ".join(parts) + f"; {k}."
 
 
 def _survival_line(survives: dict[str, object]) -> str:

@@ -26,24 +26,28 @@ def make_plan(profiles: list[Profile], params: TardosParams, budget: float = DEF
               budgets: dict[str, float] | None = None,
               ranges: dict[str, tuple[float, float]] | None = None,
               fraction: float = 1.0, pair_key: bytes = b"",
-              categorical_marks: str = "auto") -> dict[str, Any]:
+              categorical_marks: str = "auto",
+              frozen: list[str] | None = None) -> dict[str, Any]:
     """Which columns carry the mark (with step, grid and range), which text columns carry
-    categorical marks (pairs keyed by `pair_key`) and which key the rows."""
+    categorical marks (pairs keyed by `pair_key`) and which key the rows. `frozen` columns
+    carry no mark (a de-identified copy's quasi-identifiers: a mark would move rows between
+    their equivalence classes); they may still key the rows."""
     budgets, ranges = budgets or {}, ranges or {}
+    carriable = [p for p in profiles if p.name not in set(frozen or [])]
     if not 0.0 < fraction <= 1.0:
         raise InputError("the marked fraction must lie in (0, 1]", field="fraction")
     unknown = sorted((set(budgets) | set(ranges)) - {p.name for p in profiles})
     if unknown:
         raise InputError(f"no column named {unknown[0]!r} to set a budget or range for",
                          field="budgets" if unknown[0] in budgets else "ranges")
-    marks, reasons = _mark_specs(profiles, budget, budgets, ranges, False)
+    marks, reasons = _mark_specs(carriable, budget, budgets, ranges, False)
     if not marks:  # sparse one-step marks on integer / one-decimal columns, only when needed
-        marks, reasons = _mark_specs(profiles, budget, budgets, ranges, True)
+        marks, reasons = _mark_specs(carriable, budget, budgets, ranges, True)
     if categorical_marks not in CATEGORICAL_MODES:
         raise InputError(f"categorical marks must be one of {', '.join(CATEGORICAL_MODES)}",
                          field="categorical")
     wanted = categorical_marks == "always" or categorical_marks == "auto" and not marks
-    carriers = categorical.carrier_specs(profiles, pair_key) if wanted else []
+    carriers = categorical.carrier_specs(carriable, pair_key) if wanted else []
     if not marks and not carriers:
         why = "; ".join(reasons) or "it has no numeric column"
         raise InputError(f"refusing to share: no column can carry a mark within its budget ({why}"

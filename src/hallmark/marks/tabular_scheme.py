@@ -71,7 +71,8 @@ class TabularScheme:
                                                 options["epsilon"]),
                          options["budget"], options.get("budgets") or None, ranges or None,
                          pair_key=derive_key(marking_key, "hallmark/catpairs", asset_id),
-                         categorical_marks=options["categorical"])
+                         categorical_marks=options["categorical"],
+                         frozen=list(options.get("frozen") or []))
         plan["options"] = dict(options)
         return Planned(plan, fmt, (table, replay))
 

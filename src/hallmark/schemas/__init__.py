@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from hallmark.schemas.checklist import *  # noqa: F403
     from hallmark.schemas.closeouts import *  # noqa: F403
     from hallmark.schemas.deadlines import *  # noqa: F403
+    from hallmark.schemas.deidentify import *  # noqa: F403
     from hallmark.schemas.evidence import *  # noqa: F403
     from hallmark.schemas.incidents import *  # noqa: F403
     from hallmark.schemas.inventions import *  # noqa: F403
@@ -107,6 +108,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "acknowledgements": (
         "Acknowledgement", "AcknowledgementResult", "MissingAcknowledgement",
         "AcknowledgementList",
+    ),
+    "deidentify": (
+        "DeidentifyOptions", "Deidentified", "PseudonymisedColumn", "GeneralisedColumn",
     ),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -10,6 +10,7 @@ from pydantic import ValidationInfo, field_validator
 
 from hallmark.errors import InputError
 from hallmark.schemas.base import Record
+from hallmark.schemas.deidentify import Deidentified
 
 __all__ = ["ShareOptions", "ShareRecord", "ShareResult"]
 
@@ -127,6 +128,7 @@ class ShareResult(Record):
     seq: int
     survives: dict[str, Any] = {}
     categorical_columns: list[str] = []
+    deidentified: Deidentified | None = None
 
 
 class ShareRecord(Record):
@@ -147,3 +149,4 @@ class ShareRecord(Record):
     scheme: str
     created: str
     seq: int
+    deidentified: Deidentified | None = None

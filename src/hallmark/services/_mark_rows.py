@@ -24,8 +24,9 @@ def known_plan(conn: Connection, asset_id: str, source_sha: str,
                options: dict[str, Any]) -> dict[str, Any] | None:
     """A plan already made for this exact content and options (so the profile pass is skipped
     and every recipient's copy is keyed the same way)."""
-    query = select(shares.c.params).where(shares.c.asset == asset_id,
-                                          shares.c.source_sha256 == source_sha)
+    query = select(shares.c.params).where(shares.c.asset == asset_id,  # a de-identified
+                                          shares.c.source_sha256 == source_sha,  # copy's plan
+                                          shares.c.deidentified.is_(None))  # is its own
     for row in conn.execute(query.order_by(shares.c.created.desc())
                             .limit(KNOWN_PLANS_SCANNED)):
         plan: dict[str, Any] = json.loads(row.params)

@@ -4,6 +4,7 @@ list the shares."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import uuid
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from hallmark.errors import HallmarkError, InputError, PolicyDenied
 from hallmark.marks.engines import Engine
+from hallmark.schemas.deidentify import DeidentifyOptions
 from hallmark.schemas.shares import ShareOptions, ShareRecord, ShareResult
 from hallmark.services._args import path as _path
 from hallmark.services._args import renamed
@@ -28,11 +30,16 @@ __all__ = ["list_shares", "share"]
 def share(vault: Vault, asset: str, to: str, out: Path | str, *, actor: str,
           team: str | None = None, agreement: str | None = None, purpose: str | None = None,
           options: ShareOptions | None = None, engine: str | Engine = "local",
-          scheduler: str | None = None) -> ShareResult:
+          scheduler: str | None = None,
+          deidentify: DeidentifyOptions | dict[str, Any] | bool | None = None) -> ShareResult:
     """Share an asset with one recipient if the policy permits: marked copy at `out`, Share +
-    Event attributed to `actor`; the marking runs on `engine` (local cores or dask)."""
+    Event attributed to `actor`; the marking runs on `engine` (local cores or dask). With
+    `deidentify`, the copy is de-identified first (pseudonyms, k-anonymity) and then marked."""
+    from hallmark.services._deidentify import options as _deid_options
+
     _text(actor, "actor")
     checked = _options(options)
+    deid = _deid_options(deidentify)
     _text(to, "to")
     for name, value in (("team", team), ("agreement", agreement), ("purpose", purpose)):
         if value is not None:
@@ -41,13 +48,14 @@ def share(vault: Vault, asset: str, to: str, out: Path | str, *, actor: str,
     _text(asset, "asset")
     with _engine(engine, scheduler) as runner:  # a bad engine is refused before any decision
         return _share(vault, asset, to, target, actor, team, agreement, purpose, checked,
-                      runner)
+                      runner, deid)
 
 
 def _share(vault: Vault, asset: str, to: str, out: Path, actor: str, team: str | None,
            agreement: str | None, purpose: str | None, options: ShareOptions,
-           runner: Engine) -> ShareResult:
+           runner: Engine, deid: DeidentifyOptions | None) -> ShareResult:
     from hallmark.marks.scheme import scheme_for_asset
+    from hallmark.services import _deidentify
     from hallmark.services import _mark_rows as rows
 
     with vault.read() as conn:
@@ -64,6 +72,8 @@ def _share(vault: Vault, asset: str, to: str, out: Path, actor: str, team: str |
         raise InputError(f"{out} is a folder; name the file to write", field="out")
     if not out.parent.is_dir():
         raise InputError(f"no folder {out.parent} to write {out.name} into", field="out")
+    spec = None if deid is None else _deidentify.plan(  # bad columns: refused before deciding
+        src, fmt, deid, found.metadata.get("pii"), found.metadata.get("rows"))
     decision = _decide(vault, to, found.id, team, purpose, actor)
     recipient = decision.request.get("party", to) if isinstance(decision.request, dict) else to
     team_id = decision.request.get("team") if isinstance(decision.request, dict) else team
@@ -77,38 +87,55 @@ def _share(vault: Vault, asset: str, to: str, out: Path, actor: str, team: str |
         raise InputError(f"{found.path} changed since it was registered; run `hallmark scan` "
                          "again before sharing it")
     wanted = options.plan_options()
-    with vault.read() as conn:
-        known = rows.known_plan(conn, found.id, found.sha256, wanted)
-    planned = scheme.plan(src, fmt, wanted, vault.marking_key, found.id, known)
-    plan = planned.plan
     share_id = "sh-" + uuid.uuid4().hex[:16]
-    with scheme.embed(planned, out, vault.marking_key, found.id, share_id,
-                      runner) as marked:
-        copy_sha = rows.file_sha256(marked.staged)
-        params = json.dumps(plan, sort_keys=True, separators=(",", ":"))
-        params_sha = hashlib.sha256(params.encode()).hexdigest()
-        with vault.transaction(actor) as txn:
-            payload = {"share": share_id, "asset": found.id, "recipient": recipient,
-                       "team": team_id, "agreement": chosen, "purpose": purpose,
-                       "format": fmt, "source_sha256": found.sha256,
-                       "copy_sha256": copy_sha, "scheme": plan["scheme"],
-                       "params_sha256": params_sha, "tardos": plan["tardos"],
-                       "rows": marked.rows, "marked_cells": marked.cells}
-            subjects = [share_id, found.id, recipient] + ([chosen] if chosen else [])
-            seq = txn.log.append("share.created", payload, subjects)
-            rows.insert_share(txn, {
-                "id": share_id, "asset": found.id, "recipient": recipient, "team": team_id,
-                "agreement": chosen, "purpose": purpose, "format": fmt,
-                "source_sha256": found.sha256, "copy_sha256": copy_sha,
-                "scheme": plan["scheme"], "params": params, "params_sha256": params_sha,
-                "rows": marked.rows, "marked_cells": marked.cells, "seq": seq})
+    removed = None
+    with contextlib.ExitStack() as stack:
+        marked_from, known = src, None
+        if spec is None:
+            with vault.read() as conn:
+                known = rows.known_plan(conn, found.id, found.sha256, wanted)
+        else:  # each de-identified copy is its own content: planned afresh, marks kept off
+            staged = stack.enter_context(_deidentify.staged_copy(  # its quasi-identifiers
+                src, fmt, spec, _deidentify.share_key(vault.marking_key, found.id, share_id),
+                out))
+            marked_from = staged.path
+            wanted = {**wanted, "deidentified": True, "frozen": [q.column for q in spec.quasi]}
+        planned = scheme.plan(marked_from, fmt, wanted, vault.marking_key, found.id, known)
+        plan = planned.plan
+        with scheme.embed(planned, out, vault.marking_key, found.id, share_id,
+                          runner) as marked:
+            copy_sha = rows.file_sha256(marked.staged)
+            if spec is not None:
+                removed = _deidentify.record(spec, staged, _deidentify.measured_k(
+                    marked.staged, fmt, spec.quasi))
+            params = json.dumps(plan, sort_keys=True, separators=(",", ":"))
+            params_sha = hashlib.sha256(params.encode()).hexdigest()
+            with vault.transaction(actor) as txn:
+                payload = {"share": share_id, "asset": found.id, "recipient": recipient,
+                           "team": team_id, "agreement": chosen, "purpose": purpose,
+                           "format": fmt, "source_sha256": found.sha256,
+                           "copy_sha256": copy_sha, "scheme": plan["scheme"],
+                           "params_sha256": params_sha, "tardos": plan["tardos"],
+                           "rows": marked.rows, "marked_cells": marked.cells}
+                if removed is not None:
+                    payload["deidentified"] = removed.to_json()
+                subjects = [share_id, found.id, recipient] + ([chosen] if chosen else [])
+                seq = txn.log.append("share.created", payload, subjects)
+                rows.insert_share(txn, {
+                    "id": share_id, "asset": found.id, "recipient": recipient,
+                    "team": team_id, "agreement": chosen, "purpose": purpose, "format": fmt,
+                    "source_sha256": found.sha256, "copy_sha256": copy_sha,
+                    "scheme": plan["scheme"], "params": params, "params_sha256": params_sha,
+                    "rows": marked.rows, "marked_cells": marked.cells, "seq": seq,
+                    "deidentified": None if removed is None else json.dumps(
+                        removed.to_json(), sort_keys=True, separators=(",", ":"))})
     public = scheme.public_parameters(plan)
     return ShareResult(
         share=share_id, asset=found.id, recipient=recipient, team=team_id, agreement=chosen,
         purpose=purpose, out=str(out), format=fmt, rows=marked.rows, marked_cells=marked.cells,
         marked_columns=public.get("marked_columns", []), source_sha256=found.sha256,
         copy_sha256=copy_sha, seq=seq, survives=scheme.survives(plan, marked.rows, marked.cells),
-        categorical_columns=public.get("categorical_columns", []))
+        categorical_columns=public.get("categorical_columns", []), deidentified=removed)
 
 
 def list_shares(vault: Vault, asset: str | None = None) -> list[ShareRecord]:
@@ -131,7 +158,8 @@ def list_shares(vault: Vault, asset: str | None = None) -> list[ShareRecord]:
             agreement=row.agreement, purpose=row.purpose, format=row.format, rows=row.rows,
             marked_cells=row.marked_cells, marked_columns=marked,
             source_sha256=row.source_sha256, copy_sha256=row.copy_sha256, scheme=row.scheme,
-            created=row.created, seq=row.seq))
+            created=row.created, seq=row.seq,
+            deidentified=json.loads(row.deidentified) if row.deidentified else None))
     return out
 
 
