@@ -79,10 +79,13 @@ def list_cmd(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     if as_json:
         emit_json(found)
         return
-    rows = [[a.id, a.type, a.title, ", ".join(a.parties), a.effective, a.expires or "",
-             a.state, a.version] for a in found.agreements]
-    console.print(table(None, ["id", "type", "title", "parties", "effective", "expires",
-                               "state", "v"], rows, wrap=("title", "parties")))
+    # The term's two dates share one column, one above the other, so that titles and parties
+    # keep room at 80 columns beside a "terminated" state.
+    rows = [[a.id, a.type, a.title, ", ".join(a.parties),
+             f"{a.effective} {a.expires or 'open'}", a.state, a.version]
+            for a in found.agreements]
+    console.print(table(None, ["id", "type", "title", "parties", "effective expires", "state",
+                               "v"], rows, wrap=("title", "parties", "effective expires")))
 
 
 @agreement_app.command("show")

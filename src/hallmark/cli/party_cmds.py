@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 party_app = typer.Typer(help="Organisations, teams inside them (Org/Team) and persons.",
                         no_args_is_help=True)
 
+KIND_SHOWN = {"organisation": "org"}  # the list's narrow kind column
 RATING_STYLE = {"high": "[red]high[/red]", "medium": "[yellow]medium[/yellow]",
                 "low": "[green]low[/green]"}
 
@@ -77,10 +78,14 @@ def list_cmd(ctx: typer.Context, as_json: bool = JsonOption) -> None:
         emit_json(found)
         return
     scores = services.parties.diligence_by_party(vault)
-    rows = [[p.name, p.id, p.kind, p.role, p.member_of,
+    # A team's id already names its organisation ("org/team"): its "member of" stays blank,
+    # and names and groups wrap, so that ids and the country keep their whole width.
+    rows = [[p.name, p.id, KIND_SHOWN.get(p.kind, p.kind), p.role,
+             None if p.kind == "team" else p.member_of, p.country,
              styled(f"{review.score} {RATING_STYLE[review.rating]}")
              if (review := scores.get(p.id)) is not None else ""] for p in found.parties]
-    console.print(table(None, ["name", "id", "kind", "role", "member of", "risk"], rows))
+    console.print(table(None, ["name", "id", "kind", "role", "member of", "country", "risk"],
+                        rows, wrap=("name", "member of", "role")))
 
 
 @party_app.command("show")
