@@ -310,3 +310,16 @@ def test_acknowledging_an_ended_agreement_or_as_a_team_is_refused(staffed: World
         _ack(staffed, "Wei Zhang")
     assert ended.value.field == "agreement_id"
     assert _log_size(staffed) == after_termination
+
+
+def test_a_person_party_to_the_agreement_must_acknowledge_too(world: World) -> None:
+    add_party(world.vault, "Ida Novak", "person")  # a consultant, party in her own name
+    terms = (REQUIRE.replace("[Acme AI, CloudCo]", "[Acme AI, Ida Novak]")
+             .replace("  - party: CloudCo\n    teams: [CloudCo/research]"
+                      "          # omitted: any team of that party\n",
+                      "  - party: Ida Novak\n"))
+    add_agreement(world.vault, world.write("dua.yaml", terms))
+    assert not _check(world, "Ida Novak", team=None).allowed
+    assert not _check(world, "Ida Novak", team=None, person="Ida Novak").allowed
+    _ack(world, "Ida Novak")
+    assert _check(world, "Ida Novak", team=None, person="Ida Novak").allowed
