@@ -64,6 +64,15 @@ def classification(value: object, field: str = "export_control") -> str:
     return match.group(1).upper() + match.group(2).lower()
 
 
+def levels(cls: str) -> tuple[str, ...]:
+    """A classification as its entry and sub-paragraph levels ("5A002.a.1" and "5A002a1" are
+    both ("5A002", "a", "1")), so spellings with and without dots compare equal."""
+    text = cls.strip()
+    if not _ENTRY.match(text):
+        return (text.upper(),)
+    return (text[:5].upper(), *re.findall(r"[a-z]+|[0-9]+", text[5:].lower()))
+
+
 @dataclass(frozen=True)
 class Rule:
     """One rule: the classifications it matches and the destinations that need a licence."""
@@ -74,10 +83,14 @@ class Rule:
     source: str
 
     def matches(self, cls: str) -> bool:
-        """Whether the rule names this classification."""
-        if self.pattern.endswith("*"):
-            return fnmatch.fnmatchcase(cls.upper(), self.pattern.upper())
-        return cls.upper() == self.pattern.upper()
+        """Whether the rule names this classification: the entry it names and every
+        sub-paragraph of it (a rule for 5A002.a covers 5A002.a.1 and 5A002a1, not 5A002.a12 nor
+        5A002.b), or whatever its trailing `*` matches."""
+        mine, theirs = levels(self.pattern.removesuffix("*")), levels(cls)
+        if theirs[:len(mine)] == mine:
+            return True
+        return self.pattern.endswith("*") and fnmatch.fnmatchcase(cls.upper(),
+                                                                  self.pattern.upper())
 
     def needs_licence(self, country: str | None) -> bool:
         """Whether a transfer to `country` (None: unknown) needs a licence under this rule."""
@@ -172,8 +185,9 @@ def _example() -> ExportRules:
 
 
 # Every access decision reads the rules: parsed files are kept by path, size, inode and
-# modification time (nanoseconds), so an edit is seen at once and an unchanged file costs a stat.
-_parsed: dict[str, tuple[tuple[int, int, int], ExportRules]] = {}
+# modification and change times (nanoseconds), so an edit is seen at once (even one whose mtime
+# was put back: the change time cannot be) and an unchanged file costs a stat.
+_parsed: dict[str, tuple[tuple[int, int, int, int], ExportRules]] = {}
 
 
 def load_rules(vault_dir: Path) -> ExportRules:
@@ -182,11 +196,14 @@ def load_rules(vault_dir: Path) -> ExportRules:
     try:
         st = path.stat()
     except FileNotFoundError:
+        if path.is_symlink():  # a link to a file that is gone is a file that cannot be read
+            raise InputError(f"cannot read {path.name}: it links to a file that does not "
+                             "exist", field="export_rules") from None
         return _example()
     except OSError as exc:
         raise InputError(f"cannot read {path.name}: {exc.strerror or exc}",
                          field="export_rules") from None
-    stamp = (st.st_size, st.st_ino, st.st_mtime_ns)
+    stamp = (st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
     known = _parsed.get(str(path))
     if known is not None and known[0] == stamp:
         return known[1]

@@ -1,6 +1,8 @@
 """Name similarity for restricted-party screening: a normalised, token-based score in 0..100.
 
-Names are normalised first: accents transliterated (NFKD, combining marks dropped), case folded,
+Names are normalised first: accents transliterated (NFKD, combining marks dropped), invisible
+format characters dropped, Cyrillic or Greek look-alike letters inside a Latin word read as Latin,
+words in Cyrillic only transliterated, case folded,
 dots and apostrophes removed inside words ("S.A." is "sa", "O'Neil" is "oneil"), every other
 punctuation mark a word break, "&" read as "and", and legal-form words (Ltd, LLC, GmbH, Co, Inc,
 S.A., ...) and the filler words "the", "and", "of" dropped (unless nothing else is left).
@@ -43,11 +45,44 @@ _INNER = re.compile(r"(?<=\w)[.'\u2019](?=\w)|(?<=\w)\.(?=\s|$)")  # S.A. / O'Ne
 _BREAK = re.compile(r"[\W_]+")
 
 
+# Cyrillic and Greek letters that look like Latin ones: inside a word that also has Latin
+# letters they are an imitation ("Rоstес" with Cyrillic о, е, с), read as the Latin letter.
+_CONFUSABLE = str.maketrans(
+    "АВЕКМНОРСТХУІЈЅаеорсухіјѕԁһԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧοιανρυχ",
+    "ABEKMHOPCTXYIJSaeopcyxijsdhqwABEZHIKMNOPTYXoiavpux")
+# A word written in Cyrillic only is read as Russian (BGN/PCGN-like transliteration), so
+# "Сбербанк" meets "Sberbank" on a list written in Latin letters.
+_TRANSLIT = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z",
+    "и": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
+    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya", "і": "i",
+    "ї": "yi", "є": "ye", "ґ": "g", "ў": "u", "ј": "j"})
+_LETTERS = re.compile(r"[^\W\d_]+")
+_LATIN = re.compile(r"[A-Za-z]")
+_CYRILLIC = re.compile(r"[\u0400-\u052f]")
+_GREEK = re.compile(r"[\u0370-\u03ff]")
+
+
+def _one_script(match: re.Match[str]) -> str:
+    word = match.group()
+    cyrillic, greek = _CYRILLIC.search(word), _GREEK.search(word)
+    if not (cyrillic or greek):
+        return word
+    if _LATIN.search(word):
+        return word.translate(_CONFUSABLE)
+    return word.lower().translate(_TRANSLIT) if not greek else word
+
+
 @lru_cache(maxsize=65536)
 def tokens(name: str) -> tuple[str, ...]:
     """The words a name is compared by, after normalisation (see the module's docstring)."""
     text = unicodedata.normalize("NFKD", name[:MAX_NAME])
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    # combining marks (accents) and invisible format characters (zero-width space and joiner,
+    # soft hyphen, bidi controls) are dropped: a reader does not see them either
+    text = "".join(c for c in text if not unicodedata.combining(c)
+                   and unicodedata.category(c) != "Cf")
+    text = _LETTERS.sub(_one_script, text).casefold()
     text = text.replace("&", " and ")
     text = _INNER.sub("", text)
     words = [w for w in _BREAK.split(text) if w]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 from hallmark import services
-from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
+from hallmark.cli.common import JsonOption, console, csv_cell, emit_json, open_vault, table
 from hallmark.cli.safe import safe_text
 from hallmark.errors import InputError
 
@@ -159,9 +159,9 @@ def ownership(
         writer.writerow(["asset", "name", "kind", "status", "owners", "source", "agreements",
                          "governing_law", "jurisdiction"])
         for r in doc.assets:
-            writer.writerow([r.asset, r.name, r.kind, r.status, shares(r.owners),
-                             r.source, " ".join(r.agreements), r.governing_law or "",
-                             r.jurisdiction or ""])
+            writer.writerow([csv_cell(c) for c in (
+                r.asset, r.name, r.kind, r.status, shares(r.owners), r.source,
+                " ".join(r.agreements), r.governing_law or "", r.jurisdiction or "")])
         sys.stdout.write(out.getvalue())
         return
     rows = [[r.asset, r.name, r.kind, r.status, shares(r.owners) or "-",

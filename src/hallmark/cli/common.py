@@ -143,3 +143,11 @@ def table(title: Any, columns: list[str], rows: list[list[Any]],
     for row in cells:
         t.add_row(*row)
     return t
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell a spreadsheet shows and never evaluates: text that a spreadsheet would read
+    as a formula (=, +, -, @, a tab or a carriage return first) gets a leading apostrophe
+    (OWASP CSV injection); names and titles are the user's data, not commands."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 from hallmark.cli.agreement_cmds import agreement_app
-from hallmark.cli.common import JsonOption, console, emit_json, open_vault, table
+from hallmark.cli.common import JsonOption, console, csv_cell, emit_json, open_vault, table
 from hallmark.cli.safe import safe_text
 
 if TYPE_CHECKING:
@@ -99,10 +99,12 @@ def _csv(found: RaciChart, states: dict[str, tuple[str, str]]) -> str:
     writer.writerow(CSV_HEADER)
     for p in found.agreements:
         for party, letters in _roles(p).items():
-            writer.writerow([p.agreement, p.title, p.state, p.every, p.next_due, party, letters])
+            writer.writerow([csv_cell(c) for c in (p.agreement, p.title, p.state, p.every,
+                                                   p.next_due, party, letters)])
     for ag_id in found.unplanned:
         title, state = states.get(ag_id, ("", ""))
-        writer.writerow([ag_id, title, state, "", "", "", "unplanned"])
+        writer.writerow([csv_cell(c) for c in (ag_id, title, state, "", "", "",
+                                               "unplanned")])
     return out.getvalue()
 
 

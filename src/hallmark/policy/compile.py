@@ -5,7 +5,7 @@ organisation); resources are `Asset` entities, each a member of one `Cover::"<ag
 agreement that covers it and carrying its `owners`; actions are `Action::"<name>"`; the context
 holds `date` (YYYYMMDD as a Long) and, when given, `purpose`. Each permitted term becomes one
 `permit` per principal it names, each prohibition one `forbid` binding every party other than
-the discloser; owners may do anything with what they own.
+the discloser; owners may do anything with what they own (but export it unlicensed).
 
 Export control and acknowledged terms are conditions of the permits themselves, so Cedar decides
 them too: each `Party` carries its `country` (its own or its nearest group's; "" when unknown),
@@ -295,9 +295,13 @@ def _permit_text(g: Grant) -> str:
 
 
 def owner_policy() -> str:
-    """The policy that lets owners (and everyone inside them) use what they own."""
+    """The policy that lets owners (and everyone inside them) use what they own; owning an
+    asset is no export licence, so a release to an owner (co-owner) abroad is admitted only
+    where its classification needs no licence for the owner's country."""
     return (f"@id({_q(OWNER_POLICY)})\npermit(principal, action, resource is Asset)\n"
-            "when { resource has owners && principal in resource.owners };")
+            "when { resource has owners && principal in resource.owners && "
+            f"(!(action in [{_actions(RELEASE_ACTIONS)}]) || "
+            "!(resource.licence_needed_for.contains(principal.country))) };")
 
 
 def _actions(actions: Iterable[str]) -> str:

@@ -146,6 +146,7 @@ class Engine:
                                     f"prohibited for {self._name(f.party)}" for f in forbids],
                             sorted({f.agreement for f in forbids}), list(fired))
         reasons, examined = self._why_not(req)
+        reasons += self._owner_export(req)
         reasons.append("deny by default: no agreement term permits this")
         return Decision(False, reasons, examined, [])
 
@@ -213,6 +214,19 @@ class Engine:
             return [f"{needs}; export licence {g.licence} under {g.agreement} expired on "
                     f"{g.licence_expires.isoformat()}"]
         return []
+
+    def _owner_export(self, req: Request) -> list[str]:
+        """Why the owners' policy did not admit an owner: owning is no export licence."""
+        owners = self.compiled.owners.get(req.asset, {})
+        control = self.compiled.export.get(req.asset)
+        owner = next((p for p in self._chain(req.principal) if p in owners), None)
+        if owner is None or control is None or req.action not in RELEASE_ACTIONS:
+            return []
+        country = self.compiled.countries.get(req.principal, "")
+        where = f"to {country}" if country else "to a party whose country is unknown"
+        return [f"{self._name(owner)} owns {req.asset} ({owners[owner]}), but owning it is no "
+                f"export licence: {req.asset} is classified {control.classification}, which "
+                f"needs a licence {where} ({control.source})"]
 
     def _describe(self, g: Grant) -> str:
         span = f"{g.effective.isoformat()} to {g.last_day.isoformat() if g.last_day else 'open'}"

@@ -43,9 +43,9 @@ def _day(on: object) -> date:
     return today() if on is None else _args.past_day(on, "on")
 
 
-def _certificate(certificate: object) -> tuple[bytes, str] | None:
+def _certificate(vault: Vault, certificate: object) -> tuple[bytes, str] | None:
     """The certificate's bytes and file name, read bounded (a folder, a missing file, an empty
-    or too large one refused)."""
+    or too large one, and the vault's own keys, however linked, refused)."""
     from hallmark.files import read_small
 
     if certificate is None:
@@ -53,6 +53,10 @@ def _certificate(certificate: object) -> tuple[bytes, str] | None:
     path = _args.path(certificate, "certificate")
     if path.is_dir():
         raise InputError(f"{path} is a folder; name the certificate file", field="certificate")
+    # a certificate is stored as a blob and its digest logged: a secret must never be
+    if path.resolve().is_relative_to((vault.dir / "keys").resolve()):
+        raise InputError(f"{path.name} is one of the vault's keys, not a certificate",
+                         field="certificate")
     data = read_small(path, "certificate", field="certificate", limit=MAX_CERTIFICATE)
     if not data:
         raise InputError(f"{path} is empty", field="certificate")
@@ -72,7 +76,7 @@ def dispose(vault: Vault, share: str, disposition: str, *, actor: str,
         raise InputError(f"must be one of {', '.join(DISPOSITIONS)} (got {disposition!r:.40})",
                          field="disposition")
     day = _day(on)
-    cert = _certificate(certificate)
+    cert = _certificate(vault, certificate)
     if disposition == "destroyed" and cert is None:
         raise InputError("a destruction is recorded with its certificate of destruction",
                          field="certificate")
@@ -129,7 +133,7 @@ def close_out(vault: Vault, agreement_id: str, *, actor: str,
         raise InputError(f"must be true or false (got {type(force).__name__})", field="force")
     day = _day(on)
     notes = _args.optional_text(lessons, "lessons", empty=True, most=MAX_LESSONS)
-    cert = _certificate(certificate)
+    cert = _certificate(vault, certificate)
     now_day = today()
     with vault.read() as conn:  # refuse early, before a report is drafted
         ag = get_agreement(conn, ref, field="agreement_id")

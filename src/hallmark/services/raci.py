@@ -115,6 +115,12 @@ def reviewed(vault: Vault, agreement_id: str, outcome: str, *, notes: str | None
     day = clock.today() if on is None else _day(on, "on", past=True)
     with vault.transaction(actor) as txn:
         ag = _agreement(txn, ref, day, "review")
+        # a review is of terms that exist: not before they took effect, or (signed ahead of
+        # time) were recorded; "pending" alone let a review dated 0001-01-01 through
+        first = min(ag.effective, ag.created[:10])
+        if day.isoformat() < first:
+            raise InputError(f"{day} is before agreement {ag.id} existed (effective "
+                             f"{ag.effective}): no review of it was held then", field="on")
         return raci.record_review(txn, ag, day, outcome, notes)
 
 
