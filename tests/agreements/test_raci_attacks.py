@@ -92,7 +92,7 @@ def test_a_review_on_a_day_out_of_reach_is_refused(world: Vault) -> None:
     before = _counts(world)
     for on in ("2999-01-01", (date.today() + timedelta(days=1)).isoformat(), "0001-01-01",
                "1999-12-31", (START - timedelta(days=1)).isoformat()):
-        with pytest.raises(HallmarkError, match="") as caught:
+        with pytest.raises(HallmarkError) as caught:
             services.raci.reviewed(world, "dua-1", "keep", on=on, actor=ACTOR)
             pytest.fail(f"a review on {on} was recorded")
         assert caught.value.field in ("on", "agreement_id"), on
