@@ -126,3 +126,10 @@ def test_one_changed_digit_breaks_luhn(body: str, data: st.DataObject) -> None:
 def test_random_words_are_not_pii(words: list[str]) -> None:
     assert detect_pii(["comment"], {"comment": words}) == []
     assert detect_pii(["comment"], {"comment": [" ".join(words)]}) == []
+
+
+def test_addresses_under_the_reserved_invalid_domain_reach_nobody() -> None:
+    # what `share --deidentify` writes for e-mail pseudonyms (RFC 2606 reserves .invalid)
+    pseudonyms = [f"u-{i:012x}@example.invalid" for i in range(50)]
+    assert kinds_of_values(pseudonyms) == []
+    assert kinds_of_values([f"user{i}@example.org" for i in range(50)]) == ["email"]
