@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hallmark.errors import HallmarkError, InputError
 from hallmark.store.clock import today
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 T = TypeVar("T")
 
@@ -106,3 +109,19 @@ def refs(values: object, field: str, what: str, most: int | None = None) -> list
     if most is not None and not 1 <= len(values) <= most:
         raise InputError(f"name 1 to {most} {what}", field=field)
     return [str(v) for v in values]
+
+
+M = TypeVar("M", bound="BaseModel")
+
+
+def model(value: object, kind: type[M], field: str) -> M:
+    """A pydantic model given as itself or as a dict of its fields (unknown keys named)."""
+    if isinstance(value, kind):
+        return value
+    if isinstance(value, dict):
+        unknown = sorted(map(repr, set(value) - set(kind.model_fields)))
+        if unknown:
+            raise InputError(f"unknown option {', '.join(unknown)} (one of "
+                             f"{', '.join(kind.model_fields)})", field=field)
+        return kind(**value)
+    raise InputError(f"must be {kind.__name__} (or a dict of its fields)", field=field)

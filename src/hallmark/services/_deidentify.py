@@ -26,6 +26,7 @@ from hallmark.schemas.deidentify import (
     GeneralisedColumn,
     PseudonymisedColumn,
 )
+from hallmark.services._args import model
 
 SAMPLE_ROWS = 1000  # as the inventory's sampler reads a table
 OTHER = "other"  # the kind of a column the caller named for pseudonyms
@@ -59,16 +60,10 @@ def options(value: object) -> DeidentifyOptions | None:
         return None
     if value is True:
         return DeidentifyOptions()
-    if isinstance(value, DeidentifyOptions):
-        return value
-    if isinstance(value, dict):
-        unknown = sorted(map(repr, set(value) - set(DeidentifyOptions.model_fields)))
-        if unknown:
-            raise InputError(f"unknown option {', '.join(unknown)} (one of "
-                             f"{', '.join(DeidentifyOptions.model_fields)})", field="deidentify")
-        return DeidentifyOptions(**value)
-    raise InputError("must be DeidentifyOptions, a dict of its fields, or true",
-                     field="deidentify")
+    if not isinstance(value, (DeidentifyOptions, dict)):
+        raise InputError("must be DeidentifyOptions, a dict of its fields, or true",
+                         field="deidentify")
+    return model(value, DeidentifyOptions, "deidentify")
 
 
 def plan(src: Path, fmt: str, wanted: DeidentifyOptions, stored_pii: Any,

@@ -15,8 +15,8 @@ from hallmark.errors import HallmarkError, InputError, PolicyDenied
 from hallmark.marks.engines import Engine
 from hallmark.schemas.deidentify import DeidentifyOptions
 from hallmark.schemas.shares import ShareOptions, ShareRecord, ShareResult
+from hallmark.services._args import model, renamed
 from hallmark.services._args import path as _path
-from hallmark.services._args import renamed
 from hallmark.services._args import text as _text
 
 if TYPE_CHECKING:
@@ -185,17 +185,7 @@ def _source_path(vault: Vault, stored: str) -> Path:
 
 
 def _options(options: object) -> ShareOptions:
-    if options is None:
-        return ShareOptions()
-    if isinstance(options, ShareOptions):
-        return options
-    if isinstance(options, dict):
-        unknown = sorted(map(repr, set(options) - set(ShareOptions.model_fields)))
-        if unknown:
-            raise InputError(f"unknown option {', '.join(unknown)} (one of "
-                             f"{', '.join(ShareOptions.model_fields)})", field="options")
-        return ShareOptions(**options)
-    raise InputError("must be ShareOptions (or a dict of its fields)", field="options")
+    return ShareOptions() if options is None else model(options, ShareOptions, "options")
 
 
 def _engine(engine: str | Engine, scheduler: str | None) -> Engine:
