@@ -62,10 +62,8 @@ def token_list(
     if as_json:
         emit_json(found)
         return
-    console.print(table(None, ["id", "role", "party", "status", "expires", "created", "by",
-                               "note"],
+    console.print(table(None, ["id", "role", "party", "status", "expires", "note"],
                         [[t.id, t.role, t.party or "", t.status, t.expires or NEVER,
-                          t.created[:10], t.created_by,
                           t.note or (f"revoked: {t.revoked_reason}" if t.revoked_reason
                                      else "")] for t in found.tokens], wrap=("note",)))
 
