@@ -17,7 +17,7 @@ class TokenRecord(Record):
     note: str | None
     created: str
     created_by: str
-    expires: str | None  # the first day (UTC) it no longer works; None: it never expires
+    expires: str | None  # the first day it no longer works; None: it never expires
     status: str  # active | expired | revoked (today)
     revoked: str | None
     revoked_by: str | None

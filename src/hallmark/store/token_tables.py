@@ -9,7 +9,7 @@ from hallmark.store.tables import metadata
 # SHA-256 of its secret part. The secret is 256 bits from `secrets`, so a fast hash is right
 # (nothing to guess, nothing to stretch, unlike a password); a leaked table reveals no token.
 # `party` is set for a partner token only (the party it is bound to); `expires` is the first
-# day (UTC) the token no longer works.
+# day the token no longer works (the local calendar, as deadlines count).
 api_tokens = Table(
     "api_tokens",
     metadata,
