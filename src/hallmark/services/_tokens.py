@@ -95,10 +95,16 @@ def insert_token(txn: Txn, role: str, party: str | None, expires: date | None,
 
 def revoke_row(txn: Txn, row: Any, reason: str | None, *, field: str = "token_id",
                agreement: str | None = None) -> Any:
-    """Revoke one token and log `token.revoked`; a token revoked already is refused."""
-    if row.revoked:
-        raise InputError(f"token {row.id} was already revoked on {row.revoked[:10]}",
-                         field=field)
+    """Revoke one token and log `token.revoked`; a token revoked already (here or by a
+    concurrent transaction: the update only takes an unrevoked row) is refused."""
+    changed = txn.conn.execute(
+        update(api_tokens).where(api_tokens.c.id == row.id)
+        .where(api_tokens.c.revoked.is_(None))
+        .values(revoked=utcnow(), revoked_by=txn.actor, revoked_reason=reason))
+    if changed.rowcount != 1:
+        current = token_row(txn.conn, row.id)
+        raise InputError(f"token {row.id} was already revoked on "
+                         f"{str(current.revoked if current else '')[:10]}", field=field)
     payload: dict[str, Any] = {"token": row.id, "role": row.role, "party": row.party,
                                "reason": reason}
     if agreement is not None:
@@ -106,8 +112,8 @@ def revoke_row(txn: Txn, row: Any, reason: str | None, *, field: str = "token_id
     seq = txn.log.append("token.revoked", payload,
                          [row.id, *([row.party] if row.party else []),
                           *([agreement] if agreement else [])])
-    txn.conn.execute(update(api_tokens).where(api_tokens.c.id == row.id).values(
-        revoked=utcnow(), revoked_by=txn.actor, revoked_reason=reason, revoked_seq=seq))
+    txn.conn.execute(update(api_tokens).where(api_tokens.c.id == row.id)
+                     .values(revoked_seq=seq))
     return token_row(txn.conn, row.id)
 
 
