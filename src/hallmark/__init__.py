@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         IntegrityError,
         NotFound,
         PolicyDenied,
+        Unauthenticated,
     )
     from hallmark.hooks import contributions, hookimpl, plugin_manager, problems, register
     from hallmark.vault import Vault
@@ -31,6 +32,7 @@ _WHERE = {
     "NotFound": "hallmark.errors",
     "PolicyDenied": "hallmark.errors",
     "IntegrityError": "hallmark.errors",
+    "Unauthenticated": "hallmark.errors",
     "contributions": "hallmark.hooks",
     "hookimpl": "hallmark.hooks",
     "problems": "hallmark.hooks",
@@ -45,6 +47,7 @@ __all__ = [
     "IntegrityError",
     "NotFound",
     "PolicyDenied",
+    "Unauthenticated",
     "Vault",
     "__version__",
     "contributions",

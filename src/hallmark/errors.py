@@ -54,3 +54,10 @@ class IntegrityError(HallmarkError):
     """A verification failed: the log, a bundle or a signature does not check."""
 
     exit_code = 1
+
+
+class Unauthenticated(HallmarkError):
+    """A credential (an API token) is unknown, malformed, forged, revoked or expired: the API
+    answers 401. Its message never repeats the credential."""
+
+    exit_code = 3

@@ -24,10 +24,11 @@ def hallmark_cli_commands(app: Any) -> None:
         review_cmds,
         screening_cmds,
         share_cmds,
+        token_cmds,
         vault_cmds,
     )
 
     for group in (vault_cmds, inventory_cmds, audit_cmds, ledger_cmds, party_cmds, ip_cmds,
                   mark_cmds, agreement_cmds, share_cmds, review_cmds, incident_cmds,
-                  screening_cmds, closeout_cmds, raci_cmds):
+                  screening_cmds, closeout_cmds, raci_cmds, token_cmds):
         group.register(app)

@@ -108,6 +108,16 @@ still in force)</strong>{% endif %}.</p>
 {{- "yes" if o.open else "no" }}</td></tr>
 {%- endfor %}</table>{% else %}<p>None.</p>{% endif %}
 <h2>Access revoked</h2>
+{% if r.tokens_revoked or r.tokens_kept %}<table><tr><th>API token</th><th>role</th>
+<th>party</th><th>note</th><th>what became of it</th></tr>
+{%- for t in r.tokens_revoked %}
+<tr><td><code>{{ t.token }}</code></td><td>{{ t.role }}</td><td>{{ t.party or "" }}</td>
+<td>{{ t.note or "" }}</td><td>revoked</td></tr>
+{%- endfor %}
+{%- for t in r.tokens_kept %}
+<tr><td><code>{{ t.token }}</code></td><td>{{ t.role }}</td><td>{{ t.party or "" }}</td>
+<td>{{ t.note or "" }}</td><td class="open">kept: {{ t.reason }}</td></tr>
+{%- endfor %}</table>{% endif %}
 <p>{{ r.tokens_note }}</p>
 <h2>Lessons learned</h2>
 <ul>{% for lesson in r.lessons %}<li>{{ lesson }}</li>{% endfor %}</ul>

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from hallmark.schemas.review import *  # noqa: F403
     from hallmark.schemas.screening import *  # noqa: F403
     from hallmark.schemas.shares import *  # noqa: F403
+    from hallmark.schemas.tokens import *  # noqa: F403
     from hallmark.schemas.traces import *  # noqa: F403
     from hallmark.schemas.trademarks import *  # noqa: F403
 
@@ -100,7 +101,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "closeouts": (
         "Disposition", "DispositionList", "CloseOutParty", "CloseOutShare", "CloseOutTrace",
-        "CloseOutIncident", "Obligation", "CloseOutReport", "CloseOut",
+        "CloseOutIncident", "Obligation", "CloseOutToken", "CloseOutReport", "CloseOut",
     ),
     "raci": (
         "Raci", "HeldReview", "ReviewPlan", "RaciChart",
@@ -111,6 +112,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "deidentify": (
         "DeidentifyOptions", "Deidentified", "PseudonymisedColumn", "GeneralisedColumn",
+    ),
+    "tokens": (
+        "TokenRecord", "TokenCreated", "TokenList", "Principal",
     ),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hallmark.schemas.base import Record
 
 __all__ = ["Disposition", "DispositionList", "CloseOutParty", "CloseOutShare", "CloseOutTrace",
-           "CloseOutIncident", "Obligation", "CloseOutReport", "CloseOut"]
+           "CloseOutIncident", "Obligation", "CloseOutToken", "CloseOutReport", "CloseOut"]
 
 REPORT_FORMAT = "hallmark-closeout/1"
 
@@ -89,6 +89,16 @@ class Obligation(Record):
     open: bool = True
 
 
+class CloseOutToken(Record):
+    """An API token of a partner that the close-out revoked, or kept (and why)."""
+
+    token: str  # the token's id
+    role: str
+    party: str | None
+    note: str | None
+    reason: str  # "close-out of <agreement>", or why it was kept
+
+
 class CloseOutReport(Record):
     """The post-partnership report (stored as canonical JSON by digest, and as HTML)."""
 
@@ -110,7 +120,8 @@ class CloseOutReport(Record):
     alerts: list[str]
     alerts_note: str
     obligations: list[Obligation]
-    tokens_revoked: list[str]
+    tokens_revoked: list[CloseOutToken]
+    tokens_kept: list[CloseOutToken] = []  # a party with another agreement still in force
     tokens_note: str
     lessons: list[str]
     notes: str | None

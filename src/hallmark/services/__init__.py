@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         review,
         screening,
         shares,
+        tokens,
         traces,
         trademarks,
     )
@@ -54,6 +55,7 @@ __all__ = [
     "closeouts",
     "raci",
     "acknowledgements",
+    "tokens",
 ]
 
 

@@ -22,8 +22,19 @@ DISPOSITIONS = ("returned", "destroyed")
 MAX_CERTIFICATE = 20 << 20  # a scanned PDF certificate; larger is not a certificate
 MAX_LESSONS = 20_000
 ALERTS_NOTE = "no alerts are recorded (no gateway): Hallmark has no serving gateway yet"
-TOKENS_NOTE = ("no API tokens exist yet (Hallmark has no API): none to revoke; revoke the "
-               "partner's accounts and keys in the systems that issued them")
+TOKENS_ELSEWHERE = ("revoke the partner's accounts and keys in the other systems that issued "
+                    "them")
+
+
+def _tokens_note(revoked: int, kept: int) -> str:
+    """What the close-out did to the partner's Hallmark API tokens, and what is left to do."""
+    if not revoked and not kept:
+        return f"the partner held no Hallmark API token; {TOKENS_ELSEWHERE}"
+    done = f"{revoked} Hallmark API token{'s' * (revoked != 1)} of the partner revoked"
+    if kept:
+        done += (f"; {kept} kept, {'its' if kept == 1 else 'their'} party still having "
+                 "another agreement in force")
+    return f"{done}; {TOKENS_ELSEWHERE}"
 
 
 def _id(value: object, field: str, what: str) -> str:
@@ -125,6 +136,7 @@ def close_out(vault: Vault, agreement_id: str, *, actor: str,
     from hallmark.agreements.agreements import get_agreement
     from hallmark.files import write_atomically
     from hallmark.reports.closeout import derive_lessons, render_html
+    from hallmark.services._tokens import close_out_tokens
     from hallmark.store.clock import utcnow
 
     _args.text(actor, "actor")
@@ -150,13 +162,17 @@ def close_out(vault: Vault, agreement_id: str, *, actor: str,
                                         day, (cert_sha, cert[1]), field="certificate")
                 disposed.append(share_id)
         facts = rows.gather(txn.conn, vault.blobs, ag, day, now_day)
+        # the partners' API tokens end with the partnership (each logged `token.revoked`)
+        revoked, kept = close_out_tokens(txn, ag, {p.id for p in facts["parties"]
+                                                   if p.partner}, now_day)
         report = CloseOutReport(
             agreement=ag.id, title=ag.title, type=ag.type, status=ag.status, state=state,
             effective=ag.effective, expires=ag.expires, terminated_on=ag.terminated_on,
             closed=day.isoformat(), forced=state in ("active", "pending"),
             parties=facts["parties"], shares=facts["shares"], traces=facts["traces"],
             incidents=facts["incidents"], alerts=[], alerts_note=ALERTS_NOTE,
-            obligations=facts["obligations"], tokens_revoked=[], tokens_note=TOKENS_NOTE,
+            obligations=facts["obligations"], tokens_revoked=revoked, tokens_kept=kept,
+            tokens_note=_tokens_note(len(revoked), len(kept)),
             lessons=derive_lessons(facts, state in ("active", "pending")), notes=notes,
             checkpoint_size=txn.log.size, checkpoint_root=txn.log.root.hex(),
             generated=utcnow(), actor=actor)
@@ -170,11 +186,14 @@ def close_out(vault: Vault, agreement_id: str, *, actor: str,
             "certificate_sha256": cert_sha, "disposed": disposed,
             "shares": len(report.shares), "unaccounted": unaccounted,
             "traces": [t.trace for t in report.traces],
+            "tokens_revoked": [t.token for t in revoked],
+            "tokens_kept": [t.token for t in kept],
             "open_incidents": [i.incident for i in report.incidents
                                if i.status not in rows.FINAL_INCIDENT]}
         seq = rows.record_closeout(txn, ag, day, report.forced, report_sha, html_sha, summary,
                                    sorted({ag.id, *ag.terms["parties"],
-                                           *(s.share for s in report.shares)}))
+                                           *(s.share for s in report.shares),
+                                           *(t.token for t in revoked)}))
         # written inside the transaction, before the blobs: a file that cannot be written
         # logs and stores nothing
         write_atomically(target, html, field="output")

@@ -332,9 +332,11 @@ from hallmark.store.partnership_tables import (  # noqa: E402
     screening_entries,
     share_dispositions,
 )
+from hallmark.store.token_tables import api_tokens  # noqa: E402  (issue 12)
 
-__all__ = ["acknowledgements", "agreement_reviews", "agreement_versions", "agreements", "assets",
-           "checkpoints", "closeouts", "diligence", "event_subjects", "events", "filings",
+__all__ = ["acknowledgements", "agreement_reviews", "agreement_versions", "agreements",
+           "api_tokens", "assets", "checkpoints", "closeouts", "diligence", "event_subjects",
+           "events", "filings",
            "incident_files", "incidents", "inventions", "ledger_head", "ledger_nodes", "lineage",
            "metadata", "parties", "periodic_reviews", "publications", "review_plans",
            "scan_problems", "screening_entries", "share_dispositions", "shares", "timestamps",
