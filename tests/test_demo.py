@@ -36,6 +36,6 @@ def test_demo_runs_and_finds_the_planted_gaps(tmp_path: Path, cli, monkeypatch) 
     assert "unacknowledged terms: Tan Wei has not acknowledged the terms of eval-lumen v2" in flat
     assert "with Tan Wei (Lumen Analytics/eval): ALLOW" in flat
     assert "review of eval-lumen planned every 90d" in flat and "A Dana Smith" in flat
-    assert "nda-novalabs ended and closed out" in flat
+    assert "nda-novalabs ended and closed out: 0 shares, 1 API token revoked" in flat
     report = next(tmp_path.rglob("closeout-nda-novalabs.html")).read_text()
     assert "Mutual NDA with Nova Labs" in report and "<script" not in report

@@ -83,11 +83,15 @@ def partnership_demo(vault: Vault, model: Asset, workdir: Path) -> list[str]:
     lines.append(f"review of eval-lumen planned every {plan.every}, first due {plan.next_due}: "
                  "R Priya Rao, A Dana Smith, C Tan Wei, I Lumen Analytics")
 
+    # Nova Labs was given an API token during the NDA; the close-out revokes it
+    services.tokens.create(vault, "partner", party="Nova Labs", note="NDA data room",
+                           actor=actor)
     services.agreements.terminate(vault, "nda-novalabs", today - timedelta(days=1),
                                   actor=actor)
     closed = services.closeouts.close_out(vault, "nda-novalabs", output=folder /
                                           "closeout-nda-novalabs.html", actor=actor)
     lines.append(f"nda-novalabs ended and closed out: {len(closed.report.shares)} shares, "
+                 f"{len(closed.report.tokens_revoked)} API token revoked, "
                  f"{len(closed.report.obligations)} obligations still open; report "
                  f"{Path(closed.file).name} ({closed.report_sha256[:12]})")
     return lines

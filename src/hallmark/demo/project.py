@@ -226,6 +226,7 @@ def run_demo(say: Callable[[Any], None], workdir: Path | None = None) -> Path:
     say("  hallmark incident list               # breaches, from trace to case file")
     say("  hallmark raci                        # who reviews which agreement, and when")
     say("  hallmark acknowledgements            # who has read which terms")
+    say("  hallmark token list --all            # API tokens (the close-out revoked one)")
     say(f"  open {root / 'partnership' / 'closeout-nda-novalabs.html'}")
     say(f"  hallmark verify-bundle {root / 'enforce' / 'case.zip'}")
     return project
