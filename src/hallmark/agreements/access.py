@@ -66,12 +66,20 @@ class Snapshot:
         self.asset_refs: dict[str, set[str]] = {}
         register: dict[str, str | None] = {}
         export: dict[str, ExportControl] = {}
+        # one control per classification: rule matching and the destination set (up to every
+        # country, for an all_except rule) are worked out once, not once per asset
+        controls: dict[str, ExportControl | None] = {}
         for r in rows:
             self.asset_ids[r.id] = r.id
             register[r.id] = r.owner
-            rule = rules.rule_for(r.export_control) if rules is not None else None
-            if rule is not None:
-                export[r.id] = ExportControl(r.export_control, rule.source, rule.destinations())
+            if r.export_control is not None and rules is not None:
+                if r.export_control not in controls:
+                    rule = rules.rule_for(r.export_control)
+                    controls[r.export_control] = None if rule is None else ExportControl(
+                        r.export_control, rule.source, rule.destinations())
+                control = controls[r.export_control]
+                if control is not None:
+                    export[r.id] = control
             for ref in (r.name, r.path):
                 self.asset_refs.setdefault(ref, set()).add(r.id)
         today = clock_today()

@@ -259,13 +259,23 @@ def _entities(out: Compiled, assets: Iterable[str]) -> list[dict[str, object]]:
                      "parents": [{"type": "Party", "id": parent}] if parent else []})
     for agreement in sorted({a for ids in out.covered_by.values() for a in ids}):
         ents.append({"uid": {"type": "Cover", "id": agreement}, "attrs": {}, "parents": []})
+    listed: dict[frozenset[str], list[str]] = {}  # each destination set sorted once
+
+    def needed(asset: str) -> list[str]:
+        control = out.export.get(asset)
+        if control is None:
+            return []
+        found = listed.get(control.destinations)
+        if found is None:
+            found = listed[control.destinations] = sorted(control.destinations)
+        return found
+
     for asset in assets:
         ents.append({
             "uid": {"type": "Asset", "id": asset},
             "attrs": {"owners": [{"__entity": {"type": "Party", "id": p}}
                                  for p in sorted(out.owners.get(asset, {}))],
-                      "licence_needed_for": sorted(control.destinations) if (
-                          control := out.export.get(asset)) else []},
+                      "licence_needed_for": needed(asset)},
             "parents": [{"type": "Cover", "id": a} for a in out.covered_by.get(asset, [])],
         })
     return ents

@@ -105,9 +105,11 @@ def _share(vault: Vault, asset: str, to: str, out: Path, actor: str, team: str |
         with scheme.embed(planned, out, vault.marking_key, found.id, share_id,
                           runner) as marked:
             copy_sha = rows.file_sha256(marked.staged)
+            removed_json = None
             if spec is not None:
                 removed = _deidentify.record(spec, staged, _deidentify.measured_k(
                     marked.staged, fmt, spec.quasi))
+                removed_json = removed.to_json()
             params = json.dumps(plan, sort_keys=True, separators=(",", ":"))
             params_sha = hashlib.sha256(params.encode()).hexdigest()
             with vault.transaction(actor) as txn:
@@ -117,8 +119,8 @@ def _share(vault: Vault, asset: str, to: str, out: Path, actor: str, team: str |
                            "copy_sha256": copy_sha, "scheme": plan["scheme"],
                            "params_sha256": params_sha, "tardos": plan["tardos"],
                            "rows": marked.rows, "marked_cells": marked.cells}
-                if removed is not None:
-                    payload["deidentified"] = removed.to_json()
+                if removed_json is not None:
+                    payload["deidentified"] = removed_json
                 subjects = [share_id, found.id, recipient] + ([chosen] if chosen else [])
                 seq = txn.log.append("share.created", payload, subjects)
                 rows.insert_share(txn, {
@@ -127,8 +129,8 @@ def _share(vault: Vault, asset: str, to: str, out: Path, actor: str, team: str |
                     "source_sha256": found.sha256, "copy_sha256": copy_sha,
                     "scheme": plan["scheme"], "params": params, "params_sha256": params_sha,
                     "rows": marked.rows, "marked_cells": marked.cells, "seq": seq,
-                    "deidentified": None if removed is None else json.dumps(
-                        removed.to_json(), sort_keys=True, separators=(",", ":"))})
+                    "deidentified": None if removed_json is None else json.dumps(
+                        removed_json, sort_keys=True, separators=(",", ":"))})
     public = scheme.public_parameters(plan)
     return ShareResult(
         share=share_id, asset=found.id, recipient=recipient, team=team_id, agreement=chosen,
